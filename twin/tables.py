@@ -18,7 +18,9 @@ class Table:
     def __post_init__(self) -> None:
         for row in self.rows:
             if len(row) != len(self.columns):
-                raise ValueError(f"row {row!r} has {len(row)} values but the table has {len(self.columns)} columns")
+                raise ValueError(
+                    f"row {row!r} has {len(row)} values but the table has {len(self.columns)} columns"
+                )
 
     def column(self, name: str) -> list[object]:
         """All values of one column, by its name."""

@@ -1,0 +1,5 @@
+"""Controllers."""
+
+from twin.control.pd import JointPD
+
+__all__ = ["JointPD"]

@@ -1,0 +1,288 @@
+"""``DigitalTwin``: the chapter's four components wired together, in their simplest honest form.
+
+::
+
+    physical system  --measurements-->  data connection  -->  virtual model  -->  analytics engine
+    (PhysicalStandIn)  <--commands----  (InProcessLink)       (VirtualModel)     (PredictionErrorTracker)
+
+``mode`` picks how much data flows, after Kritzinger et al. (2018):
+
+- ``"model"``  (digital model): nothing flows automatically. The model runs open loop from the same
+  start and the same planned commands as the robot; whatever it gets wrong accumulates (drift).
+- ``"shadow"`` (digital shadow): measurements flow physical -> virtual and correct the model every
+  step, so it follows the robot; the robot still runs the plan it was given.
+- ``"twin"``   (digital twin): measurements flow in *and* the twin's controller sends commands back,
+  computed on the synchronised model, so the robot benefits from what the twin knows.
+
+In all three modes the analytics engine compares the model's prediction with each measurement, so
+the modes can be judged on the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+
+import numpy as np
+
+from twin.analytics.prediction_error import PredictionErrorTracker
+from twin.control.pd import JointPD
+from twin.link.in_process import InProcessLink
+from twin.link.messages import JointCommand
+from twin.model.virtual import VirtualModel
+from twin.physical.standin import PhysicalStandIn
+from twin.sensors.joint_state import JointStateSensor
+from twin.sim.plant import DynamicsParameters
+from twin.sim.world import DEFAULT_TIME_STEP
+
+MODES: dict[str, str] = {
+    "model": "digital model: no automatic data flow; the model runs open loop beside the robot",
+    "shadow": "digital shadow: measurements flow physical -> virtual and keep the model in step",
+    "twin": "digital twin: measurements flow in and the twin's commands flow back to the robot",
+}
+
+Controller = Callable[[float, np.ndarray, np.ndarray, np.ndarray | None], np.ndarray]
+
+
+@dataclass(frozen=True)
+class TwinRun:
+    """What happened during a run, one row per time step (angles in rad, torques in N m).
+
+    ``true_positions`` is the stand-in's exact state, shown for teaching; the twin never saw it.
+    ``predicted_positions`` is the model's prediction *before* the measurement corrected it;
+    ``estimated_positions`` is the model's state after correction.
+    """
+
+    mode: str
+    joint_names: tuple[str, ...]
+    times: np.ndarray
+    true_positions: np.ndarray
+    measured_positions: np.ndarray
+    predicted_positions: np.ndarray
+    estimated_positions: np.ndarray
+    torques: np.ndarray
+    targets: np.ndarray
+
+    @property
+    def prediction_errors(self) -> np.ndarray:
+        """Model prediction minus measurement, rad."""
+        return self.predicted_positions - self.measured_positions
+
+    @property
+    def tracking_errors(self) -> np.ndarray:
+        """Where the real robot is minus where the controller wanted it, rad."""
+        return self.true_positions - self.targets
+
+    def rmse(self, what: str = "prediction") -> float:
+        """Root-mean-square of the ``prediction`` or ``tracking`` error over the run, rad."""
+        errors = {"prediction": self.prediction_errors, "tracking": self.tracking_errors}
+        if what not in errors:
+            raise ValueError(f"what={what!r}; choose 'prediction' or 'tracking'.")
+        return float(np.sqrt(np.mean(errors[what] ** 2)))
+
+
+class DigitalTwin:
+    """A physical stand-in, a data connection, a virtual model and an analytics engine, stepped together.
+
+    Args:
+        robot: catalogue name of a fixed-base robot: ``pendulum``, ``cartpole`` or ``arm``.
+        mode: ``"model"``, ``"shadow"`` or ``"twin"`` (see the module docstring).
+        controller: ``f(t, q, qd, gravity) -> torques``, e.g. ``twin.control.JointPD(target)``. In
+            ``twin`` mode it runs on the synchronised model every step and its commands go to the robot.
+            In ``model``/``shadow`` mode it is run on the nominal model beforehand to make a plan of
+            torques, which the robot then replays without feedback. Default: no torque at all.
+        truth: the stand-in's hidden true dynamics (default ``twin.physical.DEFAULT_TRUTH[robot]``).
+        model_parameters: what the model believes (default: the URDF's nominal values).
+        sensor: the stand-in's sensor (default: a ``JointStateSensor`` seeded with ``seed``).
+        link: the data connection (default: ``InProcessLink()`` with no delay).
+        correction_gain: how far each measurement pulls the model, 0..1 (shadow and twin modes).
+        initial_positions: where the robot starts, rad; the model starts there too.
+        time_step: seconds per step.
+        seed: seed for every random choice (sensor noise).
+    """
+
+    def __init__(
+        self,
+        robot: str = "pendulum",
+        mode: str = "twin",
+        *,
+        controller: Controller | None = None,
+        truth: DynamicsParameters | None = None,
+        model_parameters: DynamicsParameters | None = None,
+        sensor: JointStateSensor | None = None,
+        link: InProcessLink | None = None,
+        correction_gain: float = 0.3,
+        initial_positions: Sequence[float] | np.ndarray | None = None,
+        time_step: float = DEFAULT_TIME_STEP,
+        seed: int = 0,
+    ) -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode={mode!r} is not one of {list(MODES)}: " + "; ".join(MODES.values()) + ".")
+        if not 0.0 <= correction_gain <= 1.0:
+            raise ValueError(f"correction_gain={correction_gain} must lie in [0, 1]: 0 ignores measurements.")
+        self.mode = mode
+        self.controller = controller
+        self.correction_gain = correction_gain
+        self.physical = PhysicalStandIn(
+            robot, truth, sensor, time_step=time_step, seed=seed, initial_positions=initial_positions
+        )
+        try:
+            self.model = VirtualModel(
+                robot, model_parameters, time_step=time_step, initial_positions=initial_positions
+            )
+        except BaseException:
+            self.physical.close()
+            raise
+        self.link = link if link is not None else InProcessLink()
+        self.analytics = PredictionErrorTracker(self.model.robot.joint_names)
+        self.steps_taken = 0
+        self._plan: list[np.ndarray] = []
+        self._history: list[tuple[np.ndarray, ...]] = []
+        self._times: list[float] = []
+        if mode != "twin":
+            self._planner = VirtualModel(
+                robot, model_parameters, time_step=time_step, initial_positions=initial_positions
+            )
+        else:
+            self._planner = None
+
+    def __repr__(self) -> str:
+        return (
+            f"DigitalTwin({self.model.robot.name!r}, mode={self.mode!r}, t={self.time:.3f} s, "
+            f"prediction RMSE={self.analytics.rmse():.4g} rad)"
+        )
+
+    # -- convenience -----------------------------------------------------------------------------
+    @property
+    def time(self) -> float:
+        """Simulated seconds since the twin started."""
+        return self.steps_taken * self.model.plant.time_step
+
+    @property
+    def time_step(self) -> float:
+        return self.model.plant.time_step
+
+    @property
+    def target(self) -> np.ndarray | None:
+        """The controller's joint targets (rad) when it is a ``JointPD``; settable."""
+        if isinstance(self.controller, JointPD):
+            return self.controller.target_at(self.time)
+        return None
+
+    @target.setter
+    def target(self, value: Sequence[float] | np.ndarray) -> None:
+        if not isinstance(self.controller, JointPD):
+            raise TypeError("Only a twin whose controller is a twin.control.JointPD has a settable target.")
+        target = self.model.robot._vector("target", value)
+        if self._planner is not None and self._plan:
+            raise RuntimeError(
+                f"In mode={self.mode!r} the robot replays a plan made on the model; a new target needs a "
+                "new DigitalTwin. In mode='twin' targets can change while running."
+            )
+        self.controller.target = target
+
+    # -- the loop --------------------------------------------------------------------------------
+    def _planned_torques(self) -> np.ndarray:
+        """The next torque of the plan made on the nominal model (model and shadow modes)."""
+        if self.controller is None or self._planner is None:
+            return np.zeros(self.model.robot.dof)
+        while len(self._plan) <= self.steps_taken:
+            t = self._planner.plant.time
+            state = self._planner.state()
+            tau = np.asarray(
+                self.controller(
+                    t, state.positions, state.velocities, self._planner.gravity_torques(state.positions)
+                ),
+                dtype=float,
+            )
+            self._planner.predict(tau)
+            self._plan.append(tau)
+        return self._plan[self.steps_taken]
+
+    def step(self) -> np.ndarray:
+        """One time step of the whole twin. Returns the prediction error of this step (rad per joint)."""
+        k = self.steps_taken
+        t = self.time
+        measurement = self.physical.measure()
+        predicted = self.model.state().positions
+        error = self.analytics.record(t, predicted, measurement.positions)
+
+        if self.mode in ("shadow", "twin"):
+            self.link.uplink.send(measurement, k)
+            for delivered in self.link.uplink.receive(k):
+                self.model.correct(delivered, self.correction_gain)
+        estimate = self.model.state()
+
+        if self.mode == "twin":
+            gravity = self.model.gravity_torques(estimate.positions)
+            tau = (
+                np.zeros(self.model.robot.dof)
+                if self.controller is None
+                else np.asarray(
+                    self.controller(t, estimate.positions, estimate.velocities, gravity), dtype=float
+                )
+            )
+            self.link.downlink.send(JointCommand(t, tau), k)
+            for command in self.link.downlink.receive(k):
+                self.physical.apply(command)
+        else:
+            tau = self._planned_torques()
+            self.physical.apply(JointCommand(t, tau))  # pre-programmed on the robot: no data link involved
+
+        target = self.target if self.target is not None else np.full(self.model.robot.dof, np.nan)
+        self._times.append(t)
+        self._history.append(
+            (
+                self.physical.true_state().positions,
+                measurement.positions,
+                predicted,
+                estimate.positions,
+                tau,
+                target,
+            )
+        )
+        self.model.predict(tau)
+        self.physical.step()
+        self.steps_taken += 1
+        return error
+
+    def run(self, steps: int, progress: bool = False) -> TwinRun:
+        """Run ``steps`` time steps; returns the record of just those steps. ``progress`` shows a bar."""
+        if not isinstance(steps, int) or steps < 0:
+            raise ValueError(f"steps={steps!r} must be a non-negative integer number of time steps.")
+        start = len(self._times)
+        iterator = range(steps)
+        if progress:
+            from tqdm.auto import tqdm
+
+            iterator = tqdm(iterator, desc=f"{self.mode} run", unit="step")
+        for _ in iterator:
+            self.step()
+        return self._record(start)
+
+    def history(self) -> TwinRun:
+        """Everything since the twin started."""
+        return self._record(0)
+
+    def _record(self, start: int) -> TwinRun:
+        rows = self._history[start:]
+        dof = self.model.robot.dof
+        columns = [np.array([r[i] for r in rows]).reshape(len(rows), dof) for i in range(6)]
+        return TwinRun(self.mode, self.model.robot.joint_names, np.array(self._times[start:]), *columns)
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def close(self) -> None:
+        """Close every simulation this twin owns. Safe to call twice."""
+        self.physical.close()
+        self.model.close()
+        if self._planner is not None:
+            self._planner.close()
+
+    def __enter__(self) -> DigitalTwin:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

@@ -1,0 +1,63 @@
+"""The simplest honest data connection: two one-way channels inside one process.
+
+Messages are delivered after a fixed number of time steps (0 = same step), in order, and counted.
+A later chapter swaps this for a real transport between processes with the same ``send``/``receive``.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from twin.link.messages import JointCommand, StateMeasurement
+
+Message = TypeVar("Message")
+
+
+@dataclass
+class Channel(Generic[Message]):
+    """A one-way, in-order channel with a delay of ``delay_steps`` time steps."""
+
+    delay_steps: int = 0
+    sent: int = 0
+    delivered: int = 0
+    _queue: deque[tuple[int, Message]] = field(default_factory=deque, repr=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.delay_steps, int) or self.delay_steps < 0:
+            raise ValueError(f"delay_steps={self.delay_steps!r} must be an integer >= 0 (0 = no delay).")
+
+    def send(self, message: Message, now_step: int) -> None:
+        self._queue.append((now_step + self.delay_steps, message))
+        self.sent += 1
+
+    def receive(self, now_step: int) -> list[Message]:
+        """Every message due at or before ``now_step``, oldest first."""
+        due: list[Message] = []
+        while self._queue and self._queue[0][0] <= now_step:
+            due.append(self._queue.popleft()[1])
+        self.delivered += len(due)
+        return due
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._queue)
+
+
+class InProcessLink:
+    """The data connection: measurements flow up (physical -> virtual), commands flow down.
+
+    Args:
+        delay_steps: how many time steps each message takes to arrive, in both directions.
+    """
+
+    def __init__(self, delay_steps: int = 0) -> None:
+        self.uplink: Channel[StateMeasurement] = Channel(delay_steps)
+        self.downlink: Channel[JointCommand] = Channel(delay_steps)
+
+    def __repr__(self) -> str:
+        return (
+            f"InProcessLink(delay_steps={self.uplink.delay_steps}, measurements sent={self.uplink.sent}, "
+            f"commands sent={self.downlink.sent})"
+        )

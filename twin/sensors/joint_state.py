@@ -1,0 +1,51 @@
+"""Joint-state sensing with Gaussian noise: the simplest model of encoders plus velocity estimation."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from twin.link.messages import StateMeasurement
+from twin.sim.robots import JointState
+
+
+class JointStateSensor:
+    """Measures joint positions and velocities with additive white Gaussian noise.
+
+    Args:
+        position_noise_std: standard deviation of position noise, rad (m for prismatic joints).
+        velocity_noise_std: standard deviation of velocity noise, rad/s.
+        seed: seed of this sensor's own random generator (same seed, same noise).
+    """
+
+    def __init__(
+        self, position_noise_std: float = 0.002, velocity_noise_std: float = 0.02, seed: int = 0
+    ) -> None:
+        for name, value in (
+            ("position_noise_std", position_noise_std),
+            ("velocity_noise_std", velocity_noise_std),
+        ):
+            if not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+                raise ValueError(
+                    f"{name}={value!r} must be a finite standard deviation >= 0 (0 = ideal sensor)."
+                )
+        self.position_noise_std = float(position_noise_std)
+        self.velocity_noise_std = float(velocity_noise_std)
+        self.seed = seed
+        self.rng = np.random.default_rng(seed)
+
+    def __repr__(self) -> str:
+        return (
+            f"JointStateSensor(position_noise_std={self.position_noise_std} rad, "
+            f"velocity_noise_std={self.velocity_noise_std} rad/s, seed={self.seed})"
+        )
+
+    def measure(self, time: float, true_state: JointState) -> StateMeasurement:
+        """A noisy reading of ``true_state`` stamped with ``time`` (s)."""
+        n = true_state.positions.size
+        return StateMeasurement(
+            time=time,
+            positions=true_state.positions + self.position_noise_std * self.rng.standard_normal(n),
+            velocities=true_state.velocities + self.velocity_noise_std * self.rng.standard_normal(n),
+        )

@@ -1,0 +1,207 @@
+"""A robot in its own world with explicit dynamics parameters.
+
+Both halves of a digital twin are built from this class: the *virtual model* runs it with the
+parameters the engineers believe (nominal), the *physical stand-in* runs it with the true ones,
+which the twin never reads. Calibration (a later chapter) fits the same knobs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
+from types import TracebackType
+
+import numpy as np
+
+from twin.sim._bullet import pybullet
+from twin.sim.robots import ROBOTS, JointState, Robot
+from twin.sim.world import DEFAULT_TIME_STEP, World
+
+
+@dataclass(frozen=True)
+class DynamicsParameters:
+    """The physical parameters a twin can get wrong.
+
+    Attributes:
+        mass_scale: every link's mass and inertia times this factor (1.0 = as in the URDF).
+        joint_friction: Coulomb friction at every joint, N m (N for prismatic joints).
+        joint_damping: viscous damping at every joint, N m s/rad (N s/m for prismatic joints).
+    """
+
+    mass_scale: float = 1.0
+    joint_friction: float = 0.0
+    joint_damping: float = 0.0
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if (
+                not isinstance(value, int | float | np.floating)
+                or isinstance(value, bool)
+                or not math.isfinite(value)
+            ):
+                raise ValueError(f"{f.name}={value!r} must be a finite number.")
+        if self.mass_scale <= 0:
+            raise ValueError(f"mass_scale={self.mass_scale} must be > 0 (1.0 keeps the URDF masses).")
+        if self.joint_friction < 0:
+            raise ValueError(f"joint_friction={self.joint_friction} N m must be >= 0 (0 means frictionless).")
+        if self.joint_damping < 0:
+            raise ValueError(f"joint_damping={self.joint_damping} N m s/rad must be >= 0 (0 means undamped).")
+
+    def with_changes(self, **changes: float) -> DynamicsParameters:
+        """A copy with some fields changed; unknown names raise an error listing the valid ones."""
+        valid = {f.name for f in fields(self)}
+        unknown = set(changes) - valid
+        if unknown:
+            raise TypeError(f"Unknown dynamics parameter(s) {sorted(unknown)}; valid: {sorted(valid)}.")
+        return replace(self, **changes)
+
+
+class SimulatedRobot:
+    """One fixed-base catalogue robot with one-DoF joints, torque-driven, in a private ``World``.
+
+    Args:
+        robot: catalogue name with only one-DoF joints and a fixed base (pendulum, cartpole, arm).
+        parameters: the dynamics this simulation uses.
+        time_step: seconds per step.
+        seed: seed of the world's random generator.
+        initial_positions: joint positions (rad or m) to start from; default all zero.
+    """
+
+    def __init__(
+        self,
+        robot: str,
+        parameters: DynamicsParameters | None = None,
+        time_step: float = DEFAULT_TIME_STEP,
+        seed: int = 0,
+        initial_positions: Sequence[float] | np.ndarray | None = None,
+    ) -> None:
+        spec = ROBOTS.get(robot)
+        if spec is not None and not spec.fixed_base:
+            twin_ready = sorted(name for name, s in ROBOTS.items() if s.fixed_base)
+            raise ValueError(
+                f"{robot!r} has a floating base, which the twin loop does not estimate yet. "
+                f"Use one of {twin_ready}, or show the humanoid with twin.World().load_robot('humanoid')."
+            )
+        self.world = World(time_step=time_step, seed=seed)
+        try:
+            self.robot: Robot = self.world.load_robot(robot)
+            self._nominal = [
+                (link.index, link.mass, np.array(link.inertia_diagonal))
+                for link in self.robot.links
+                if link.mass > 0
+            ]
+            # pybullet damps every link by default and applies a URDF's <dynamics damping> explicitly;
+            # switch both off so that damping is exactly what ``parameters`` says.
+            for link in self.robot.links:
+                self.world.client.changeDynamics(
+                    self.robot.body_id, link.index, linearDamping=0.0, angularDamping=0.0, jointDamping=0.0
+                )
+            zero = np.zeros(self.robot.dof)
+            self._lightest_joint_inertia = np.diag(self.mass_matrix(zero)) if self.robot.dof else zero
+            self.robot.enable_torque_control()
+            self.parameters = DynamicsParameters()
+            self.set_parameters(parameters or DynamicsParameters())
+            if initial_positions is not None:
+                self.robot.set_state(initial_positions)
+        except BaseException:
+            self.world.close()
+            raise
+        self.last_torques = np.zeros(self.robot.dof)
+
+    # -- parameters ------------------------------------------------------------------------------
+    def set_parameters(self, parameters: DynamicsParameters) -> None:
+        """Apply masses, inertias and joint friction to the simulation; damping acts in ``step``."""
+        self._check_damping_is_stable(parameters)
+        c = self.world.client
+        body = self.robot.body_id
+        for index, mass, inertia in self._nominal:
+            c.changeDynamics(
+                body,
+                index,
+                mass=mass * parameters.mass_scale,
+                localInertiaDiagonal=(inertia * parameters.mass_scale).tolist(),
+            )
+        # pybullet's idiom for Coulomb friction: a velocity motor that aims at zero speed with a
+        # force capped at the friction torque. Applied torques act on top of it.
+        if self.robot.dof:
+            c.setJointMotorControlArray(
+                body,
+                self.robot.joint_indices,
+                pybullet.VELOCITY_CONTROL,
+                targetVelocities=[0.0] * self.robot.dof,
+                forces=[parameters.joint_friction] * self.robot.dof,
+            )
+        self.parameters = parameters
+
+    def _check_damping_is_stable(self, parameters: DynamicsParameters) -> None:
+        """Explicit damping b over a step dt on inertia I is stable and smooth only while b dt / I <= 1."""
+        if not self.robot.dof or not parameters.joint_damping:
+            return
+        inertia = self._lightest_joint_inertia * parameters.mass_scale
+        ratios = parameters.joint_damping * self.time_step / inertia
+        worst = int(np.argmax(ratios))
+        if ratios[worst] > 1.0:
+            raise ValueError(
+                f"joint_damping={parameters.joint_damping} N m s/rad is too large for a {self.time_step:.4g} s step: "
+                f"joint {self.robot.joint_names[worst]!r} has inertia {inertia[worst]:.3g} kg m^2, and explicit "
+                f"damping needs b <= I/dt = {inertia[worst] / self.time_step:.3g}. Use a smaller damping or time step."
+            )
+
+    # -- stepping --------------------------------------------------------------------------------
+    @property
+    def dof(self) -> int:
+        return self.robot.dof
+
+    @property
+    def time(self) -> float:
+        """Simulated seconds since this robot's world started."""
+        return self.world.time
+
+    @property
+    def time_step(self) -> float:
+        return self.world.time_step
+
+    def state(self) -> JointState:
+        return self.robot.state()
+
+    def set_state(
+        self, positions: Sequence[float] | np.ndarray, velocities: Sequence[float] | np.ndarray | None = None
+    ) -> None:
+        self.robot.set_state(positions, velocities)
+
+    def step(self, torques: Sequence[float] | np.ndarray | None = None) -> None:
+        """Apply joint torques (N m) for one time step, plus viscous damping, and advance the physics."""
+        tau = np.zeros(self.dof) if torques is None else self.robot._vector("torques", torques)
+        self.last_torques = tau
+        if self.parameters.joint_damping:
+            tau = tau - self.parameters.joint_damping * self.robot.state().velocities
+        self.robot.apply_torques(tau)
+        self.world.step()
+
+    def gravity_torques(self, positions: Sequence[float] | np.ndarray) -> np.ndarray:
+        """Joint torques (N m) that hold this robot still at ``positions`` against gravity, with its own masses."""
+        q = self.robot._vector("positions", positions)
+        zeros = [0.0] * self.dof
+        return np.array(
+            self.world.client.calculateInverseDynamics(self.robot.body_id, q.tolist(), zeros, zeros),
+            dtype=float,
+        )
+
+    def mass_matrix(self, positions: Sequence[float] | np.ndarray) -> np.ndarray:
+        """Joint-space inertia matrix M(q) (kg m^2 for revolute joints) with this robot's own masses."""
+        q = self.robot._vector("positions", positions)
+        return np.array(self.world.client.calculateMassMatrix(self.robot.body_id, q.tolist()), dtype=float)
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def close(self) -> None:
+        self.world.close()
+
+    def __enter__(self) -> SimulatedRobot:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
