@@ -128,9 +128,7 @@ class DigitalTwin:
             robot, truth, sensor, time_step=time_step, seed=seed, initial_positions=initial_positions
         )
         try:
-            self.model = VirtualModel(
-                robot, model_parameters, time_step=time_step, initial_positions=initial_positions
-            )
+            self.model = VirtualModel(robot, model_parameters, time_step=time_step, initial_positions=initial_positions)
         except BaseException:
             self.physical.close()
             raise
@@ -191,9 +189,7 @@ class DigitalTwin:
             t = self._planner.plant.time
             state = self._planner.state()
             tau = np.asarray(
-                self.controller(
-                    t, state.positions, state.velocities, self._planner.gravity_torques(state.positions)
-                ),
+                self.controller(t, state.positions, state.velocities, self._planner.gravity_torques(state.positions)),
                 dtype=float,
             )
             self._planner.predict(tau)
@@ -219,9 +215,7 @@ class DigitalTwin:
             tau = (
                 np.zeros(self.model.robot.dof)
                 if self.controller is None
-                else np.asarray(
-                    self.controller(t, estimate.positions, estimate.velocities, gravity), dtype=float
-                )
+                else np.asarray(self.controller(t, estimate.positions, estimate.velocities, gravity), dtype=float)
             )
             self.link.downlink.send(JointCommand(t, tau), k)
             for command in self.link.downlink.receive(k):

@@ -43,9 +43,7 @@ class VirtualModel:
         time_step: float = DEFAULT_TIME_STEP,
         initial_positions: Sequence[float] | np.ndarray | None = None,
     ) -> None:
-        self.plant = SimulatedRobot(
-            robot, parameters, time_step=time_step, initial_positions=initial_positions
-        )
+        self.plant = SimulatedRobot(robot, parameters, time_step=time_step, initial_positions=initial_positions)
         self.robot = self.plant.robot
         self.corrections = 0
 
@@ -74,9 +72,7 @@ class VirtualModel:
         ``gain`` 0 ignores the measurement (a digital model), 1 copies it (noise included).
         """
         if not 0.0 <= gain <= 1.0:
-            raise ValueError(
-                f"correction gain={gain} must lie in [0, 1]: 0 ignores measurements, 1 copies them."
-            )
+            raise ValueError(f"correction gain={gain} must lie in [0, 1]: 0 ignores measurements, 1 copies them.")
         state = self.plant.state()
         innovation_q = measurement.positions - state.positions
         innovation_qd = measurement.velocities - state.velocities
@@ -88,9 +84,7 @@ class VirtualModel:
         """Torques (N m) that the model says hold the robot still at ``positions``."""
         return self.plant.gravity_torques(positions)
 
-    def forecast(
-        self, torques: np.ndarray | Callable[[float, JointState], np.ndarray], steps: int
-    ) -> Forecast:
+    def forecast(self, torques: np.ndarray | Callable[[float, JointState], np.ndarray], steps: int) -> Forecast:
         """Simulate ``steps`` steps ahead from the current state and come back unchanged.
 
         ``torques`` is either an array (steps x joints) or a controller ``f(t, state) -> torques``.

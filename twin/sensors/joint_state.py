@@ -19,17 +19,13 @@ class JointStateSensor:
         seed: seed of this sensor's own random generator (same seed, same noise).
     """
 
-    def __init__(
-        self, position_noise_std: float = 0.002, velocity_noise_std: float = 0.02, seed: int = 0
-    ) -> None:
+    def __init__(self, position_noise_std: float = 0.002, velocity_noise_std: float = 0.02, seed: int = 0) -> None:
         for name, value in (
             ("position_noise_std", position_noise_std),
             ("velocity_noise_std", velocity_noise_std),
         ):
             if not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
-                raise ValueError(
-                    f"{name}={value!r} must be a finite standard deviation >= 0 (0 = ideal sensor)."
-                )
+                raise ValueError(f"{name}={value!r} must be a finite standard deviation >= 0 (0 = ideal sensor).")
         self.position_noise_std = float(position_noise_std)
         self.velocity_noise_std = float(velocity_noise_std)
         self.seed = seed

@@ -36,11 +36,7 @@ class DynamicsParameters:
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
-            if (
-                not isinstance(value, int | float | np.floating)
-                or isinstance(value, bool)
-                or not math.isfinite(value)
-            ):
+            if not isinstance(value, int | float | np.floating) or isinstance(value, bool) or not math.isfinite(value):
                 raise ValueError(f"{f.name}={value!r} must be a finite number.")
         if self.mass_scale <= 0:
             raise ValueError(f"mass_scale={self.mass_scale} must be > 0 (1.0 keeps the URDF masses).")
@@ -88,9 +84,7 @@ class SimulatedRobot:
         try:
             self.robot: Robot = self.world.load_robot(robot)
             self._nominal = [
-                (link.index, link.mass, np.array(link.inertia_diagonal))
-                for link in self.robot.links
-                if link.mass > 0
+                (link.index, link.mass, np.array(link.inertia_diagonal)) for link in self.robot.links if link.mass > 0
             ]
             # pybullet damps every link by default and applies a URDF's <dynamics damping> explicitly;
             # switch both off so that damping is exactly what ``parameters`` says.

@@ -157,18 +157,14 @@ class Robot:
         self.name = spec.name
         c = world.client
         self.base_link_name = c.getBodyInfo(body_id)[0].decode()
-        self.joints: tuple[JointInfo, ...] = tuple(
-            _joint_info(c, body_id, j) for j in range(c.getNumJoints(body_id))
-        )
+        self.joints: tuple[JointInfo, ...] = tuple(_joint_info(c, body_id, j) for j in range(c.getNumJoints(body_id)))
         self.links: tuple[LinkInfo, ...] = tuple(
             _link_info(c, body_id, j, self.base_link_name if j < 0 else self.joints[j].child_link)
             for j in range(-1, c.getNumJoints(body_id))
         )
         self.joint_indices: tuple[int, ...] = tuple(j.index for j in self.joints if j.type in ONE_DOF_TYPES)
         self.joint_names: tuple[str, ...] = tuple(self.joints[i].name for i in self.joint_indices)
-        self.spherical_joint_indices: tuple[int, ...] = tuple(
-            j.index for j in self.joints if j.type == "spherical"
-        )
+        self.spherical_joint_indices: tuple[int, ...] = tuple(j.index for j in self.joints if j.type == "spherical")
         self.torque_control_enabled = False
 
     def __repr__(self) -> str:
@@ -186,9 +182,7 @@ class Robot:
     @property
     def total_mass(self) -> float:
         """Sum of link masses in kg, as the simulation currently has them."""
-        return float(
-            sum(self.world.client.getDynamicsInfo(self.body_id, link.index)[0] for link in self.links)
-        )
+        return float(sum(self.world.client.getDynamicsInfo(self.body_id, link.index)[0] for link in self.links))
 
     def joint(self, name: str) -> JointInfo:
         """The joint with this name; a KeyError lists the valid names."""
@@ -265,9 +259,7 @@ class Robot:
                 self.body_id, self.joint_indices, pybullet.VELOCITY_CONTROL, forces=[0.0] * self.dof
             )
         for index in self.spherical_joint_indices:
-            c.setJointMotorControlMultiDof(
-                self.body_id, index, pybullet.POSITION_CONTROL, force=[0.0, 0.0, 0.0]
-            )
+            c.setJointMotorControlMultiDof(self.body_id, index, pybullet.POSITION_CONTROL, force=[0.0, 0.0, 0.0])
         self.torque_control_enabled = True
 
     def apply_torques(self, torques: Sequence[float] | np.ndarray) -> None:
@@ -357,17 +349,13 @@ def resolve_urdf(urdf: str | Path) -> Path:
     )
 
 
-def load_robot(
-    world: World, name: str | None = None, *, urdf: str | Path | None = None, **options: object
-) -> Robot:
+def load_robot(world: World, name: str | None = None, *, urdf: str | Path | None = None, **options: object) -> Robot:
     """Load a catalogue robot (``name``) or any URDF file (``urdf``) into ``world``.
 
     ``options`` override fields of the catalogue entry (see ``RobotSpec``), e.g. ``fixed_base=False``.
     """
     if (name is None) == (urdf is None):
-        raise ValueError(
-            f"Give either a catalogue name ({', '.join(sorted(ROBOTS))}) or urdf='path/to/file.urdf'."
-        )
+        raise ValueError(f"Give either a catalogue name ({', '.join(sorted(ROBOTS))}) or urdf='path/to/file.urdf'.")
     if name is not None:
         if name not in ROBOTS:
             raise KeyError(f"Unknown robot {name!r}. Choose one of: {', '.join(sorted(ROBOTS))}.")
@@ -401,9 +389,7 @@ def load_robot(
         index_by_name = {j.name: j.index for j in robot.joints}
         for joint_name, value in spec.initial_positions.items():
             if joint_name not in index_by_name:
-                raise KeyError(
-                    f"initial_positions names unknown joint {joint_name!r}; joints: {list(index_by_name)}"
-                )
+                raise KeyError(f"initial_positions names unknown joint {joint_name!r}; joints: {list(index_by_name)}")
             c.resetJointState(body, index_by_name[joint_name], float(value))
     if spec.stand_on_ground:
         _place_on_ground(world, body, len(robot.links))
@@ -417,9 +403,7 @@ def _place_on_ground(world: World, body: int, n_links: int) -> None:
     c = world.client
     lowest = min(c.getAABB(body, link)[0][2] for link in range(-1, n_links - 1))
     position, orientation = c.getBasePositionAndOrientation(body)
-    c.resetBasePositionAndOrientation(
-        body, [position[0], position[1], position[2] - lowest + 1e-3], orientation
-    )
+    c.resetBasePositionAndOrientation(body, [position[0], position[1], position[2] - lowest + 1e-3], orientation)
 
 
 def _joint_info(c: object, body: int, j: int) -> JointInfo:

@@ -53,9 +53,7 @@ class World:
                 "inaccurate with large steps and needlessly slow with tiny ones. Try 1/240."
             )
         if not (isinstance(gravity, int | float) and math.isfinite(gravity) and gravity >= 0):
-            raise ValueError(
-                f"gravity={gravity!r} must be a finite magnitude >= 0 in m/s^2, for example 9.81."
-            )
+            raise ValueError(f"gravity={gravity!r} must be a finite magnitude >= 0 in m/s^2, for example 9.81.")
         if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0:
             raise ValueError(f"seed={seed!r} must be a non-negative integer, for example 0.")
         if not isinstance(solver_iterations, int) or solver_iterations < 1:
@@ -72,9 +70,7 @@ class World:
         self.client.setAdditionalSearchPath(pybullet_data.getDataPath())
         self.client.setGravity(0.0, 0.0, -self.gravity)
         self.client.setTimeStep(self.time_step)
-        self.client.setPhysicsEngineParameter(
-            numSolverIterations=solver_iterations, deterministicOverlappingPairs=1
-        )
+        self.client.setPhysicsEngineParameter(numSolverIterations=solver_iterations, deterministicOverlappingPairs=1)
 
     # -- lifecycle -------------------------------------------------------------------------------
     @property
@@ -141,9 +137,7 @@ class World:
             self.client.changeDynamics(self.ground_id, -1, lateralFriction=lateral_friction)
         return self.ground_id
 
-    def load_robot(
-        self, name: str | None = None, *, urdf: str | Path | None = None, **options: object
-    ) -> Robot:
+    def load_robot(self, name: str | None = None, *, urdf: str | Path | None = None, **options: object) -> Robot:
         """Load a robot from the catalogue by name (see ``twin.sim.robots.ROBOTS``) or from a URDF file.
 
         ``options`` override the catalogue entry, for example ``base_position=(0, 0, 1)``.
