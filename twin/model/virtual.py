@@ -120,3 +120,9 @@ class VirtualModel:
 
     def close(self) -> None:
         self.plant.close()
+
+    def __enter__(self) -> VirtualModel:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

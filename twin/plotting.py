@@ -1,0 +1,125 @@
+"""Matplotlib figures the notebooks share."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+if TYPE_CHECKING:
+    from twin.digital_twin import DigitalTwin, TwinRun
+
+MODE_TITLES = {"model": "Digital model", "shadow": "Digital shadow", "twin": "Digital twin"}
+
+
+def plot_integration_levels(runs: dict[str, TwinRun], joint: int = 0) -> plt.Figure:
+    """One column per mode: top, the robot against the model; bottom, prediction and tracking error."""
+    fig, axes = plt.subplots(2, len(runs), figsize=(4.2 * len(runs), 6), sharex=True, sharey="row", squeeze=False)
+    for column, (mode, run) in enumerate(runs.items()):
+        top, bottom = axes[0, column], axes[1, column]
+        top.plot(run.times, run.true_positions[:, joint], color="black", lw=2, label="physical robot (truth)")
+        top.plot(
+            run.times, run.predicted_positions[:, joint], color="tab:orange", lw=1.5, ls="--", label="virtual model"
+        )
+        if np.isfinite(run.targets[:, joint]).any():
+            top.plot(run.times, run.targets[:, joint], color="tab:green", lw=1, ls=":", label="target")
+        top.set_title(f"{MODE_TITLES.get(mode, mode)}")
+        bottom.plot(
+            run.times,
+            np.abs(run.prediction_errors[:, joint]),
+            color="tab:orange",
+            label=f"|prediction error|, RMSE {run.rmse():.3f} rad",
+        )
+        if np.isfinite(run.targets[:, joint]).any():
+            bottom.plot(
+                run.times,
+                np.abs(run.tracking_errors[:, joint]),
+                color="tab:green",
+                label=f"|tracking error|, RMSE {run.rmse('tracking'):.3f} rad",
+            )
+        bottom.set_xlabel("time [s]")
+        bottom.legend(fontsize=8, loc="upper left")
+    axes[0, 0].set_ylabel(f"{runs[next(iter(runs))].joint_names[joint]} [rad]")
+    axes[1, 0].set_ylabel("error [rad]")
+    axes[0, 0].legend(fontsize=8, loc="best")
+    fig.tight_layout()
+    return fig
+
+
+def draw_twin_diagram(twin: DigitalTwin, ax: plt.Axes | None = None) -> plt.Figure:
+    """The four components as boxes, labelled with this twin's live numbers (call again after stepping)."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 3.6))
+    ax.clear()
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 4)
+    ax.axis("off")
+    physical_q = twin.physical.true_state().positions
+    model_q = twin.model.state().positions
+    boxes = {
+        "physical": (
+            0.2,
+            1.2,
+            "#dbe9f6",
+            "Physical system\n(stand-in, truth hidden)",
+            f"q = {np.array2string(physical_q, precision=3)} rad\nt = {twin.time:.2f} s",
+        ),
+        "link": (
+            3.6,
+            2.4,
+            "#f2f2f2",
+            "Data connection",
+            f"{twin.link.uplink.sent} measurements up\n{twin.link.downlink.sent} commands down",
+        ),
+        "model": (
+            6.9,
+            1.2,
+            "#fde6d2",
+            "Virtual model\n(nominal parameters)",
+            f"q = {np.array2string(model_q, precision=3)} rad\n{twin.model.corrections} corrections",
+        ),
+        "analytics": (
+            3.6,
+            0.05,
+            "#e3f1df",
+            "Analytics engine",
+            f"prediction RMSE {twin.analytics.rmse():.4f} rad\nlatest |error| "
+            f"{np.abs(twin.analytics.latest_error).max():.4f} rad",
+        ),
+    }
+    for x, y, colour, title, body in boxes.values():
+        ax.add_patch(FancyBboxPatch((x, y), 2.9, 1.45, boxstyle="round,pad=0.05", fc=colour, ec="#555"))
+        ax.text(x + 1.45, y + 1.05, title, ha="center", va="center", fontsize=9.5, weight="bold")
+        ax.text(x + 1.45, y + 0.38, body, ha="center", va="center", fontsize=8.5, family="monospace")
+    flows = twin.mode in ("shadow", "twin")
+    arrows = [
+        ((3.1, 2.3), (3.6, 3.0), "measurements", flows),
+        ((6.5, 3.0), (6.9, 2.3), "", flows),
+        ((6.9, 1.6), (3.1, 1.6), "commands", twin.mode == "twin"),
+        ((8.35, 1.2), (6.5, 0.8), "predictions", True),
+    ]
+    for start, end, label, active in arrows:
+        ax.add_patch(
+            FancyArrowPatch(
+                start,
+                end,
+                arrowstyle="-|>",
+                mutation_scale=14,
+                lw=2 if active else 1,
+                color="#1f5fa8" if active else "#bbbbbb",
+                ls="-" if active else "--",
+            )
+        )
+        if label:
+            ax.text(
+                (start[0] + end[0]) / 2,
+                (start[1] + end[1]) / 2 + 0.12,
+                label + ("" if active else " (off)"),
+                ha="center",
+                fontsize=8,
+                color="#1f5fa8" if active else "#999999",
+            )
+    ax.set_title(f"{MODE_TITLES.get(twin.mode, twin.mode)} of the {twin.model.robot.name}", fontsize=11)
+    return ax.figure
