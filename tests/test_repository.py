@@ -51,7 +51,8 @@ def test_environment_yml_names_the_same_packages_as_pyproject():
         pip_names |= _requirement_names(extra)
 
     conda_names = set()
-    for line in (ROOT / "environment.yml").read_text().splitlines():
+    text = (ROOT / "environment.yml").read_text()
+    for line in text[text.index("dependencies:") :].splitlines():
         item = re.match(r"^  - ([A-Za-z0-9_.\-]+)", line)
         if item and item.group(1) not in {"python", "pip"}:
             name = re.split(r"[<>=!~ ]", item.group(1), maxsplit=1)[0].lower()

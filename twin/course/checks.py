@@ -65,7 +65,7 @@ def check_integration_level(integration_level: Callable[[str, str], str]) -> Che
     name = "Exercise 1: model, shadow or twin?"
     for p2v, v2p in itertools.product(FLOWS, FLOWS):
         answer, failure = _call(name, integration_level, p2v, v2p)
-        if failure:
+        if failure is not None:
             return failure
         expected = reference_integration_level(p2v, v2p)
         if answer != expected:
@@ -107,7 +107,7 @@ def check_error_summary(
     synthetic = (synthetic_t, 0.05 * np.sin(7 * synthetic_t) - 0.06 * synthetic_t, np.zeros_like(synthetic_t))
     for case, args in (("your pendulum run", (times, predicted, measured)), ("a made-up run", synthetic)):
         answer, failure = _call(name, error_summary, *args, threshold)
-        if failure:
+        if failure is not None:
             return failure
         expected = reference_error_summary(*args, threshold)
         if not isinstance(answer, dict) or set(answer) != set(expected):

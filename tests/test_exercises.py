@@ -1,0 +1,131 @@
+"""The exercise mechanism: exercises/ is generated from solutions/, and the checks judge fairly."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from twin.course import check_error_summary, check_integration_level
+from twin.course.exercises import BEGIN, END, STUB, make_exercise, strip_solutions, sync
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTION_01 = ROOT / "solutions" / "01_what_is_a_digital_twin_exercises.ipynb"
+EXERCISE_01 = ROOT / "exercises" / "01_what_is_a_digital_twin_exercises.ipynb"
+
+
+def run_code_cells(path: Path) -> dict:
+    """Execute a notebook's code cells in one namespace (check cells just compute their verdicts)."""
+    namespace: dict = {}
+    for cell in json.loads(path.read_text())["cells"]:
+        if cell["cell_type"] == "code":
+            source = "".join(cell["source"])
+            exec(compile(source, f"{path.name}", "exec"), namespace)
+    return namespace
+
+
+@pytest.fixture(scope="module")
+def solved() -> dict:
+    return run_code_cells(SOLUTION_01)
+
+
+@pytest.fixture(scope="module")
+def unsolved() -> dict:
+    return run_code_cells(EXERCISE_01)
+
+
+def test_exercises_are_in_sync_with_solutions():
+    assert sync(ROOT, check=True) == [], "exercises/ drifted from solutions/: run `twin-make-exercises`"
+
+
+def test_every_solution_has_its_exercise_and_no_exercise_leaks_an_answer():
+    solutions = sorted(p.name for p in (ROOT / "solutions").glob("*.ipynb"))
+    exercises = sorted(p.name for p in (ROOT / "exercises").glob("*.ipynb"))
+    assert solutions == exercises
+    for name in exercises:
+        text = (ROOT / "exercises" / name).read_text()
+        assert BEGIN not in text and END not in text
+
+
+def test_strip_solutions_keeps_indentation_and_code_around_the_answer():
+    source = f"def f(x):\n    y = 1\n    {BEGIN}\n    return x + y\n    {END}\n\nprint(f)"
+    stripped = strip_solutions(source)
+    assert stripped == f"def f(x):\n    y = 1\n    # YOUR CODE HERE\n    {STUB}\n\nprint(f)"
+    compile(stripped, "stub", "exec")  # still valid Python
+
+
+def test_unbalanced_markers_and_missing_markers_are_errors():
+    with pytest.raises(ValueError, match="unbalanced"):
+        strip_solutions(f"{BEGIN}\nx = 1\n")
+    notebook = {"cells": [{"cell_type": "code", "source": "x = 1", "outputs": [], "execution_count": None}]}
+    with pytest.raises(ValueError, match="no '### BEGIN SOLUTION' marker"):
+        make_exercise(notebook)
+
+
+def test_checks_accept_the_solutions(solved: dict):
+    assert check_integration_level(solved["integration_level"]).passed
+    result = check_error_summary(
+        solved["error_summary"], solved["times"], solved["predicted"], solved["measured"], threshold=0.1
+    )
+    assert result.passed, result.message
+
+
+def test_checks_reject_the_untouched_stubs_with_a_friendly_message(unsolved: dict):
+    first = check_integration_level(unsolved["integration_level"])
+    second = check_error_summary(
+        unsolved["error_summary"], unsolved["times"], unsolved["predicted"], unsolved["measured"]
+    )
+    for result in (first, second):
+        assert not result.passed
+        assert "Not answered yet" in result.message
+
+
+def test_exercise_1_rejects_counting_manual_flows_as_integration():
+    def manual_counts(p2v: str, v2p: str) -> str:
+        inward, outward = p2v != "none", v2p != "none"
+        return "twin" if inward and outward else "shadow" if inward else "model"
+
+    result = check_integration_level(manual_counts)
+    assert not result.passed and "manual" in result.message
+
+
+def test_exercise_1_rejects_a_twin_without_inward_data():
+    def outward_is_enough(p2v: str, v2p: str) -> str:
+        if v2p == "automatic":
+            return "twin"
+        return "shadow" if p2v == "automatic" else "model"
+
+    assert not check_integration_level(outward_is_enough).passed
+
+
+def test_exercise_1_reports_a_crashing_answer_instead_of_raising():
+    result = check_integration_level(lambda p2v, v2p: {"x": 1}[p2v])
+    assert not result.passed and "KeyError" in result.message
+
+
+def test_exercise_2_rejects_plausible_mistakes(solved: dict):
+    times, predicted, measured = solved["times"], solved["predicted"], solved["measured"]
+    correct = solved["error_summary"]
+
+    def signed_error(t, p, m, threshold):  # forgets that the model can be wrong in either direction
+        answer = correct(t, p, m, threshold)
+        over = np.nonzero((np.asarray(p) - np.asarray(m)) > threshold)[0]
+        answer["first_exceedance_time"] = float(t[over[0]]) if over.size else None
+        return answer
+
+    def whole_run_rmse(t, p, m, threshold):  # averages over the whole run, not the last second
+        answer = correct(t, p, m, threshold)
+        answer["rmse_last_second"] = float(np.sqrt(np.mean((np.asarray(p) - np.asarray(m)) ** 2)))
+        return answer
+
+    for mistake, hint in ((signed_error, "absolute"), (whole_run_rmse, "last second")):
+        result = check_error_summary(mistake, times, predicted, measured, threshold=0.1)
+        assert not result.passed, mistake.__name__
+        assert hint in result.message
+
+
+def test_exercise_2_rejects_a_wrong_return_type(solved: dict):
+    result = check_error_summary(lambda *a: 0.1, solved["times"], solved["predicted"], solved["measured"])
+    assert not result.passed and "dict" in result.message
