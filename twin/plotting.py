@@ -94,13 +94,17 @@ def draw_twin_diagram(twin: DigitalTwin, ax: plt.Axes | None = None) -> plt.Figu
         ax.text(x + 1.45, y + 1.05, title, ha="center", va="center", fontsize=9.5, weight="bold")
         ax.text(x + 1.45, y + 0.38, body, ha="center", va="center", fontsize=8.5, family="monospace")
     flows = twin.mode in ("shadow", "twin")
-    arrows = [
-        ((3.1, 2.3), (3.6, 3.0), "measurements", flows),
-        ((6.5, 3.0), (6.9, 2.3), "", flows),
-        ((6.9, 1.6), (3.1, 1.6), "commands", twin.mode == "twin"),
-        ((8.35, 1.2), (6.5, 0.8), "predictions", True),
+    commands = twin.mode == "twin"
+    arrows = [  # start, end, label, label position, active
+        ((3.1, 2.5), (3.6, 3.35), "measurements", (2.55, 3.3), flows),
+        ((6.5, 3.35), (6.9, 2.5), "", None, flows),
+        ((6.9, 2.05), (6.5, 2.75), "commands", (7.5, 2.9), commands),
+        ((3.6, 2.75), (3.1, 2.05), "", None, commands),
+        ((8.35, 1.2), (6.5, 0.8), "predictions", (7.9, 0.75), True),
+        ((1.65, 1.2), (3.6, 0.8), "measurements", (2.1, 0.75), True),
     ]
-    for start, end, label, active in arrows:
+    for start, end, label, where, active in arrows:
+        colour = "#1f5fa8" if active else "#bbbbbb"
         ax.add_patch(
             FancyArrowPatch(
                 start,
@@ -108,18 +112,11 @@ def draw_twin_diagram(twin: DigitalTwin, ax: plt.Axes | None = None) -> plt.Figu
                 arrowstyle="-|>",
                 mutation_scale=14,
                 lw=2 if active else 1,
-                color="#1f5fa8" if active else "#bbbbbb",
+                color=colour,
                 ls="-" if active else "--",
             )
         )
         if label:
-            ax.text(
-                (start[0] + end[0]) / 2,
-                (start[1] + end[1]) / 2 + 0.12,
-                label + ("" if active else " (off)"),
-                ha="center",
-                fontsize=8,
-                color="#1f5fa8" if active else "#999999",
-            )
+            ax.text(*where, label + ("" if active else " (off)"), ha="center", fontsize=8, color=colour)
     ax.set_title(f"{MODE_TITLES.get(twin.mode, twin.mode)} of the {twin.model.robot.name}", fontsize=11)
     return ax.figure
