@@ -14,16 +14,20 @@ class LinearTrend:
     slope: float
     intercept: float
     residual_std: float
+    x_span: float = 1.0  # range of the fitted x values, to tell a flat line from a slow one
 
     def predict(self, x: np.ndarray | float) -> np.ndarray:
         return self.slope * np.asarray(x, dtype=float) + self.intercept
 
     def crossing(self, threshold: float) -> float | None:
-        """Where the line reaches ``threshold`` (None if it never does going forward)."""
-        if self.slope == 0:
+        """Where the line reaches ``threshold``; None when the line is flat (it never gets there).
+
+        The answer can lie before the data when the indicator is already past the threshold.
+        """
+        change_over_data = abs(self.slope) * self.x_span
+        if change_over_data <= 1e-9 * max(1.0, abs(self.intercept)):
             return None
-        x = (threshold - self.intercept) / self.slope
-        return float(x)
+        return float((threshold - self.intercept) / self.slope)
 
 
 def fit_linear_trend(x: np.ndarray, y: np.ndarray) -> LinearTrend:
@@ -36,4 +40,4 @@ def fit_linear_trend(x: np.ndarray, y: np.ndarray) -> LinearTrend:
         raise ValueError(f"a trend needs at least 3 points, got {x.size}: record more episodes first.")
     slope, intercept = np.polyfit(x, y, 1)
     residual = y - (slope * x + intercept)
-    return LinearTrend(float(slope), float(intercept), float(np.std(residual, ddof=2) if x.size > 2 else 0.0))
+    return LinearTrend(float(slope), float(intercept), float(np.std(residual, ddof=2)), float(np.ptp(x)))
