@@ -27,9 +27,12 @@ Sink = Callable[[Batch], None]
 @functools.cache
 def viewer_js() -> str:
     """The meshcat viewer's JavaScript bundle (``meshcat/viewer/dist/main.min.js``, about 850 kB)."""
-    import meshcat
+    import importlib.util
 
-    path = Path(meshcat.__file__).parent / "viewer" / "dist" / "main.min.js"
+    spec = importlib.util.find_spec("meshcat")  # found, not imported: importing meshcat starts zmq machinery
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("the meshcat package is missing: pip install meshcat (conda: meshcat-python).")
+    path = Path(spec.origin).parent / "viewer" / "dist" / "main.min.js"
     return path.read_text(encoding="utf-8")
 
 

@@ -31,7 +31,7 @@ class Recording:
     ``fps`` frames per simulated second (the last pose before ``stop()`` is always kept).
     """
 
-    def __init__(self, scene: Scene, fps: float = 30.0) -> None:
+    def __init__(self, scene: Scene, fps: float = 30.0, start_time: float = 0.0) -> None:
         if not (isinstance(fps, int | float) and 0 < fps <= 1000):
             raise ValueError(f"fps={fps!r} must be a number of frames per second in (0, 1000], e.g. 30.")
         self.scene = scene
@@ -42,8 +42,9 @@ class Recording:
         self._last_time: float | None = None
         self._pending_time: float | None = None
         self.recording = True
-        # start from the scene as it is now
+        # the first frame is the scene as it is now
         self._pending.update(self._current_transforms())
+        self._flush(float(start_time))
 
     def __repr__(self) -> str:
         state = "recording" if self.recording else "stopped"

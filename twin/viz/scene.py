@@ -412,7 +412,7 @@ class Scene:
                 force = float(contact[9])
                 if force < min_force:
                     continue
-                normal = -np.asarray(contact[7], dtype=np.float64)  # contactNormalOnB points B -> A
+                normal = np.asarray(contact[7], dtype=np.float64)  # on B, pointing to A: the push on A
                 arrows.append((np.asarray(contact[6], dtype=np.float64), normal * force * scale))
         commands: list[dict] = []
         for i, (start, vector) in enumerate(arrows):
@@ -553,7 +553,8 @@ class Scene:
         """Start recording: every ``update()`` adds a frame (at most ``fps`` per simulated second)."""
         from twin.viz.recording import Recording
 
-        recording = Recording(self, fps=fps)
+        start = self._clock() if self._clock is not None else 0.0
+        recording = Recording(self, fps=fps, start_time=start if math.isfinite(start) else 0.0)
         self._recordings.append(recording)
         return recording
 
