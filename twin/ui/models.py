@@ -292,7 +292,12 @@ class ParameterPanelModel:
         control = next((c for c in self.controls if c.key == name), None)
         if control is None:
             raise KeyError(f"no parameter {name!r}; parameters are {[c.key for c in self.controls]}")
-        self.twin.physical.update_truth(**{name: float(value)})
+        previous = float(getattr(self.twin.physical.truth, name))
+        try:
+            self.twin.physical.update_truth(**{name: float(value)})
+        except ValueError:
+            self.twin.physical.update_truth(**{name: previous})  # keep truth and simulation consistent
+            raise
         return self.run()
 
     def run(self, steps: int | None = None) -> float:
