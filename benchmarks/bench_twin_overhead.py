@@ -51,6 +51,7 @@ def raw_humanoid() -> tuple[BulletClient, int]:
             baseOrientation=c.getQuaternionFromEuler(spec.base_euler),
             useFixedBase=spec.fixed_base,
             globalScaling=spec.global_scaling,
+            flags=pybullet.URDF_USE_INERTIA_FROM_FILE,
         )
     c.changeDynamics(plane, -1, lateralFriction=1.0)
     n = c.getNumJoints(body)
@@ -132,7 +133,7 @@ def raw_arm() -> tuple[BulletClient, int, list[int]]:
     c = raw_client()
     with quiet_c_output():
         c.loadURDF("plane.urdf")
-        body = c.loadURDF("kuka_iiwa/model.urdf", useFixedBase=True)
+        body = c.loadURDF("kuka_iiwa/model.urdf", useFixedBase=True, flags=pybullet.URDF_USE_INERTIA_FROM_FILE)
     joints = list(range(c.getNumJoints(body)))
     c.setJointMotorControlArray(body, joints, pybullet.VELOCITY_CONTROL, forces=[0.0] * len(joints))
     return c, body, joints

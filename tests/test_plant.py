@@ -129,11 +129,6 @@ def test_mass_scale_changes_the_simulated_dynamics(scale: float):
         assert plant.robot.total_mass == pytest.approx(scale * 1.1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG plant.SimulatedRobot.gravity_torques/mass_matrix: pybullet's calculateInverseDynamics and "
-    "calculateMassMatrix use the masses as loaded and ignore changeDynamics, so mass_scale has no effect.",
-)
 @pytest.mark.parametrize("scale", [0.5, 2.0])
 def test_mass_scale_scales_gravity_torque_and_mass_matrix_linearly(scale: float):
     with SimulatedRobot("pendulum") as nominal, SimulatedRobot("pendulum", DynamicsParameters(mass_scale=scale)) as p:

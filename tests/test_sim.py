@@ -220,11 +220,6 @@ def test_pendulum_masses_are_the_documented_ones():
             pendulum.joint("nope")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG robots.load_robot: loadURDF without URDF_USE_INERTIA_FROM_FILE, so pybullet recomputes "
-    "inertia from collision shapes and the URDF's <inertia> is ignored (rod iyy 6.7e-8 instead of 0.00209).",
-)
 def test_link_inertias_match_the_urdf():
     expected = urdf_inertia_yy(ASSETS / "pendulum.urdf")
     with World() as world:

@@ -92,10 +92,13 @@ class SimulatedRobot:
                 self.world.client.changeDynamics(
                     self.robot.body_id, link.index, linearDamping=0.0, angularDamping=0.0, jointDamping=0.0
                 )
+            self.parameters = DynamicsParameters()  # the URDF's values, as loaded
+            # pybullet builds its inverse-dynamics model (calculateInverseDynamics, calculateMassMatrix) at the
+            # first call and ignores later changeDynamics. Make that first call now, with the URDF's masses:
+            # every mass and inertia is later scaled by the same factor, so scaling the results is exact.
             zero = np.zeros(self.robot.dof)
-            self._lightest_joint_inertia = np.diag(self.mass_matrix(zero)) if self.robot.dof else zero
+            self._joint_inertia_at_zero = np.diag(self.mass_matrix(zero)) if self.robot.dof else zero
             self.robot.enable_torque_control()
-            self.parameters = DynamicsParameters()
             self.set_parameters(parameters or DynamicsParameters())
             if initial_positions is not None:
                 self.robot.set_state(initial_positions)
@@ -133,7 +136,7 @@ class SimulatedRobot:
         """Explicit damping b over a step dt on inertia I is stable and smooth only while b dt / I <= 1."""
         if not self.robot.dof or not parameters.joint_damping:
             return
-        inertia = self._lightest_joint_inertia * parameters.mass_scale
+        inertia = self._joint_inertia_at_zero * parameters.mass_scale
         ratios = parameters.joint_damping * self.time_step / inertia
         worst = int(np.argmax(ratios))
         if ratios[worst] > 1.0:
@@ -178,15 +181,14 @@ class SimulatedRobot:
         """Joint torques (N m) that hold this robot still at ``positions`` against gravity, with its own masses."""
         q = self.robot._vector("positions", positions)
         zeros = [0.0] * self.dof
-        return np.array(
-            self.world.client.calculateInverseDynamics(self.robot.body_id, q.tolist(), zeros, zeros),
-            dtype=float,
-        )
+        loaded = self.world.client.calculateInverseDynamics(self.robot.body_id, q.tolist(), zeros, zeros)
+        return self.parameters.mass_scale * np.array(loaded, dtype=float)
 
     def mass_matrix(self, positions: Sequence[float] | np.ndarray) -> np.ndarray:
         """Joint-space inertia matrix M(q) (kg m^2 for revolute joints) with this robot's own masses."""
         q = self.robot._vector("positions", positions)
-        return np.array(self.world.client.calculateMassMatrix(self.robot.body_id, q.tolist()), dtype=float)
+        loaded = self.world.client.calculateMassMatrix(self.robot.body_id, q.tolist())
+        return self.parameters.mass_scale * np.array(loaded, dtype=float)
 
     # -- lifecycle -------------------------------------------------------------------------------
     def close(self) -> None:

@@ -381,6 +381,7 @@ def load_robot(world: World, name: str | None = None, *, urdf: str | Path | None
             baseOrientation=c.getQuaternionFromEuler(spec.base_euler),
             useFixedBase=spec.fixed_base,
             globalScaling=spec.global_scaling,
+            flags=pybullet.URDF_USE_INERTIA_FROM_FILE,  # otherwise pybullet guesses inertia from collision shapes
         )
     if body < 0:
         raise RuntimeError(f"pybullet could not load {path}; check that it is a valid URDF.")
