@@ -149,11 +149,13 @@ class JointPanelModel:
                 raise ValueError(f"{r.name} and {first.name} have different joints; drive them with separate panels.")
         controls = []
         c0 = first.world.client
+        prefix = _common_prefix([j.name for j in first.joints if j.type != "fixed"])
         for j in first.joints:
             if j.index in first.joint_indices:
                 lo, hi = (j.lower_limit, j.upper_limit) if j.has_limits else (-math.pi, math.pi)
                 q = float(c0.getJointState(first.body_id, j.index)[0])
-                controls.append(Control(j.name, j.name, lo, hi, float(np.clip(q, lo, hi)), _unit(j.type)))
+                label = _label(j.name, prefix)
+                controls.append(Control(j.name, label, lo, hi, float(np.clip(q, lo, hi)), _unit(j.type)))
             elif j.index in first.spherical_joint_indices:
                 quat = c0.getJointStateMultiDof(first.body_id, j.index)[0]
                 euler = c0.getEulerFromQuaternion(quat)
@@ -161,7 +163,12 @@ class JointPanelModel:
                     lim = math.pi / 2
                     controls.append(
                         Control(
-                            f"{j.name}.{axis}", f"{j.name} {axis}", -lim, lim, float(np.clip(angle, -lim, lim)), "rad"
+                            f"{j.name}.{axis}",
+                            f"{_label(j.name, prefix)} {axis}",
+                            -lim,
+                            lim,
+                            float(np.clip(angle, -lim, lim)),
+                            "rad",
                         )
                     )
 
@@ -214,17 +221,36 @@ class JointPanelModel:
         robot = twin.model.robot
         target = np.asarray(twin.target, dtype=float)
         lower, upper = robot.joint_limits()
+        prefix = _common_prefix(list(robot.joint_names))
         controls = []
         for i, name in enumerate(robot.joint_names):
             lo = float(lower[i]) if np.isfinite(lower[i]) else -math.pi
             hi = float(upper[i]) if np.isfinite(upper[i]) else math.pi
             kind = robot.joint(name).type
-            controls.append(Control(name, name, lo, hi, float(np.clip(target[i], lo, hi)), _unit(kind)))
+            label = _label(name, prefix)
+            controls.append(Control(name, label, lo, hi, float(np.clip(target[i], lo, hi)), _unit(kind)))
 
         def apply(values: dict[str, float]) -> None:
             twin.target = np.array([values[name] for name in robot.joint_names])
 
         return cls(controls, apply, lambda n: _steps(twin, n), settle_steps=settle_steps, scene=scene)
+
+
+def _common_prefix(names: list[str]) -> str:
+    """The shared start of joint names up to an underscore ("lbr_iiwa_"), so that labels stay short."""
+    if len(names) < 2:
+        return ""
+    first, last = min(names), max(names)
+    n = 0
+    while n < min(len(first), len(last)) and first[n] == last[n]:
+        n += 1
+    cut = first[:n].rfind("_")
+    return first[: cut + 1] if cut >= 0 else ""
+
+
+def _label(name: str, prefix: str) -> str:
+    rest = name[len(prefix) :] or name
+    return f"joint {rest}" if rest.isdigit() else rest
 
 
 def _unit(joint_type: str) -> str:

@@ -16,7 +16,7 @@ import numpy as np
 from twin.ui.models import Control, JointPanelModel, ParameterPanelModel, TwinPlayerModel
 
 _LAYOUT = widgets.Layout(width="100%")
-_STYLE = {"description_width": "9em"}
+_STYLE = {"description_width": "11em"}
 
 
 def _slider(control: Control) -> widgets.FloatSlider:
@@ -112,8 +112,8 @@ class ParameterPanel(widgets.VBox):
         )
         rmse = m.history[-1][1] if m.history else float("nan")
         self.status.value = (
-            f"<div>prediction RMSE over the last run: <b>{rmse * 1000:.3g} mrad</b> "
-            f"(t = {m.twin.time:.2f} s)</div>{sparkline([h[1] for h in m.history])}"
+            f"<div>prediction RMSE over the last change's run: <b>{rmse * 1000:.3g} mrad</b>; "
+            f"twin time {m.twin.time:.2f} s</div>{sparkline([h[1] for h in m.history])}"
             f"<table style='font-size:90%'><tr>{rows}</tr></table>"
         )
 
@@ -184,11 +184,9 @@ def twin_dashboard(twin: Any, *, height: int = 420, steps_per_tick: int = 8) -> 
     player_model = TwinPlayerModel(twin, steps_per_tick=steps_per_tick, scene=scene)
     ghost = scene.mirrors["model"]
     player_model.callbacks.append(lambda: ghost.show_joint_errors(twin.analytics.latest_error, 0.05))
-    parts: list[widgets.Widget] = [
-        view,
-        TwinPlayer(player_model),
-        ParameterPanel(ParameterPanelModel(twin, scene=scene)),
-    ]
+    parameters = ParameterPanel(ParameterPanelModel(twin, scene=scene))
+    player_model.callbacks.append(parameters._refresh)
+    parts: list[widgets.Widget] = [view, TwinPlayer(player_model), parameters]
     if getattr(twin, "mode", None) == "twin" and twin.target is not None:
         parts.append(JointPanel(JointPanelModel.for_twin(twin, scene=scene), title="Targets (the twin's controller)"))
     box = widgets.VBox(parts)
