@@ -160,6 +160,7 @@ class TwinPlayer(widgets.HBox):
             self.model.play()
         else:
             self.model.pause()
+        self._refresh()
 
     def _tick(self) -> None:
         self.model.tick()
