@@ -266,3 +266,12 @@ def test_run_with_progress_bar(capsys: pytest.CaptureFixture[str]):
         run = twin.run(7, progress=True)
     assert run.times.shape == (7,)
     assert "7/7" in capsys.readouterr().err
+
+
+def test_a_refused_truth_change_leaves_the_stand_in_as_it_was():
+    with DigitalTwin("arm", "model") as t:
+        before = t.physical.truth
+        with pytest.raises(ValueError, match="too large"):
+            t.physical.update_truth(joint_damping=5.0)  # beyond the explicit-damping limit of the wrist
+        assert t.physical.truth == before
+        assert t.physical._plant.parameters == before

@@ -74,8 +74,9 @@ class PhysicalStandIn:
 
     def update_truth(self, **changes: float) -> DynamicsParameters:
         """Change the true dynamics while running (wear, a payload, ...): ``update_truth(joint_friction=0.1)``."""
-        self._truth = self._truth.with_changes(**changes)
-        self._plant.set_parameters(self._truth)
+        proposed = self._truth.with_changes(**changes)
+        self._plant.set_parameters(proposed)  # validates first: a refused value changes nothing
+        self._truth = proposed
         return self._truth
 
     def true_state(self) -> JointState:

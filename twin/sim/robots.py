@@ -53,6 +53,7 @@ class RobotSpec:
         stand_on_ground: after loading, lift or lower the robot so its lowest point touches z = 0.
         hold_pose: hold every joint at its initial angle with stiff position motors (a statue).
         initial_positions: joint angles (rad or m) by joint name, applied after loading.
+        view_direction: from where a 3D view looks at the robot by default (x, y, z; any length).
     """
 
     name: str
@@ -66,6 +67,7 @@ class RobotSpec:
     stand_on_ground: bool = False
     hold_pose: bool = False
     initial_positions: dict[str, float] = field(default_factory=dict)
+    view_direction: tuple[float, float, float] = (1.0, 0.55, 0.4)
 
 
 ROBOTS: dict[str, RobotSpec] = {
@@ -74,11 +76,13 @@ ROBOTS: dict[str, RobotSpec] = {
         urdf="pendulum.urdf",
         description="simple pendulum: 0.5 m rod, 1 kg bob, one hinge",
         needs_ground=True,
+        view_direction=(0.3, -1.0, 0.3),  # it swings in the x-z plane: look along y
     ),
     "cartpole": RobotSpec(
         name="cartpole",
         urdf="cartpole.urdf",
         description="cart on a rail (prismatic) with a free pole (revolute)",
+        view_direction=(0.3, -1.0, 0.3),
     ),
     "arm": RobotSpec(
         name="arm",

@@ -134,8 +134,12 @@ class JointPanelModel:
         scene: Scene | None = None,
         max_torque: float = 200.0,
         ball_stiffness: float = 0.2,
+        joints: Sequence[str] | None = None,
     ) -> JointPanelModel:
         """Sliders for the first robot's joints; every robot in ``robots`` (same model) is driven alike.
+
+        ``joints`` limits the sliders to the named joints (for example the humanoid's knees); the others
+        hold the pose they have now.
 
         Revolute/prismatic joints get one slider each (URDF limits, else +-pi); ball joints three
         (roll, pitch, yaw in rad, +-pi/2), driven like ``Robot.hold_pose`` with ``setJointMotorControlMultiDof``.
@@ -204,7 +208,15 @@ class JointPanelModel:
             for world in worlds:
                 world.step(n)
 
-        return cls(controls, apply, advance, settle_steps=settle_steps, scene=scene)
+        if joints is None:
+            return cls(controls, apply, advance, settle_steps=settle_steps, scene=scene)
+        movable = {c.key.split(".")[0] for c in controls}
+        unknown = [name for name in joints if name not in movable]
+        if unknown:
+            raise KeyError(f"{first.name} has no movable joint(s) {unknown}; choose from {sorted(movable)}.")
+        held = {c.key: c.value for c in controls if c.key.split(".")[0] not in joints}
+        shown = [c for c in controls if c.key.split(".")[0] in joints]
+        return cls(shown, lambda values: apply({**held, **values}), advance, settle_steps=settle_steps, scene=scene)
 
     @classmethod
     def for_twin(cls, twin: Any, *, settle_steps: int = 240, scene: Scene | None = None) -> JointPanelModel:

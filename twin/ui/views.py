@@ -28,7 +28,7 @@ def _slider(control: Control) -> widgets.FloatSlider:
         step=control.step,
         description=control.label + unit,
         continuous_update=False,
-        readout_format=".3g",
+        readout_format=".2f",
         style=_STYLE,
         layout=_LAYOUT,
     )
@@ -110,9 +110,9 @@ class ParameterPanel(widgets.VBox):
             f"<td style='padding:0 6px'>{html.escape(n)}: {e * 1000:+.2f} mrad</td>"
             for n, e in zip(m.twin.model.robot.joint_names, errors, strict=False)
         )
-        rmse = m.history[-1][1] if m.history else float("nan")
+        latest = f"{m.history[-1][1] * 1000:.3g} mrad" if m.history else "none yet (move a slider or press run)"
         self.status.value = (
-            f"<div>prediction RMSE over the last change's run: <b>{rmse * 1000:.3g} mrad</b>; "
+            f"<div>prediction RMSE over the last change's run: <b>{latest}</b>; "
             f"twin time {m.twin.time:.2f} s</div>{sparkline([h[1] for h in m.history])}"
             f"<table style='font-size:90%'><tr>{rows}</tr></table>"
         )

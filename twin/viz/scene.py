@@ -283,7 +283,7 @@ class Scene:
             world = robot.world
             self._clock = lambda: world.time if world.is_open else float("nan")
         if not self._camera_set:
-            self._frame_bodies([(robot.world.client, robot.body_id)])
+            self._frame_bodies([(robot.world.client, robot.body_id)], robot.spec.view_direction)
         return mirror
 
     def add_body(self, world: World, body_id: int, name: str, *, ghost: bool = False, **options: object) -> RobotMirror:
@@ -451,7 +451,9 @@ class Scene:
             if camera_changed is not None:
                 camera_changed()
 
-    def _frame_bodies(self, bodies: list[tuple[object, int]]) -> None:
+    def _frame_bodies(
+        self, bodies: list[tuple[object, int]], view_direction: Sequence[float] = (1.0, 0.55, 0.4)
+    ) -> None:
         lows, highs = [], []
         for client, body in bodies:
             for link in range(-1, client.getNumJoints(body)):  # type: ignore[attr-defined]
@@ -461,7 +463,7 @@ class Scene:
         lo, hi = np.min(lows, axis=0), np.max(highs, axis=0)
         center = (lo + hi) / 2.0
         extent = float(max(np.max(hi - lo), 0.3))
-        direction = np.array([1.0, 0.55, 0.4])
+        direction = np.asarray(view_direction, dtype=float)
         self.camera_target = center
         self.camera_eye = center + direction / np.linalg.norm(direction) * (1.25 * extent + 0.3)
 
