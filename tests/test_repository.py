@@ -33,6 +33,10 @@ def test_ci_runs_exactly_the_readme_test_command():
 def test_readme_launch_command_installs_the_course_and_opens_jupyterlab():
     command = readme_command("Open the course")
     assert "pip install" in command and '".[course]"' in command and "jupyter lab" in command
+    config = re.search(r"--config=(\S+)", command)
+    assert config, "the launch command should name the course's Jupyter config"
+    settings = json.loads((ROOT / config.group(1)).read_text())
+    assert settings["ServerApp"]["ip"] == "127.0.0.1", "JupyterLab must listen on the loopback interface only"
 
 
 def _requirement_names(requirements: list[str]) -> set[str]:
