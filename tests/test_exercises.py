@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from twin.course import check_error_summary, check_integration_level
+from twin.course.checks import reference_integration_level
 from twin.course.exercises import BEGIN, END, STUB, make_exercise, strip_solutions, sync
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -129,3 +130,62 @@ def test_exercise_2_rejects_plausible_mistakes(solved: dict):
 def test_exercise_2_rejects_a_wrong_return_type(solved: dict):
     result = check_error_summary(lambda *a: 0.1, solved["times"], solved["predicted"], solved["measured"])
     assert not result.passed and "dict" in result.message
+
+
+def test_exercise_1_hints_match_the_mistake():
+    capitalised = check_integration_level(lambda p2v, v2p: reference_integration_level(p2v, v2p).capitalize())
+    assert not capitalised.passed and "lower case" in capitalised.message
+
+    def never_twin(p2v: str, v2p: str) -> str:
+        return "shadow" if p2v == "automatic" else "model"
+
+    result = check_integration_level(never_twin)
+    assert not result.passed and "both directions" in result.message and "is not right" in result.message
+
+
+def test_exercise_2_accepts_either_reading_of_the_one_second_window(solved: dict):
+    times, predicted, measured = solved["times"], solved["predicted"], solved["measured"]
+
+    def window(inclusive: bool):
+        def summary(t, p, m, threshold):
+            error = np.asarray(p) - np.asarray(m)
+            last = t >= t[-1] - 1.0 - 1e-9 if inclusive else t > t[-1] - 1.0 + 1e-9
+            over = np.nonzero(np.abs(error) > threshold)[0]
+            return {
+                "rmse_last_second": float(np.sqrt(np.mean(error[last] ** 2))),
+                "first_exceedance_time": float(t[over[0]]) if over.size else None,
+            }
+
+        return summary
+
+    for inclusive in (True, False):
+        assert check_error_summary(window(inclusive), times, predicted, measured, threshold=0.1).passed
+
+
+def test_exercise_2_spots_an_index_instead_of_a_time_and_gives_no_answer_away(solved: dict):
+    times, predicted, measured = solved["times"], solved["predicted"], solved["measured"]
+    correct = solved["error_summary"]
+
+    def index_not_time(t, p, m, threshold):
+        answer = correct(t, p, m, threshold)
+        over = np.nonzero(np.abs(np.asarray(p) - np.asarray(m)) > threshold)[0]
+        answer["first_exceedance_time"] = int(over[0])
+        return answer
+
+    result = check_error_summary(index_not_time, times, predicted, measured, threshold=0.1)
+    assert not result.passed and "not the index" in result.message
+    expected_time = correct(times, predicted, measured, 0.1)["first_exceedance_time"]
+    assert f"{expected_time:g}" not in result.message
+
+
+def test_exercise_2_explains_why_a_fixed_sample_count_fails(solved: dict):
+    correct = solved["error_summary"]
+
+    def last_240_samples(t, p, m, threshold):
+        answer = correct(t, p, m, threshold)
+        error = np.asarray(p) - np.asarray(m)
+        answer["rmse_last_second"] = float(np.sqrt(np.mean(error[-240:] ** 2)))
+        return answer
+
+    result = check_error_summary(last_240_samples, solved["times"], solved["predicted"], solved["measured"])
+    assert not result.passed and "100 Hz" in result.message
