@@ -172,7 +172,7 @@ class DigitalTwin:
     def target(self, value: Sequence[float] | np.ndarray) -> None:
         if not isinstance(self.controller, JointPD):
             raise TypeError("Only a twin whose controller is a twin.control.JointPD has a settable target.")
-        target = self.model.robot._vector("target", value)
+        target = self.model.robot.joint_vector("target", value)
         if self._planner is not None and self._plan:
             raise RuntimeError(
                 f"In mode={self.mode!r} the robot replays a plan made on the model; a new target needs a "
@@ -224,7 +224,9 @@ class DigitalTwin:
             tau = self._planned_torques()
             self.physical.apply(JointCommand(t, tau))  # pre-programmed on the robot: no data link involved
 
-        target = self.target if self.target is not None else np.full(self.model.robot.dof, np.nan)
+        target = self.target
+        if target is None:
+            target = np.full(self.model.robot.dof, np.nan)
         self._times.append(t)
         self._history.append(
             (

@@ -170,7 +170,7 @@ class SimulatedRobot:
 
     def step(self, torques: Sequence[float] | np.ndarray | None = None) -> None:
         """Apply joint torques (N m) for one time step, plus viscous damping, and advance the physics."""
-        tau = np.zeros(self.dof) if torques is None else self.robot._vector("torques", torques)
+        tau = np.zeros(self.dof) if torques is None else self.robot.joint_vector("torques", torques)
         self.last_torques = tau
         if self.parameters.joint_damping:
             tau = tau - self.parameters.joint_damping * self.robot.state().velocities
@@ -179,14 +179,14 @@ class SimulatedRobot:
 
     def gravity_torques(self, positions: Sequence[float] | np.ndarray) -> np.ndarray:
         """Joint torques (N m) that hold this robot still at ``positions`` against gravity, with its own masses."""
-        q = self.robot._vector("positions", positions)
+        q = self.robot.joint_vector("positions", positions)
         zeros = [0.0] * self.dof
         loaded = self.world.client.calculateInverseDynamics(self.robot.body_id, q.tolist(), zeros, zeros)
         return self.parameters.mass_scale * np.array(loaded, dtype=float)
 
     def mass_matrix(self, positions: Sequence[float] | np.ndarray) -> np.ndarray:
         """Joint-space inertia matrix M(q) (kg m^2 for revolute joints) with this robot's own masses."""
-        q = self.robot._vector("positions", positions)
+        q = self.robot.joint_vector("positions", positions)
         loaded = self.world.client.calculateMassMatrix(self.robot.body_id, q.tolist())
         return self.parameters.mass_scale * np.array(loaded, dtype=float)
 

@@ -249,8 +249,8 @@ class Robot:
         self, positions: Sequence[float] | np.ndarray, velocities: Sequence[float] | np.ndarray | None = None
     ) -> None:
         """Teleport the one-DoF joints to these positions (and velocities, default zero)."""
-        q = self._vector("positions", positions)
-        qd = np.zeros(self.dof) if velocities is None else self._vector("velocities", velocities)
+        q = self.joint_vector("positions", positions)
+        qd = np.zeros(self.dof) if velocities is None else self.joint_vector("velocities", velocities)
         reset = self.world.client.resetJointState
         for index, qi, qdi in zip(self.joint_indices, q, qd, strict=True):
             reset(self.body_id, index, float(qi), float(qdi))
@@ -273,7 +273,7 @@ class Robot:
                 f"{self.name}: call robot.enable_torque_control() first, otherwise pybullet's default "
                 "velocity motors fight the torques you apply."
             )
-        tau = self._vector("torques", torques)
+        tau = self.joint_vector("torques", torques)
         self.world.client.setJointMotorControlArray(
             self.body_id, self.joint_indices, pybullet.TORQUE_CONTROL, forces=tau.tolist()
         )
@@ -319,7 +319,8 @@ class Robot:
                 positions[row], orientations[row] = s[4], s[5]
         return positions, orientations
 
-    def _vector(self, what: str, values: Sequence[float] | np.ndarray) -> np.ndarray:
+    def joint_vector(self, what: str, values: Sequence[float] | np.ndarray) -> np.ndarray:
+        """``values`` as a float array with one finite entry per one-DoF joint; a clear error otherwise."""
         array = np.asarray(values, dtype=float).reshape(-1)
         if array.shape != (self.dof,):
             raise ValueError(
