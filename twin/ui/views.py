@@ -8,6 +8,7 @@ notebook cell drives the model exactly as a drag does.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as widgets
@@ -16,6 +17,19 @@ import numpy as np
 from twin.ui.models import Control, JointPanelModel, ParameterPanelModel, TwinPlayerModel
 
 _LAYOUT = widgets.Layout(width="100%")
+
+
+def _shown_errors(status: widgets.HTML, action: Callable[[], None]) -> bool:
+    """Run a widget callback. An exception becomes a red line in ``status``: without this, ipywidgets
+    sends it to the browser's log console, and the student sees a slider that silently does nothing."""
+    try:
+        action()
+    except Exception as error:
+        status.value = f"<div style='color:#b00'>{html.escape(type(error).__name__)}: {html.escape(str(error))}</div>"
+        return False
+    return True
+
+
 _STYLE = {"description_width": "11em"}
 
 
@@ -48,8 +62,9 @@ class JointPanel(widgets.VBox):
         self._refresh()
 
     def _changed(self, key: str, value: float) -> None:
-        self.model.set(key, value)
-        self._refresh()
+        if _shown_errors(self.status, lambda: self.model.set(key, value)):
+            self.status.value = ""
+            self._refresh()
 
     def _refresh(self) -> None:
         if self._report is not None:
@@ -97,11 +112,14 @@ class ParameterPanel(widgets.VBox):
             self._refresh()
             self.status.value = f"<div style='color:#b00'>{html.escape(str(error))}</div>" + self.status.value
             return
+        except Exception:  # anything else (a closed twin, ...): say it where the student looks
+            _shown_errors(self.status, lambda: self.model.set(key, value))
+            return
         self._refresh()
 
     def _run(self) -> None:
-        self.model.run()
-        self._refresh()
+        if _shown_errors(self.status, self.model.run):
+            self._refresh()
 
     def _refresh(self) -> None:
         m = self.model
@@ -163,10 +181,14 @@ class TwinPlayer(widgets.HBox):
         self._refresh()
 
     def _tick(self) -> None:
-        self.model.tick()
+        if not _shown_errors(self.clock, self.model.tick):
+            message = self.clock.value
+            self.timer.playing = False  # stop ticking into the same error (this refreshes the clock)
+            self.model.pause()
+            self.clock.value = message
 
     def step(self) -> None:
-        self.model.step(int(self.step_size.value))
+        _shown_errors(self.clock, lambda: self.model.step(int(self.step_size.value)))
 
     def _refresh(self) -> None:
         state = "playing" if self.model.playing else "paused"
