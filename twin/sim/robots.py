@@ -20,6 +20,7 @@ import numpy as np
 
 from twin.sim._bullet import pybullet, pybullet_data
 from twin.sim._quiet import quiet_c_output
+from twin.sim.frames import LinkFrames
 from twin.tables import Table, make_table
 
 if TYPE_CHECKING:
@@ -170,6 +171,7 @@ class Robot:
         self.joint_names: tuple[str, ...] = tuple(self.joints[i].name for i in self.joint_indices)
         self.spherical_joint_indices: tuple[int, ...] = tuple(j.index for j in self.joints if j.type == "spherical")
         self.torque_control_enabled = False
+        self.frames = LinkFrames(c, body_id)
 
     def __repr__(self) -> str:
         return (
@@ -304,20 +306,9 @@ class Robot:
         """World position (m) and quaternion (x, y, z, w) of every link's URDF frame, base first.
 
         pybullet reports the base at its centre of mass; visual shapes hang on the URDF link frame,
-        so the base's inertial offset is undone here. Row ``i`` belongs to link index ``i - 1``.
+        so the base's inertial offset is undone (see ``twin.sim.frames``). Row ``i`` belongs to link index ``i - 1``.
         """
-        c = self.world.client
-        positions = np.empty((len(self.links), 3))
-        orientations = np.empty((len(self.links), 4))
-        com_pos, com_orn = c.getBasePositionAndOrientation(self.body_id)
-        local_pos, local_orn = c.getDynamicsInfo(self.body_id, -1)[3:5]
-        inv_pos, inv_orn = c.invertTransform(local_pos, local_orn)
-        positions[0], orientations[0] = c.multiplyTransforms(com_pos, com_orn, inv_pos, inv_orn)
-        if len(self.links) > 1:
-            states = c.getLinkStates(self.body_id, list(range(len(self.links) - 1)))
-            for row, s in enumerate(states, start=1):
-                positions[row], orientations[row] = s[4], s[5]
-        return positions, orientations
+        return self.frames.positions_orientations()
 
     def joint_vector(self, what: str, values: Sequence[float] | np.ndarray) -> np.ndarray:
         """``values`` as a float array with one finite entry per one-DoF joint; a clear error otherwise."""

@@ -20,6 +20,7 @@ import numpy as np
 import umsgpack
 
 from twin.sim._bullet import pybullet
+from twin.sim.frames import LinkFrames as SimLinkFrames
 from twin.viz import _protocol as proto
 
 GEOMETRY_NAMES = {
@@ -83,37 +84,8 @@ def visual_shapes(client: object, body_id: int) -> list[VisualShape]:
     return shapes
 
 
-class LinkFrames:
-    """Reads the world pose of every URDF link frame of one body, fast (one pybullet call per link set).
-
-    Row ``i`` of the result belongs to link index ``i - 1`` (row 0 is the base).
-    """
-
-    def __init__(self, client: object, body_id: int) -> None:
-        self.client = client
-        self.body_id = body_id
-        self.n_links = client.getNumJoints(body_id)  # type: ignore[attr-defined]
-        self._link_indices = list(range(self.n_links))
-        local_pos, local_orn = client.getDynamicsInfo(body_id, -1)[3:5]  # type: ignore[attr-defined]
-        self._base_inverse = np.linalg.inv(pose_matrix(local_pos, local_orn))
-
-    def positions_orientations(self) -> tuple[np.ndarray, np.ndarray]:
-        """World positions (n+1, 3) in m and quaternions (n+1, 4) as (x, y, z, w)."""
-        c = self.client
-        pos = np.empty((self.n_links + 1, 3))
-        orn = np.empty((self.n_links + 1, 4))
-        com_pos, com_orn = c.getBasePositionAndOrientation(self.body_id)  # type: ignore[attr-defined]
-        base = pose_matrix(com_pos, com_orn) @ self._base_inverse
-        pos[0] = base[:3, 3]
-        orn[0] = quaternion_from_matrix(base[:3, :3])
-        if self.n_links:
-            states = c.getLinkStates(  # type: ignore[attr-defined]
-                self.body_id, self._link_indices, computeForwardKinematics=1
-            )
-            for row, s in enumerate(states, start=1):
-                pos[row] = s[4]
-                orn[row] = s[5]
-        return pos, orn
+class LinkFrames(SimLinkFrames):
+    """``twin.sim.frames.LinkFrames`` plus the 4x4 matrices a scene sends to meshcat."""
 
     def matrices(self) -> np.ndarray:
         """World 4x4 transforms of every link frame, shape (n+1, 4, 4)."""
