@@ -275,3 +275,25 @@ def test_a_refused_truth_change_leaves_the_stand_in_as_it_was():
             t.physical.update_truth(joint_damping=5.0)  # beyond the explicit-damping limit of the wrist
         assert t.physical.truth == before
         assert t.physical._plant.parameters == before
+
+
+def test_a_twin_that_fails_to_build_closes_what_it_had_built(monkeypatch):
+    import twin.digital_twin as module
+
+    opened: list = []
+    real_model = module.VirtualModel
+
+    def second_model_fails(*args, **kwargs):
+        if opened:
+            raise RuntimeError("planner could not be built")
+        opened.append(real_model(*args, **kwargs))
+        return opened[-1]
+
+    closed: list = []
+    real_close = module.PhysicalStandIn.close
+    monkeypatch.setattr(module.PhysicalStandIn, "close", lambda self: closed.append(self) or real_close(self))
+    monkeypatch.setattr(module, "VirtualModel", second_model_fails)
+    with pytest.raises(RuntimeError, match="planner"):
+        DigitalTwin("pendulum", "model")
+    assert len(closed) == 1
+    assert not opened[0].plant.world.is_open

@@ -127,10 +127,16 @@ class DigitalTwin:
         self.physical = PhysicalStandIn(
             robot, truth, sensor, time_step=time_step, seed=seed, initial_positions=initial_positions
         )
+        self.model: VirtualModel | None = None
+        self._planner: VirtualModel | None = None
         try:
             self.model = VirtualModel(robot, model_parameters, time_step=time_step, initial_positions=initial_positions)
+            if mode != "twin":  # model and shadow replay a plan made on a second, untouched nominal model
+                self._planner = VirtualModel(
+                    robot, model_parameters, time_step=time_step, initial_positions=initial_positions
+                )
         except BaseException:
-            self.physical.close()
+            self.close()  # nothing half-built stays open
             raise
         self.link = link if link is not None else InProcessLink()
         self.analytics = PredictionErrorTracker(self.model.robot.joint_names)
@@ -138,12 +144,6 @@ class DigitalTwin:
         self._plan: list[np.ndarray] = []
         self._history: list[tuple[np.ndarray, ...]] = []
         self._times: list[float] = []
-        if mode != "twin":
-            self._planner = VirtualModel(
-                robot, model_parameters, time_step=time_step, initial_positions=initial_positions
-            )
-        else:
-            self._planner = None
 
     def __repr__(self) -> str:
         return (
@@ -270,10 +270,9 @@ class DigitalTwin:
     # -- lifecycle -------------------------------------------------------------------------------
     def close(self) -> None:
         """Close every simulation this twin owns. Safe to call twice."""
-        self.physical.close()
-        self.model.close()
-        if self._planner is not None:
-            self._planner.close()
+        for part in (self.physical, self.model, self._planner):
+            if part is not None:
+                part.close()
 
     def __enter__(self) -> DigitalTwin:
         return self
