@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as dist_version
@@ -154,16 +153,9 @@ def check_widgets_kernel() -> CheckItem:
     )
 
 
-CHECKS: tuple[Callable[[], CheckItem], ...] = (
-    check_python,
-    *(lambda m=m: check_package(m) for m in PACKAGES),
-    check_physics,
-    check_3d_viewer_files,
-    check_widgets_kernel,
-)
-
-
 def run_setup_check(require_kernel: bool = True) -> SetupReport:
     """Run every check; ``require_kernel=False`` skips the kernel check (for scripts and tests)."""
-    checks = CHECKS if require_kernel else tuple(c for c in CHECKS if c is not check_widgets_kernel)
-    return SetupReport(tuple(check() for check in checks))
+    items = [check_python(), *(check_package(module) for module in PACKAGES), check_physics(), check_3d_viewer_files()]
+    if require_kernel:
+        items.append(check_widgets_kernel())
+    return SetupReport(tuple(items))
