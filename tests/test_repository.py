@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIRS = ("notebooks", "exercises", "solutions")
-CONDA_TO_PIP = {"meshcat-python": "meshcat"}
+CONDA_TO_PIP = {"meshcat-python": "meshcat", "msgpack-python": "msgpack"}
 
 
 def readme_command(marker: str) -> str:
