@@ -1,0 +1,189 @@
+"""Camera and LIDAR against independent formulas and known geometry."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from twin.sensors.camera import (
+    BrownConrady,
+    Camera,
+    CameraIntrinsics,
+    CameraNoise,
+    distort_image,
+    metric_depth,
+    project_points,
+    undistort_image,
+)
+from twin.sensors.lidar import MAX_RAYS_PER_CALL, BeamModel, Lidar, scan_pattern_2d, scan_pattern_3d
+from twin.sim import World
+
+SMALL = CameraIntrinsics(80, 60, 60.0)
+
+
+def _wall(world: World, x: float, half_thickness: float = 0.05) -> int:
+    c = world.client
+    shape = c.createCollisionShape(c.GEOM_BOX, halfExtents=[half_thickness, 5, 5])
+    visual = c.createVisualShape(c.GEOM_BOX, halfExtents=[half_thickness, 5, 5], rgbaColor=[0.8, 0.8, 0.8, 1])
+    return c.createMultiBody(0, shape, visual, basePosition=[x, 0, 0])
+
+
+def test_projection_matches_the_pinhole_and_brown_conrady_formulas_written_out():
+    i = CameraIntrinsics(640, 480, 50.0)
+    fy = 480 / (2 * math.tan(math.radians(25.0)))
+    points = np.array([[0.3, -0.2, 2.0], [-1.0, 0.5, 4.0], [0.0, 0.0, 1.0]])
+    k1, k2, p1, p2, k3 = -0.25, 0.08, 0.001, -0.002, 0.01
+    expected = []
+    for x, y, z in points:
+        a, b = x / z, y / z
+        r2 = a * a + b * b
+        radial = 1 + k1 * r2 + k2 * r2**2 + k3 * r2**3
+        ad = a * radial + 2 * p1 * a * b + p2 * (r2 + 2 * a * a)
+        bd = b * radial + p1 * (r2 + 2 * b * b) + 2 * p2 * a * b
+        expected.append([fy * ad + 320, fy * bd + 240])
+    got = project_points(points, i, BrownConrady(k1, k2, p1, p2, k3))
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+    np.testing.assert_allclose(project_points(points, i)[0], [fy * 0.15 + 320, fy * -0.1 + 240])
+
+
+def test_undistort_inverts_distort():
+    lens = BrownConrady(k1=-0.3, k2=0.1, p1=0.002, p2=-0.001, k3=-0.02)
+    x, y = np.meshgrid(np.linspace(-0.5, 0.5, 11), np.linspace(-0.4, 0.4, 9))
+    xu, yu = lens.undistort(*lens.distort(x, y))
+    np.testing.assert_allclose(xu, x, atol=1e-9)
+    np.testing.assert_allclose(yu, y, atol=1e-9)
+
+
+def test_rendered_object_lands_where_the_projection_says():
+    """pybullet's renderer and our projection agree on where a small sphere appears (within a pixel)."""
+    with World() as world:
+        c = world.client
+        visual = c.createVisualShape(c.GEOM_SPHERE, radius=0.05, rgbaColor=[1, 0, 0, 1])
+        ball = c.createMultiBody(0, -1, visual, basePosition=[0.3, 0.4, 0.8])
+        camera = Camera(world, eye=(2, 0.3, 1.0), target=(0, 0, 0.4), intrinsics=CameraIntrinsics(160, 120, 60.0))
+        frame = camera.render()
+        rows, cols = np.nonzero(frame.segmentation == ball)
+        centroid = [cols.mean() + 0.5, rows.mean() + 0.5]
+        np.testing.assert_allclose(centroid, camera.project([[0.3, 0.4, 0.8]], distorted=False)[0], atol=1.0)
+
+
+def test_metric_depth_equals_the_distance_to_a_plane_facing_the_camera():
+    with World() as world:
+        _wall(world, x=3.0)  # its face is at x = 2.95
+        camera = Camera(world, eye=(0, 0, 0), target=(1, 0, 0), intrinsics=SMALL, near=0.1, far=10.0, ideal=True)
+        frame = camera.render()
+    np.testing.assert_allclose(frame.depth, 2.95, atol=2e-3)
+
+
+def test_metric_depth_formula_ends():
+    assert metric_depth(np.array(0.0), 0.1, 10.0) == pytest.approx(0.1)
+    assert metric_depth(np.array(1.0), 0.1, 10.0) == pytest.approx(10.0)
+
+
+def test_depth_noise_grows_with_distance_like_the_kinect_model():
+    rng = np.random.default_rng(0)
+    noise = CameraNoise(dropout_probability=0.0, max_range=10.0)
+    for z in (1.0, 4.0):
+        readings = noise.depth(np.full(20000, z), rng)
+        assert readings.std() == pytest.approx(0.0012 + 0.0019 * (z - 0.4) ** 2, rel=0.05)
+    assert np.isnan(noise.depth(np.array([0.1, 12.0, np.inf]), rng)).all()  # out of range: no return
+
+
+def test_shot_noise_variance_equals_the_electron_count():
+    rng = np.random.default_rng(1)
+    noise = CameraNoise(full_well=10000.0, read_noise=0.0)
+    grey = np.full((200, 200, 3), 100, dtype=np.uint8)
+    electrons = noise.photometric(grey, rng).astype(float) * 10000 / 255
+    expected_sigma = math.sqrt(100 * 10000 / 255)  # sqrt(N) electrons
+    assert electrons.std() == pytest.approx(expected_sigma, rel=0.1)
+
+
+def test_image_distortion_moves_pixels_as_the_lens_moves_points_and_undistortion_brings_them_back():
+    i = CameraIntrinsics(120, 90, 70.0)
+    lens = BrownConrady(k1=-0.3, k2=0.05)
+    image = np.zeros((90, 120), dtype=np.int32)
+    image[20, 100] = 7  # one marked pixel, centre at (100.5, 20.5)
+    distorted = distort_image(image, i, lens, bilinear=False, fill=-1)
+    rows, cols = np.nonzero(distorted == 7)
+    x, y = i.to_normalized(100.5, 20.5)
+    expected = i.to_pixels(*lens.distort(x, y))
+    assert abs(cols.mean() + 0.5 - expected[0]) <= 1.0 and abs(rows.mean() + 0.5 - expected[1]) <= 1.0
+    back = undistort_image(distorted, i, lens, bilinear=False, fill=-1)
+    rows, cols = np.nonzero(back == 7)
+    assert abs(cols.mean() - 100) <= 1.0 and abs(rows.mean() - 20) <= 1.0
+
+
+def test_camera_same_seed_same_frame_different_seed_different_noise():
+    with World() as world:
+        _wall(world, x=3.0)
+        frames = [Camera(world, eye=(0, 0, 0), target=(1, 0, 0), intrinsics=SMALL, seed=s).capture() for s in (4, 4, 5)]
+    np.testing.assert_array_equal(frames[0].rgb, frames[1].rgb)
+    np.testing.assert_array_equal(frames[0].depth, frames[1].depth)
+    assert not np.array_equal(frames[0].rgb, frames[2].rgb)
+    assert frames[0].arrival == pytest.approx(frames[0].time + CameraNoise().latency)
+
+
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda: CameraIntrinsics(0, 240), "width"),
+        (lambda: CameraIntrinsics(320, 240, 0.0), "fov_deg"),
+        (lambda: CameraNoise(read_noise=-1.0), "read_noise"),
+        (lambda: CameraNoise(dropout_probability=1.5), "dropout_probability"),
+        (lambda: BrownConrady(k1=float("nan")), "k1"),
+        (lambda: BeamModel(z_hit=0.5), "must be 1"),
+        (lambda: BeamModel(sigma_hit=-0.1), "sigma_hit"),
+        (lambda: scan_pattern_2d(0), "beams"),
+    ],
+)
+def test_bad_camera_and_lidar_parameters_are_refused(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
+
+
+def test_lidar_range_to_a_known_wall():
+    with World() as world:
+        _wall(world, x=3.0)
+        lidar = Lidar(world, scan_pattern_2d(360), position=(0, 0, 1.0), max_range=10.0, ideal=True)
+        scan = lidar.scan()
+    angles = np.arctan2(scan.directions[:, 1], scan.directions[:, 0])
+    facing = np.abs(angles) < np.radians(55)  # the 10 m wide wall spans +-59 degrees
+    np.testing.assert_allclose(scan.ranges[facing], 2.95 / np.cos(angles[facing]), rtol=1e-6)
+    assert np.all(scan.ranges[np.abs(angles) > np.radians(100)] == 10.0)  # nothing behind: max range
+    np.testing.assert_allclose(scan.points[facing][:, 0], 2.95, atol=1e-6)
+
+
+def test_lidar_casts_more_rays_than_pybullet_allows_in_one_call():
+    pattern = scan_pattern_3d(1100, 16)  # 17600 rays
+    assert len(pattern) > MAX_RAYS_PER_CALL
+    with World() as world:
+        _wall(world, x=3.0)
+        scan = Lidar(world, pattern, position=(0, 0, 0), ideal=True).scan()
+    front = pattern[:, 0] > 0.9
+    assert np.all(scan.hit_body[front] >= 0), "every forward ray, in both batches, must hit the wall"
+    np.testing.assert_allclose(scan.points[front][:, 0], 2.95, atol=1e-6)
+
+
+def test_beam_model_mixture_has_its_weights_and_its_hit_noise():
+    model = BeamModel(z_hit=0.7, z_short=0.1, z_max=0.1, z_rand=0.1, sigma_hit=0.05, lambda_short=0.5)
+    readings = model.sample(np.full(40000, 4.0), 10.0, np.random.default_rng(0))
+    assert np.mean(readings == 10.0) == pytest.approx(0.1 + 0.1 * 0.0, abs=0.01)
+    near_truth = np.abs(readings - 4.0) < 0.2
+    # hits fall within 4 sigma; a short or random reading lands there only by chance (small)
+    assert np.mean(near_truth) == pytest.approx(0.7, abs=0.03)
+    assert np.std(readings[near_truth]) == pytest.approx(0.05, rel=0.1)
+    z = np.linspace(0, 10.0, 200001)
+    density = model.likelihood(z, 4.0, 10.0)
+    assert np.trapezoid(density, z) == pytest.approx(1.0, abs=0.01)
+
+
+def test_lidar_dropouts_and_seeds():
+    model = BeamModel(dropout_probability=0.2)
+    with World() as world:
+        _wall(world, x=3.0)
+        scans = [Lidar(world, position=(0, 0, 1), beam_model=model, seed=s).scan() for s in (1, 1, 2)]
+    assert np.isnan(scans[0].ranges).mean() == pytest.approx(0.2, abs=0.06)
+    np.testing.assert_array_equal(scans[0].ranges, scans[1].ranges)
+    assert not np.array_equal(np.nan_to_num(scans[0].ranges), np.nan_to_num(scans[2].ranges))

@@ -1,0 +1,140 @@
+"""IMU against theory: what a still and a falling sensor read, and Allan deviation recovering N and K."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from twin.sensors.allan import allan_deviation, fit_noise_parameters, read_at
+from twin.sensors.imu import Imu, InertialNoise, simulate_still_sensor
+from twin.sim import World
+
+
+def _box(world: World, position, orientation=(0, 0, 0, 1), mass: float = 1.0) -> int:
+    c = world.client
+    shape = c.createCollisionShape(c.GEOM_BOX, halfExtents=[0.1, 0.1, 0.1])
+    return c.createMultiBody(mass, shape, basePosition=position, baseOrientation=orientation)
+
+
+def test_imu_at_rest_reads_plus_g_up_and_zero_rate():
+    with World(seed=0) as world:
+        world.add_ground()
+        box = _box(world, (0, 0, 0.1))
+        world.step(240)  # settle on the ground
+        imu = Imu(world, box, rate_hz=240, ideal=True)
+        log = imu.record(240)
+    assert log.accel.shape == (240, 3)
+    np.testing.assert_allclose(log.accel.mean(axis=0), [0, 0, world.gravity], atol=1e-3)
+    np.testing.assert_allclose(log.gyro, 0.0, atol=1e-4)  # pybullet's contact lets a resting box creep ~3e-5 rad/s
+
+
+def test_tilted_imu_sees_gravity_along_its_rotated_axes():
+    """A sensor rolled by 30 degrees about x reads g (0, sin 30, cos 30) in its own axes."""
+    with World() as world:
+        roll = np.radians(30.0)
+        body = _box(world, (0, 0, 1), world.client.getQuaternionFromEuler([roll, 0, 0]), mass=0.0)  # fixed
+        imu = Imu(world, body, rate_hz=240, ideal=True)
+        log = imu.record(10)
+    np.testing.assert_allclose(log.accel[-1], world.gravity * np.array([0, np.sin(roll), np.cos(roll)]), atol=1e-6)
+
+
+def test_free_fall_reads_zero_specific_force():
+    with World() as world:
+        body = _box(world, (0, 0, 10))
+        world.client.changeDynamics(body, -1, linearDamping=0.0)  # pybullet's default air drag would slow it
+        imu = Imu(world, body, rate_hz=240, ideal=True)
+        log = imu.record(60)
+    np.testing.assert_allclose(log.accel[1:], 0.0, atol=1e-6)
+
+
+def test_noisy_imu_at_rest_reads_g_plus_its_bias():
+    noise = InertialNoise(noise_density=0.002, bias=(0.05, -0.02, 0.1))
+    gyro = InertialNoise(noise_density=1e-4, bias=(0.001, 0.002, -0.003))
+    with World() as world:
+        body = _box(world, (0, 0, 1), mass=0.0)
+        log = Imu(world, body, rate_hz=200, accelerometer=noise, gyroscope=gyro, seed=3).record(2400)
+    # 2000 samples: the mean's standard error is 0.002 * sqrt(200) / sqrt(2000) = 6e-4 m/s^2
+    np.testing.assert_allclose(log.accel.mean(axis=0), [0.05, -0.02, world.gravity + 0.1], atol=3e-3)
+    np.testing.assert_allclose(log.gyro.mean(axis=0), [0.001, 0.002, -0.003], atol=3e-4)
+    # the white noise per sample is N sqrt(rate)
+    np.testing.assert_allclose(log.accel.std(axis=0), 0.002 * np.sqrt(200), rtol=0.08)
+
+
+def test_sample_rate_counts_simulated_time():
+    with World(time_step=1 / 240) as world:
+        body = _box(world, (0, 0, 1), mass=0.0)
+        log = Imu(world, body, rate_hz=80, ideal=True).record(240)
+    assert len(log.times) == 80
+    np.testing.assert_allclose(np.diff(log.times), 1 / 80, atol=1e-9)
+
+
+@pytest.mark.parametrize("axis", [0, 1, 2])
+def test_allan_deviation_recovers_white_noise_and_random_walk_within_10_percent(axis: int):
+    noise_density, bias_random_walk, rate = 0.01, 0.03, 100.0
+    samples = simulate_still_sensor(InertialNoise(noise_density, bias_random_walk), rate, 200_000, seed=7)
+    taus, adev = allan_deviation(samples[:, axis], rate)
+    fit = fit_noise_parameters(taus, adev)
+    assert fit.noise_density == pytest.approx(noise_density, rel=0.10)
+    assert fit.bias_random_walk == pytest.approx(bias_random_walk, rel=0.10)
+
+
+def test_white_noise_alone_has_the_minus_half_slope_and_reads_n_at_one_second():
+    samples = simulate_still_sensor(InertialNoise(noise_density=0.005), 200.0, 100_000, seed=1)[:, 0]
+    taus, adev = allan_deviation(samples, 200.0)
+    slope = np.polyfit(np.log(taus), np.log(adev), 1)[0]
+    assert slope == pytest.approx(-0.5, abs=0.05)
+    assert read_at(taus, adev, 1.0) == pytest.approx(0.005, rel=0.1)
+
+
+def test_quantisation_saturation_and_scale_factor():
+    noise = InertialNoise(resolution=0.5, measuring_range=3.0, scale_factor=0.1)
+    from twin.sensors.imu import InertialErrors
+
+    errors = InertialErrors(noise, 100.0, np.random.default_rng(0))
+    measured, _ = errors.corrupt(np.array([[1.0, 2.6, -10.0]]))
+    np.testing.assert_allclose(measured, [[1.0, 3.0, -3.0]])  # 1.1 -> 1.0 (LSB 0.5), 2.86 -> 3.0, clipped at -3
+
+
+def test_same_seed_same_data_different_seed_different_noise():
+    noise = InertialNoise(noise_density=0.01, bias_random_walk=0.001)
+    a = simulate_still_sensor(noise, 100.0, 1000, seed=5)
+    b = simulate_still_sensor(noise, 100.0, 1000, seed=5)
+    c = simulate_still_sensor(noise, 100.0, 1000, seed=6)
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+
+
+def test_one_sample_at_a_time_equals_one_block():
+    from twin.sensors.imu import InertialErrors
+
+    noise = InertialNoise(noise_density=0.01, bias_random_walk=0.01)
+    block = InertialErrors(noise, 100.0, np.random.default_rng(2)).corrupt(np.zeros((50, 3)))[0]
+    single = InertialErrors(noise, 100.0, np.random.default_rng(2))
+    one_by_one = np.concatenate([single.corrupt(np.zeros((1, 3)))[0] for _ in range(50)])
+    np.testing.assert_allclose(block, one_by_one)
+
+
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (dict(noise_density=-1.0), "noise_density"),
+        (dict(bias_random_walk=float("nan")), "bias_random_walk"),
+        (dict(resolution=-0.1), "resolution"),
+        (dict(measuring_range=0.0), "measuring_range"),
+        (dict(scale_factor=-1.5), "scale_factor"),
+    ],
+)
+def test_bad_noise_parameters_are_refused_with_their_name(bad, match):
+    with pytest.raises(ValueError, match=match):
+        InertialNoise(**bad)
+
+
+def test_zero_rate_and_bad_link_are_refused():
+    with World() as world:
+        body = _box(world, (0, 0, 1), mass=0.0)
+        with pytest.raises(ValueError, match="rate_hz"):
+            Imu(world, body, rate_hz=0)
+        with pytest.raises(ValueError, match="link_index"):
+            Imu(world, body, link_index=3)
+        with pytest.raises(ValueError, match="seed"):
+            Imu(world, body, seed=-1)

@@ -1,0 +1,449 @@
+"""A camera: RGB, depth and segmentation images from pybullet's headless renderer, with a real lens and sensor.
+
+The pieces, each usable on its own:
+
+- ``CameraIntrinsics``: the pinhole model. A point (x, y, z) in the camera frame (x right, y down, z forward,
+  OpenCV's convention) lands on pixel u = fx x / z + cx, v = fy y / z + cy. pybullet's field of view is vertical,
+  so fy = height / (2 tan(fov / 2)); pixels are square, so fx = fy. Pixel (i, j) covers u in [i, i + 1).
+- ``BrownConrady``: lens distortion with OpenCV's coefficients (k1, k2, p1, p2, k3), applied to points
+  (``distort``/``undistort``) and to whole images (``distort_image``/``undistort_image``).
+- ``metric_depth``: pybullet's depth buffer d in 0..1 is non-linear; z = far near / (far - (far - near) d).
+- ``CameraNoise``: photon shot noise and read noise (in electrons, as on a datasheet), exposure and saturation,
+  a depth error that grows with distance (Kinect-style sigma_z = a + b (z - c)^2), invalid pixels and dropouts,
+  and latency (when the frame reaches the twin).
+- ``Camera``: all of it, placed in a ``World`` and sampled at a rate on the simulation clock.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from twin.sensors._common import (
+    SensorBase,
+    check_non_negative,
+    check_positive,
+    check_probability,
+    check_vector3,
+)
+
+if TYPE_CHECKING:
+    from twin.sim.world import World
+
+
+# -- the pinhole ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CameraIntrinsics:
+    """Pinhole intrinsics from an image size (pixels) and a vertical field of view (degrees)."""
+
+    width: int = 320
+    height: int = 240
+    fov_deg: float = 60.0
+
+    def __post_init__(self) -> None:
+        for name in ("width", "height"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | np.integer) or not 1 <= value <= 4096:
+                raise ValueError(f"{name}={value!r} must be a whole number of pixels in 1..4096, e.g. 320 x 240.")
+        if not (isinstance(self.fov_deg, int | float) and 1.0 <= self.fov_deg <= 170.0):
+            raise ValueError(f"fov_deg={self.fov_deg!r} must be a vertical field of view in 1..170 degrees, e.g. 60.")
+
+    @property
+    def fy(self) -> float:
+        """Focal length in pixels, vertical: height / (2 tan(fov / 2))."""
+        return self.height / (2.0 * math.tan(math.radians(self.fov_deg) / 2.0))
+
+    @property
+    def fx(self) -> float:
+        """Focal length in pixels, horizontal (square pixels: equal to fy)."""
+        return self.fy
+
+    @property
+    def cx(self) -> float:
+        return self.width / 2.0
+
+    @property
+    def cy(self) -> float:
+        return self.height / 2.0
+
+    @property
+    def aspect(self) -> float:
+        return self.width / self.height
+
+    @property
+    def matrix(self) -> np.ndarray:
+        """The 3x3 camera matrix K = [[fx, 0, cx], [0, fy, cy], [0, 0, 1]]."""
+        return np.array([[self.fx, 0.0, self.cx], [0.0, self.fy, self.cy], [0.0, 0.0, 1.0]])
+
+    def pixel_grid(self) -> tuple[np.ndarray, np.ndarray]:
+        """u, v (each (H, W)) of every pixel centre."""
+        return np.meshgrid(np.arange(self.width) + 0.5, np.arange(self.height) + 0.5)
+
+    def to_normalized(self, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Pixel coordinates to normalised image coordinates x/z, y/z."""
+        return (np.asarray(u) - self.cx) / self.fx, (np.asarray(v) - self.cy) / self.fy
+
+    def to_pixels(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Normalised image coordinates to pixel coordinates."""
+        return self.fx * np.asarray(x) + self.cx, self.fy * np.asarray(y) + self.cy
+
+
+# -- the lens ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BrownConrady:
+    """Brown–Conrady lens distortion, OpenCV's ``distCoeffs = (k1, k2, p1, p2, k3)``.
+
+    On normalised coordinates (x, y), with r^2 = x^2 + y^2::
+
+        radial = 1 + k1 r^2 + k2 r^4 + k3 r^6
+        x_d = x radial + 2 p1 x y + p2 (r^2 + 2 x^2)
+        y_d = y radial + p1 (r^2 + 2 y^2) + 2 p2 x y
+
+    k1 < 0 gives barrel distortion (straight lines bow outwards, wide-angle lenses), k1 > 0 pincushion.
+    """
+
+    k1: float = 0.0
+    k2: float = 0.0
+    p1: float = 0.0
+    p2: float = 0.0
+    k3: float = 0.0
+
+    def __post_init__(self) -> None:
+        for name in ("k1", "k2", "p1", "p2", "k3"):
+            value = getattr(self, name)
+            if not (isinstance(value, int | float) and math.isfinite(value) and abs(value) < 10):
+                raise ValueError(
+                    f"{name}={value!r} must be a finite distortion coefficient (|value| < 10; typical 0..0.5)."
+                )
+
+    @property
+    def is_identity(self) -> bool:
+        return not any((self.k1, self.k2, self.p1, self.p2, self.k3))
+
+    def distort(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Ideal normalised coordinates to where the lens really puts them."""
+        x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        r2 = x * x + y * y
+        radial = 1.0 + r2 * (self.k1 + r2 * (self.k2 + r2 * self.k3))
+        xd = x * radial + 2.0 * self.p1 * x * y + self.p2 * (r2 + 2.0 * x * x)
+        yd = y * radial + self.p1 * (r2 + 2.0 * y * y) + 2.0 * self.p2 * x * y
+        return xd, yd
+
+    def undistort(self, xd: np.ndarray, yd: np.ndarray, iterations: int = 20) -> tuple[np.ndarray, np.ndarray]:
+        """Invert ``distort`` by fixed-point iteration (as OpenCV's ``undistortPoints`` does)."""
+        xd, yd = np.asarray(xd, dtype=float), np.asarray(yd, dtype=float)
+        x, y = xd.copy(), yd.copy()
+        for _ in range(iterations):
+            r2 = x * x + y * y
+            radial = 1.0 + r2 * (self.k1 + r2 * (self.k2 + r2 * self.k3))
+            dx = 2.0 * self.p1 * x * y + self.p2 * (r2 + 2.0 * x * x)
+            dy = self.p1 * (r2 + 2.0 * y * y) + 2.0 * self.p2 * x * y
+            x, y = (xd - dx) / radial, (yd - dy) / radial
+        return x, y
+
+
+def project_points(
+    points_camera: np.ndarray, intrinsics: CameraIntrinsics, distortion: BrownConrady | None = None
+) -> np.ndarray:
+    """Pixel coordinates (n, 2) of points (n, 3) given in the camera frame (x right, y down, z forward, m).
+
+    Points behind the camera (z <= 0) come out as NaN.
+    """
+    p = np.asarray(points_camera, dtype=float).reshape(-1, 3)
+    z = np.where(p[:, 2] > 0, p[:, 2], np.nan)
+    x, y = p[:, 0] / z, p[:, 1] / z
+    if distortion is not None:
+        x, y = distortion.distort(x, y)
+    u, v = intrinsics.to_pixels(x, y)
+    return np.stack([u, v], axis=1)
+
+
+@dataclass(frozen=True)
+class _RemapTable:
+    """For each output pixel: the four input pixels around the point it samples and their bilinear weights."""
+
+    corners: np.ndarray  # (4, H*W) flat indices into the input image
+    weights: np.ndarray  # (4, H*W, 1) float32, summing to 1
+    nearest: np.ndarray  # (H*W,) flat index of the closest input pixel
+    outside: np.ndarray  # (H*W,) True where the output pixel sees nothing of the input
+
+
+@functools.lru_cache(maxsize=16)
+def _remap_table(intrinsics: CameraIntrinsics, distortion: BrownConrady, direction: str) -> _RemapTable:
+    """Where each output pixel samples the input image; computed once per camera and lens."""
+    w, h = intrinsics.width, intrinsics.height
+    u, v = intrinsics.pixel_grid()
+    x, y = intrinsics.to_normalized(u, v)
+    # to make a distorted image, each distorted pixel looks up the ideal ray it sees: undistort its coordinates
+    x, y = distortion.undistort(x, y) if direction == "distort" else distortion.distort(x, y)
+    su, sv = intrinsics.to_pixels(x, y)
+    fu, fv = (su - 0.5).ravel(), (sv - 0.5).ravel()  # from pixel-centre coordinates to array indices
+    outside = ~((fu > -0.5) & (fu < w - 0.5) & (fv > -0.5) & (fv < h - 0.5))
+    fu, fv = np.clip(fu, 0.0, w - 1.0), np.clip(fv, 0.0, h - 1.0)
+    u0 = np.minimum(np.floor(fu).astype(np.intp), max(w - 2, 0))
+    v0 = np.minimum(np.floor(fv).astype(np.intp), max(h - 2, 0))
+    u1, v1 = np.minimum(u0 + 1, w - 1), np.minimum(v0 + 1, h - 1)
+    a, b = fu - u0, fv - v0
+    corners = np.stack([v0 * w + u0, v0 * w + u1, v1 * w + u0, v1 * w + u1])
+    weights = np.stack([(1 - a) * (1 - b), a * (1 - b), (1 - a) * b, a * b]).astype(np.float32)[..., None]
+    nearest = np.rint(fv).astype(np.intp) * w + np.rint(fu).astype(np.intp)
+    return _RemapTable(corners, weights, nearest, outside)
+
+
+def _remap(image: np.ndarray, table: _RemapTable, bilinear: bool, fill: float) -> np.ndarray:
+    flat = image.reshape(image.shape[0] * image.shape[1], -1)
+    if bilinear:
+        source = flat.astype(np.float32)
+        out = np.take(source, table.corners[0], axis=0)
+        out *= table.weights[0]
+        for k in range(1, 4):
+            corner = np.take(source, table.corners[k], axis=0)
+            corner *= table.weights[k]
+            out += corner
+        if image.dtype == np.uint8:
+            out = np.clip(out + 0.5, 0, 255).astype(np.uint8)
+    else:
+        out = np.take(flat, table.nearest, axis=0)
+    out[table.outside] = fill
+    return out.reshape(image.shape)
+
+
+def distort_image(
+    image: np.ndarray, intrinsics: CameraIntrinsics, distortion: BrownConrady, *, bilinear: bool = True, fill: float = 0
+) -> np.ndarray:
+    """What a lens with ``distortion`` makes of an ideal (pinhole) ``image``; areas the lens cannot see are ``fill``.
+
+    Use ``bilinear=False`` for depth and segmentation images (never blend two objects' ids or depths).
+    """
+    if distortion.is_identity:
+        return image.copy()
+    return _remap(image, _remap_table(intrinsics, distortion, "distort"), bilinear, fill)
+
+
+def undistort_image(
+    image: np.ndarray, intrinsics: CameraIntrinsics, distortion: BrownConrady, *, bilinear: bool = True, fill: float = 0
+) -> np.ndarray:
+    """Undo ``distortion``: the pinhole image a distorted ``image`` corresponds to (what calibration buys you)."""
+    if distortion.is_identity:
+        return image.copy()
+    return _remap(image, _remap_table(intrinsics, distortion, "undistort"), bilinear, fill)
+
+
+# -- depth ---------------------------------------------------------------------------------------
+def metric_depth(depth_buffer: np.ndarray, near: float, far: float) -> np.ndarray:
+    """Depth along the optical axis (m) from pybullet's non-linear depth buffer (0 at near, 1 at far)."""
+    d = np.asarray(depth_buffer, dtype=np.float64)
+    return far * near / (far - (far - near) * d)
+
+
+def kinect_depth_sigma(z: np.ndarray, a: float = 0.0012, b: float = 0.0019, c: float = 0.4) -> np.ndarray:
+    """Axial depth noise (m) of a structured-light sensor at depth z (m): a + b (z - c)^2 (Nguyen et al. 2012)."""
+    z = np.asarray(z)
+    return a + b * (z - c) ** 2
+
+
+# -- the sensor ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CameraNoise:
+    """The imperfections of a camera's sensor and of a depth sensor, with datasheet-style units.
+
+    Attributes:
+        full_well: electrons a pixel holds before it saturates (the brightest value, 255).
+        read_noise: electrons of read-out noise per pixel (std).
+        exposure: relative exposure (1 = the renderer's brightness; 2 = twice the light: brighter, saturates).
+        depth_sigma_a, depth_sigma_b, depth_sigma_c: depth noise sigma_z = a + b (z - c)^2 in m.
+        min_range, max_range: the depth sensor's working range (m); outside it, pixels are invalid (NaN).
+        dropout_probability: fraction of depth pixels that return nothing (NaN) at random.
+        latency: seconds between capture and the frame reaching the twin.
+    """
+
+    full_well: float = 10_000.0
+    read_noise: float = 10.0
+    exposure: float = 1.0
+    depth_sigma_a: float = 0.0012
+    depth_sigma_b: float = 0.0019
+    depth_sigma_c: float = 0.4
+    min_range: float = 0.3
+    max_range: float = 8.0
+    dropout_probability: float = 0.01
+    latency: float = 0.03
+
+    def __post_init__(self) -> None:
+        check_positive("full_well", self.full_well, "electrons", "e.g. 10000")
+        check_non_negative("read_noise", self.read_noise, "electrons")
+        check_positive("exposure", self.exposure, "(relative)", "1 is nominal, 0.25 a quarter of the light")
+        for name in ("depth_sigma_a", "depth_sigma_b", "depth_sigma_c", "min_range", "latency"):
+            check_non_negative(name, getattr(self, name), "m" if name != "latency" else "s")
+        check_positive("max_range", self.max_range, "m", "e.g. 8 m")
+        if self.max_range <= self.min_range:
+            raise ValueError(f"max_range={self.max_range} m must exceed min_range={self.min_range} m.")
+        check_probability("dropout_probability", self.dropout_probability)
+
+    def with_changes(self, **changes: object) -> CameraNoise:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def photometric(self, rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """A noisy 8-bit image: rendered values become electrons, get shot and read noise, saturate, quantise.
+
+        Shot noise is Poisson; with more than a few tens of electrons it is a Gaussian of variance equal to the
+        count, which is what is drawn here (one draw per pixel for shot and read noise together).
+        """
+        electrons = rgb.astype(np.float32) * np.float32(self.full_well * self.exposure / 255.0)
+        sigma = np.sqrt(electrons + np.float32(self.read_noise**2))
+        electrons += sigma * rng.standard_normal(rgb.shape, dtype=np.float32)
+        scaled = electrons * np.float32(255.0 / self.full_well)
+        return np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
+
+    def depth(self, z: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Noisy metric depth (m); NaN where the sensor returns nothing (out of range or dropped out)."""
+        z = np.asarray(z, dtype=np.float32)
+        invalid = ~((z >= self.min_range) & (z <= self.max_range))  # NaN and inf (no surface) included
+        z = np.where(invalid, np.float32(np.nan), z)
+        sigma = kinect_depth_sigma(z, self.depth_sigma_a, self.depth_sigma_b, self.depth_sigma_c).astype(np.float32)
+        noisy = z + sigma * rng.standard_normal(z.shape, dtype=np.float32)
+        if self.dropout_probability > 0:
+            dropped = rng.binomial(z.size, self.dropout_probability)  # how many, then which: cheaper than a mask
+            noisy.reshape(-1)[rng.integers(0, z.size, dropped)] = np.nan
+        return noisy
+
+
+@dataclass
+class CameraFrame:
+    """One frame. ``rgb`` (H, W, 3) uint8; ``depth`` (H, W) m along the optical axis, NaN = no return;
+    ``segmentation`` (H, W) pybullet body id per pixel (-1 = nothing); ``time`` of capture and ``arrival`` at
+    the twin (s, simulation clock)."""
+
+    rgb: np.ndarray
+    depth: np.ndarray
+    segmentation: np.ndarray
+    time: float
+    arrival: float
+
+
+class Camera(SensorBase):
+    """A camera in a ``World``: where it stands, its lens and its sensor.
+
+    Args:
+        world: the world to look at.
+        eye, target: camera position and the point it looks at (m, world frame); ``up`` is the world direction
+            that appears up in the image.
+        intrinsics: image size and field of view. distortion: the lens (default: none).
+        noise: sensor imperfections (default ``CameraNoise()``). ideal: perfect pinhole images, no noise.
+        near, far: clipping planes of the renderer (m). rate_hz: frames per second. seed: noise seed.
+    """
+
+    def __init__(
+        self,
+        world: World,
+        eye: object = (2.0, 0.0, 1.0),
+        target: object = (0.0, 0.0, 0.5),
+        up: object = (0.0, 0.0, 1.0),
+        *,
+        intrinsics: CameraIntrinsics | None = None,
+        distortion: BrownConrady | None = None,
+        noise: CameraNoise | None = None,
+        near: float = 0.05,
+        far: float = 20.0,
+        rate_hz: float = 30.0,
+        seed: int = 0,
+        ideal: bool = False,
+    ) -> None:
+        super().__init__(rate_hz=rate_hz, seed=seed, ideal=ideal, world=world)
+        self.world = world
+        self.intrinsics = intrinsics or CameraIntrinsics()
+        self.distortion = distortion or BrownConrady()
+        self.noise = noise or CameraNoise()
+        self.near = check_positive("near", near, "m", "e.g. 0.05")
+        self.far = check_positive("far", far, "m", "e.g. 20")
+        if self.far <= self.near:
+            raise ValueError(f"far={far} m must be larger than near={near} m.")
+        self.look_at(eye, target, up)
+
+    def __repr__(self) -> str:
+        i = self.intrinsics
+        mode = "ideal" if self.ideal else "noisy"
+        return f"Camera({i.width}x{i.height}, fov {i.fov_deg:g} deg, {self.rate_hz:g} Hz, eye={self.eye}, {mode})"
+
+    def look_at(self, eye: object, target: object, up: object = (0.0, 0.0, 1.0)) -> None:
+        """Place the camera at ``eye`` looking at ``target`` (m, world frame)."""
+        self.eye = check_vector3("eye", eye)
+        self.target = check_vector3("target", target)
+        self.up = check_vector3("up", up, "any length")
+        forward = self.target - self.eye
+        if np.linalg.norm(forward) < 1e-9:
+            raise ValueError("eye and target are the same point: the camera would look nowhere.")
+        if np.linalg.norm(np.cross(forward, self.up)) < 1e-9:
+            raise ValueError("up is parallel to the viewing direction; choose another up vector.")
+        c = self.world.client
+        self.view_matrix = c.computeViewMatrix(self.eye.tolist(), self.target.tolist(), self.up.tolist())
+        self.projection_matrix = c.computeProjectionMatrixFOV(
+            self.intrinsics.fov_deg, self.intrinsics.aspect, self.near, self.far
+        )
+
+    @property
+    def world_from_camera(self) -> np.ndarray:
+        """4x4 pose of the camera frame (x right, y down, z forward) in the world."""
+        view = np.asarray(self.view_matrix).reshape(4, 4).T  # OpenGL: world -> eye, camera looks along -z
+        camera_from_world = np.diag([1.0, -1.0, -1.0, 1.0]) @ view
+        return np.linalg.inv(camera_from_world)
+
+    def world_to_camera(self, points_world: np.ndarray) -> np.ndarray:
+        """Points (n, 3) from the world frame into the camera frame (m)."""
+        p = np.asarray(points_world, dtype=float).reshape(-1, 3)
+        camera_from_world = np.linalg.inv(self.world_from_camera)
+        return p @ camera_from_world[:3, :3].T + camera_from_world[:3, 3]
+
+    def project(self, points_world: np.ndarray, distorted: bool = True) -> np.ndarray:
+        """Pixel coordinates (n, 2) of world points, through the lens (``distorted``) or the ideal pinhole."""
+        lens = self.distortion if distorted else None
+        return project_points(self.world_to_camera(points_world), self.intrinsics, lens)
+
+    def render(self) -> CameraFrame:
+        """The ideal images (pinhole, no noise) of the world now, straight from pybullet's tiny renderer."""
+        c = self.world.client
+        i = self.intrinsics
+        _, _, rgba, buffer, segmentation = c.getCameraImage(
+            i.width, i.height, self.view_matrix, self.projection_matrix, renderer=c.ER_TINY_RENDERER
+        )
+        rgb = np.asarray(rgba, dtype=np.uint8).reshape(i.height, i.width, 4)[..., :3]
+        depth = metric_depth(np.asarray(buffer, dtype=np.float32).reshape(i.height, i.width), self.near, self.far)
+        seg = np.asarray(segmentation, dtype=np.int32).reshape(i.height, i.width)
+        depth[seg < 0] = np.inf  # nothing there: the ray left through the far plane
+        now = self.world.time
+        return CameraFrame(rgb, depth, seg, now, now)
+
+    def corrupt(self, frame: CameraFrame) -> CameraFrame:
+        """What the real camera makes of an ideal ``frame``: lens distortion, then sensor noise, then latency."""
+        if self.ideal:
+            return frame
+        i, d = self.intrinsics, self.distortion
+        rgb = distort_image(frame.rgb, i, d)
+        depth = distort_image(frame.depth, i, d, bilinear=False, fill=np.nan)
+        seg = distort_image(frame.segmentation, i, d, bilinear=False, fill=-1)
+        rgb = self.noise.photometric(rgb, self.rng)
+        depth = self.noise.depth(depth, self.rng)
+        return CameraFrame(rgb, depth, seg, frame.time, frame.time + self.noise.latency)
+
+    def capture(self) -> CameraFrame:
+        """Render and corrupt one frame now (ignores the frame rate)."""
+        return self.corrupt(self.render())
+
+    def poll(self) -> CameraFrame | None:
+        """Call after each ``world.step()``: a frame when one is due at ``rate_hz``, else None."""
+        if not self.clock.due(self.world.time):
+            return None
+        return self.capture()
+
+    def frustum_corners(self, distance: float = 0.5) -> np.ndarray:
+        """The image's four corners (top-left, top-right, bottom-right, bottom-left) at ``distance`` m, world frame."""
+        i = self.intrinsics
+        u = np.array([0.0, i.width, i.width, 0.0])
+        v = np.array([0.0, 0.0, i.height, i.height])
+        x, y = i.to_normalized(u, v)
+        corners = np.stack([x * distance, y * distance, np.full(4, float(distance))], axis=1)
+        pose = self.world_from_camera
+        return corners @ pose[:3, :3].T + pose[:3, 3]

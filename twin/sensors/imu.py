@@ -1,0 +1,287 @@
+"""An inertial measurement unit: accelerometer (specific force) and gyroscope (angular rate) on a link.
+
+What an IMU measures, in its own axes:
+
+- accelerometer: the *specific force* f = R^T (a - g), the acceleration a of the sensor minus gravity g
+  (g points down, so a sensor at rest reads +9.81 m/s^2 along its up axis);
+- gyroscope: the angular velocity w_body = R^T w_world, rad/s.
+
+Its errors follow the model Kalibr and most datasheets use (values per axis):
+
+- white noise, density N (m/s^2/sqrt(Hz) or rad/s/sqrt(Hz)): each sample gets N / sqrt(dt) of noise;
+- bias random walk, density K (m/s^3/sqrt(Hz) or rad/s^2/sqrt(Hz)): the bias moves by K * sqrt(dt) per sample;
+- a constant turn-on bias, a scale-factor error, axis misalignment, saturation at the measuring range and
+  quantisation to the ADC's least significant bit.
+
+The Allan deviation of a still IMU (``twin.sensors.allan``) gives N back at tau = 1 s and K at tau = 3 s.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from twin.sensors._common import SensorBase, check_non_negative, check_positive
+
+if TYPE_CHECKING:
+    from twin.sim.world import World
+
+G0 = 9.80665  # m/s^2, the standard gravity datasheets use to convert "g" and "mg"
+
+
+def _axes(name: str, value: object, unit: str) -> np.ndarray:
+    v = np.broadcast_to(np.asarray(value, dtype=np.float64), (3,)).copy()
+    if not np.all(np.isfinite(v)):
+        raise ValueError(f"{name} must be finite numbers in {unit} (one value or one per axis x, y, z), got {value!r}.")
+    return v
+
+
+@dataclass(frozen=True)
+class InertialNoise:
+    """Error model of one three-axis inertial sensor (an accelerometer or a gyroscope).
+
+    Units are those of the measured quantity, called u below (m/s^2 for the accelerometer, rad/s for the gyro).
+
+    Attributes:
+        noise_density: N, white noise density in u/sqrt(Hz) (datasheet: "noise density" or "ARW/VRW").
+        bias_random_walk: K, bias random walk density in u*sqrt(Hz) (i.e. u/s/sqrt(Hz)); Kalibr's "random_walk".
+        bias: constant turn-on bias in u, one value or one per axis.
+        scale_factor: relative scale error, e.g. 0.01 reads 1 % too large (one value or per axis).
+        misalignment: small rotation (rad) of the sensing axes about x, y, z relative to the link.
+        measuring_range: saturation level in u (readings are clipped to +-range); inf for none.
+        resolution: quantisation step (one LSB) in u; 0 for none.
+    """
+
+    noise_density: float = 0.0
+    bias_random_walk: float = 0.0
+    bias: tuple[float, float, float] | float = 0.0
+    scale_factor: tuple[float, float, float] | float = 0.0
+    misalignment: tuple[float, float, float] | float = 0.0
+    measuring_range: float = float("inf")
+    resolution: float = 0.0
+
+    def __post_init__(self) -> None:
+        check_non_negative("noise_density", self.noise_density, "u/sqrt(Hz)")
+        check_non_negative("bias_random_walk", self.bias_random_walk, "u*sqrt(Hz)")
+        check_non_negative("resolution", self.resolution, "u", "0 means no quantisation")
+        if not (isinstance(self.measuring_range, int | float) and self.measuring_range > 0):
+            raise ValueError(
+                f"measuring_range={self.measuring_range!r} must be > 0 (the datasheet's full scale, 16 g = 157 m/s^2)."
+            )
+        _axes("bias", self.bias, "u")
+        if np.any(_axes("scale_factor", self.scale_factor, "(fraction)") <= -1):
+            raise ValueError(f"scale_factor={self.scale_factor!r} must be > -1 (0.01 means +1 %).")
+        _axes("misalignment", self.misalignment, "rad")
+
+    def with_changes(self, **changes: object) -> InertialNoise:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def distortion_matrix(self) -> np.ndarray:
+        """(I + diag(scale)) (I + [misalignment]x): how true values map onto the sensing axes."""
+        mx, my, mz = _axes("misalignment", self.misalignment, "rad")
+        skew = np.array([[0.0, -mz, my], [mz, 0.0, -mx], [-my, mx, 0.0]])
+        return np.diag(1.0 + _axes("scale_factor", self.scale_factor, "")) @ (np.eye(3) + skew)
+
+    def discrete_noise_std(self, rate_hz: float) -> float:
+        """sigma_d = N / sqrt(dt): the standard deviation of one sample's white noise at this rate."""
+        return self.noise_density * np.sqrt(check_positive("rate_hz", rate_hz, "Hz", "e.g. 200"))
+
+    def discrete_bias_step_std(self, rate_hz: float) -> float:
+        """sigma_bd = K * sqrt(dt): the standard deviation of the bias's step from one sample to the next."""
+        return self.bias_random_walk / np.sqrt(check_positive("rate_hz", rate_hz, "Hz", "e.g. 200"))
+
+
+# Analog Devices ADIS16448, with the noise numbers Kalibr's documentation gives for it; range and LSB
+# from its datasheet (+-18 g with 0.833 mg/LSB, +-1000 deg/s with 0.04 deg/s/LSB).
+ADIS16448_ACCELEROMETER = InertialNoise(
+    noise_density=1.86e-3,
+    bias_random_walk=4.33e-4,
+    bias=(0.02, -0.03, 0.05),
+    scale_factor=0.002,
+    misalignment=0.001,
+    measuring_range=18 * G0,
+    resolution=0.833e-3 * G0,
+)
+ADIS16448_GYROSCOPE = InertialNoise(
+    noise_density=1.87e-4,
+    bias_random_walk=2.66e-5,
+    bias=(0.002, -0.001, 0.003),
+    scale_factor=0.002,
+    misalignment=0.001,
+    measuring_range=np.deg2rad(1000.0),
+    resolution=np.deg2rad(0.04),
+)
+
+
+class InertialErrors:
+    """The stateful error process of one sensor: its bias wanders, so it remembers where it is.
+
+    ``corrupt(true)`` turns a block of true readings (n, 3) into measurements in one vectorised call, and
+    continues the bias random walk from the end of the previous block. Drawing one sample at a time or all
+    at once gives the same numbers for the same seed.
+    """
+
+    def __init__(self, noise: InertialNoise, rate_hz: float, rng: np.random.Generator) -> None:
+        self.noise = noise
+        self.rate_hz = check_positive("rate_hz", rate_hz, "Hz", "e.g. 200")
+        self.rng = rng
+        self.walk = np.zeros(3)  # u: the random-walk part of the bias, now
+
+    def corrupt(self, true: np.ndarray, ideal: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Measured values (n, 3) and the total bias (n, 3) for true values (n, 3)."""
+        true = np.asarray(true, dtype=np.float64).reshape(-1, 3)
+        if ideal:
+            return true.copy(), np.zeros_like(true)
+        n = true.shape[0]
+        draws = self.rng.standard_normal((n, 2, 3))  # one white and one walk draw per sample and axis
+        walk = self.walk + np.cumsum(draws[:, 1] * self.noise.discrete_bias_step_std(self.rate_hz), axis=0)
+        if n:
+            self.walk = walk[-1].copy()
+        bias = _axes("bias", self.noise.bias, "u") + walk
+        white = draws[:, 0] * self.noise.discrete_noise_std(self.rate_hz)
+        measured = true @ self.noise.distortion_matrix.T + bias + white
+        measured = np.clip(measured, -self.noise.measuring_range, self.noise.measuring_range)
+        if self.noise.resolution > 0:
+            measured = np.round(measured / self.noise.resolution) * self.noise.resolution
+        return measured, bias
+
+
+def simulate_still_sensor(noise: InertialNoise, rate_hz: float, samples: int, seed: int = 0) -> np.ndarray:
+    """Readings (samples, 3) of a sensor that feels nothing: only its noise and bias (for Allan deviation)."""
+    errors = InertialErrors(noise, rate_hz, np.random.default_rng(seed))
+    return errors.corrupt(np.zeros((int(samples), 3)))[0]
+
+
+@dataclass
+class ImuLog:
+    """A recorded stretch of IMU data: times (n,) in s, everything else (n, 3) in the sensor's axes."""
+
+    times: np.ndarray
+    accel: np.ndarray  # m/s^2, measured specific force
+    gyro: np.ndarray  # rad/s, measured angular rate
+    true_accel: np.ndarray
+    true_gyro: np.ndarray
+    accel_bias: np.ndarray = field(repr=False)
+    gyro_bias: np.ndarray = field(repr=False)
+
+    @property
+    def rate_hz(self) -> float:
+        return float(1.0 / np.mean(np.diff(self.times))) if self.times.size > 1 else float("nan")
+
+
+@dataclass(frozen=True)
+class ImuSample:
+    """One IMU reading at ``time`` (s): specific force (m/s^2) and angular rate (rad/s) in sensor axes."""
+
+    time: float
+    accel: np.ndarray
+    gyro: np.ndarray
+    true_accel: np.ndarray
+    true_gyro: np.ndarray
+
+
+class Imu(SensorBase):
+    """A 6-axis IMU fixed to a link of a pybullet body, at the link's centre of mass, axes along the link frame.
+
+    Call ``poll()`` after every ``world.step()``: it returns an ``ImuSample`` when one is due at ``rate_hz``
+    and None otherwise. The acceleration is the change of the link's velocity since the previous poll divided by
+    the time between them (one physics step when you poll every step). ``record(steps)`` steps the world for
+    you and returns an ``ImuLog``.
+
+    Args:
+        world: the ``World`` the body lives in.
+        body_id: pybullet body id (``robot.body_id``).
+        link_index: -1 for the base, else the link (= joint) index.
+        rate_hz: output data rate, Hz (at most the physics rate).
+        accelerometer, gyroscope: error models (default: an ADIS16448's datasheet values).
+        seed: noise seed. ideal: no errors at all.
+    """
+
+    def __init__(
+        self,
+        world: World,
+        body_id: int,
+        link_index: int = -1,
+        *,
+        rate_hz: float = 200.0,
+        accelerometer: InertialNoise = ADIS16448_ACCELEROMETER,
+        gyroscope: InertialNoise = ADIS16448_GYROSCOPE,
+        seed: int = 0,
+        ideal: bool = False,
+    ) -> None:
+        super().__init__(rate_hz=rate_hz, seed=seed, ideal=ideal, world=world)
+        n_links = world.client.getNumJoints(body_id)
+        if not -1 <= int(link_index) < n_links:
+            raise ValueError(f"link_index={link_index} must be -1 (base) .. {n_links - 1} for body {body_id}.")
+        self.world = world
+        self.body_id = int(body_id)
+        self.link_index = int(link_index)
+        self.accelerometer = accelerometer
+        self.gyroscope = gyroscope
+        accel_rng, gyro_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(self.seed).spawn(2))
+        rate = self.clock.effective_rate
+        self.accel_errors = InertialErrors(accelerometer, rate, accel_rng)
+        self.gyro_errors = InertialErrors(gyroscope, rate, gyro_rng)
+        self._gravity = np.array([0.0, 0.0, -world.gravity])
+        self._previous_time = world.time
+        self._previous_velocity = self._kinematics()[1]
+
+    def __repr__(self) -> str:
+        mode = "ideal" if self.ideal else "noisy"
+        return f"Imu(body {self.body_id}, link {self.link_index}, {self.rate_hz:g} Hz, seed={self.seed}, {mode})"
+
+    def _kinematics(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """World rotation (3, 3), linear velocity (3,) m/s and angular velocity (3,) rad/s of the sensor."""
+        c = self.world.client
+        if self.link_index < 0:
+            _, orientation = c.getBasePositionAndOrientation(self.body_id)
+            linear, angular = c.getBaseVelocity(self.body_id)
+        else:
+            state = c.getLinkState(self.body_id, self.link_index, computeLinkVelocity=1, computeForwardKinematics=1)
+            orientation, linear, angular = state[5], state[6], state[7]
+        rotation = np.asarray(c.getMatrixFromQuaternion(orientation)).reshape(3, 3)
+        return rotation, np.asarray(linear, dtype=float), np.asarray(angular, dtype=float)
+
+    def true_reading(self) -> tuple[np.ndarray, np.ndarray]:
+        """What a perfect IMU reads now: specific force (m/s^2) and angular rate (rad/s), sensor axes.
+
+        Updates the velocity memory, so call it once per step (``poll`` does).
+        """
+        rotation, velocity, angular = self._kinematics()
+        elapsed = self.world.time - self._previous_time
+        acceleration = (velocity - self._previous_velocity) / elapsed if elapsed > 0 else np.zeros(3)
+        self._previous_time, self._previous_velocity = self.world.time, velocity
+        return rotation.T @ (acceleration - self._gravity), rotation.T @ angular
+
+    def poll(self) -> ImuSample | None:
+        """Call after each ``world.step()``; a sample when one is due at ``rate_hz``, else None."""
+        true_accel, true_gyro = self.true_reading()
+        if not self.clock.due(self.world.time):
+            return None
+        accel, _ = self.accel_errors.corrupt(true_accel[None], self.ideal)
+        gyro, _ = self.gyro_errors.corrupt(true_gyro[None], self.ideal)
+        return ImuSample(self.world.time, accel[0], gyro[0], true_accel, true_gyro)
+
+    def record(self, steps: int, on_step: object | None = None) -> ImuLog:
+        """Step the world ``steps`` times, sampling at ``rate_hz``; errors are added in one vectorised pass.
+
+        ``on_step(world)``, if given, runs before each step (to command the robot, for example).
+        """
+        times, true_accel, true_gyro = [], [], []
+        for _ in range(int(steps)):
+            if on_step is not None:
+                on_step(self.world)  # type: ignore[operator]
+            self.world.step()
+            f, w = self.true_reading()
+            if self.clock.due(self.world.time):
+                times.append(self.world.time)
+                true_accel.append(f)
+                true_gyro.append(w)
+        ta = np.array(true_accel).reshape(-1, 3)
+        tg = np.array(true_gyro).reshape(-1, 3)
+        accel, accel_bias = self.accel_errors.corrupt(ta, self.ideal)
+        gyro, gyro_bias = self.gyro_errors.corrupt(tg, self.ideal)
+        return ImuLog(np.array(times), accel, gyro, ta, tg, accel_bias, gyro_bias)
