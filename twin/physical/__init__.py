@@ -1,5 +1,5 @@
-"""The physical system: here a stand-in simulation with hidden true parameters."""
+"""The physical system: here a stand-in simulation with hidden true parameters and unmodeled effects."""
 
-from twin.physical.standin import DEFAULT_TRUTH, PhysicalStandIn
+from twin.physical.standin import DEFAULT_TRUTH, NO_EFFECTS, PhysicalStandIn, UnmodeledEffects
 
-__all__ = ["DEFAULT_TRUTH", "PhysicalStandIn"]
+__all__ = ["DEFAULT_TRUTH", "NO_EFFECTS", "PhysicalStandIn", "UnmodeledEffects"]

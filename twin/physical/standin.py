@@ -8,7 +8,10 @@ does not notice.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,6 +21,9 @@ from twin.sim.plant import DynamicsParameters, SimulatedRobot
 from twin.sim.robots import JointState, Robot
 from twin.sim.world import DEFAULT_TIME_STEP
 
+if TYPE_CHECKING:
+    from twin.actuators import ActuatorParameters
+
 # What each robot is "really" like: heavier than its URDF says, with friction and damping the
 # nominal model lacks. Amounts are chosen to be plainly visible within a few seconds.
 DEFAULT_TRUTH: dict[str, DynamicsParameters] = {
@@ -25,6 +31,47 @@ DEFAULT_TRUTH: dict[str, DynamicsParameters] = {
     "cartpole": DynamicsParameters(mass_scale=1.2, joint_friction=0.01, joint_damping=0.02),
     "arm": DynamicsParameters(mass_scale=1.15, joint_friction=0.3, joint_damping=0.1),
 }
+
+
+@dataclass(frozen=True)
+class UnmodeledEffects:
+    """Effects the twin's model does not have at all, each off by default (calibration cannot fit them).
+
+    Attributes:
+        sensor_bias: constant offset added to every measured joint position, rad (m for prismatic joints).
+        payload: extra mass carried at the last link's centre of mass, kg: a mass error that is *not* a
+            uniform scale of every link, so ``mass_scale`` cannot represent it on a multi-link robot.
+        actuator: a ``twin.actuators.ActuatorParameters`` (torque saturation, latency, backlash, gear
+            friction, motor strength) between the command and the joint; ``None`` delivers torques exactly.
+    """
+
+    sensor_bias: float = 0.0
+    payload: float = 0.0
+    actuator: ActuatorParameters | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("sensor_bias", "payload"):
+            value = getattr(self, name)
+            if not isinstance(value, int | float | np.floating) or isinstance(value, bool) or not math.isfinite(value):
+                raise ValueError(f"{name}={value!r} must be a finite number.")
+        if self.payload < 0:
+            raise ValueError(f"payload={self.payload} kg must be >= 0 (0 means no payload).")
+
+    @property
+    def any_on(self) -> bool:
+        """True when at least one effect is switched on."""
+        return bool(self.sensor_bias or self.payload or self.actuator is not None)
+
+    def with_changes(self, **changes: object) -> UnmodeledEffects:
+        """A copy with some fields changed; unknown names raise an error listing the valid ones."""
+        valid = {f.name for f in fields(self)}
+        unknown = set(changes) - valid
+        if unknown:
+            raise TypeError(f"Unknown unmodeled effect(s) {sorted(unknown)}; valid: {sorted(valid)}.")
+        return replace(self, **changes)
+
+
+NO_EFFECTS = UnmodeledEffects()
 
 
 class PhysicalStandIn:
@@ -37,6 +84,7 @@ class PhysicalStandIn:
         time_step: seconds per step.
         seed: seed for the sensor noise.
         initial_positions: joint positions to start from, rad.
+        effects: unmodeled effects (sensor bias, payload, actuator); default none, see ``UnmodeledEffects``.
     """
 
     def __init__(
@@ -47,6 +95,8 @@ class PhysicalStandIn:
         time_step: float = DEFAULT_TIME_STEP,
         seed: int = 0,
         initial_positions: Sequence[float] | np.ndarray | None = None,
+        *,
+        effects: UnmodeledEffects | None = None,
     ) -> None:
         self._truth = truth if truth is not None else DEFAULT_TRUTH.get(robot, DynamicsParameters())
         self._plant = SimulatedRobot(
@@ -54,6 +104,15 @@ class PhysicalStandIn:
         )
         self.sensor = sensor if sensor is not None else JointStateSensor(seed=seed)
         self._torques = np.zeros(self._plant.dof)
+        self.delivered_torques = np.zeros(self._plant.dof)
+        self._effects = NO_EFFECTS
+        self._actuator = None
+        self._payload_applied = False
+        try:
+            self.set_effects(effects if effects is not None else NO_EFFECTS)
+        except BaseException:
+            self._plant.close()
+            raise
 
     def __repr__(self) -> str:
         return f"PhysicalStandIn({self.robot.name!r}, t={self.time:.3f} s, truth hidden, {self.sensor})"
@@ -77,15 +136,47 @@ class PhysicalStandIn:
         proposed = self._truth.with_changes(**changes)
         self._plant.set_parameters(proposed)  # validates first: a refused value changes nothing
         self._truth = proposed
+        self._apply_payload()
         return self._truth
+
+    @property
+    def effects(self) -> UnmodeledEffects:
+        """The unmodeled effects now switched on: for the teacher and the grader, never for the twin."""
+        return self._effects
+
+    def set_effects(self, effects: UnmodeledEffects) -> UnmodeledEffects:
+        """Switch unmodeled effects on or off while running (resets the actuator's internal state)."""
+        if not isinstance(effects, UnmodeledEffects):
+            raise TypeError(f"effects must be an UnmodeledEffects, got {type(effects).__name__}.")
+        actuator = None
+        if effects.actuator is not None:
+            from twin.actuators import ActuatorModel  # imported here: only stand-ins with an actuator need it
+
+            actuator = ActuatorModel(effects.actuator, self._plant.dof, self._plant.time_step)
+        self._effects = effects
+        self._actuator = actuator
+        self._apply_payload()
+        return effects
+
+    def _apply_payload(self) -> None:
+        """Add ``effects.payload`` kg to the last link's mass, on top of the true mass scale."""
+        last = self._plant.robot.links[-1]
+        if last.index < 0 or last.mass <= 0 or not (self._effects.payload or self._payload_applied):
+            return  # nothing carried now or before: leave the URDF's (scaled) mass untouched
+        mass = last.mass * self._truth.mass_scale + self._effects.payload
+        self._plant.world.client.changeDynamics(self._plant.robot.body_id, last.index, mass=mass)
+        self._payload_applied = bool(self._effects.payload)
 
     def true_state(self) -> JointState:
         """The exact state, no noise: for plots that show what really happened, never for the twin."""
         return self._plant.state()
 
     def measure(self) -> StateMeasurement:
-        """Read the sensor: a noisy, timestamped measurement of the joint state."""
-        return self.sensor.measure(self._plant.time, self._plant.state())
+        """Read the sensor: a noisy (and, with ``effects.sensor_bias``, biased) measurement of the joint state."""
+        reading = self.sensor.measure(self._plant.time, self._plant.state())
+        if not self._effects.sensor_bias:
+            return reading
+        return StateMeasurement(reading.time, reading.positions + self._effects.sensor_bias, reading.velocities)
 
     def apply(self, command: JointCommand) -> None:
         """Latch a command; it acts from the next ``step`` until replaced."""
@@ -97,8 +188,13 @@ class PhysicalStandIn:
         self._torques = command.torques
 
     def step(self) -> None:
-        """Advance the real dynamics one time step under the latched command."""
-        self._plant.step(self._torques)
+        """Advance the real dynamics one time step under the latched command, through the actuator if any."""
+        torques = self._torques
+        if self._actuator is not None:
+            state = self._plant.state()
+            torques = np.asarray(self._actuator.torques(torques, state.positions, state.velocities), dtype=float)
+        self.delivered_torques = torques
+        self._plant.step(torques)
 
     def close(self) -> None:
         self._plant.close()
