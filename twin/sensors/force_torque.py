@@ -93,12 +93,14 @@ class LowPass:
 @dataclass(frozen=True)
 class WrenchSample:
     """One reading at ``time`` (s): ``wrench`` (6,) as measured and ``true_wrench`` (6,), both in the sensor frame
-    (N for Fx, Fy, Fz; N m for Tx, Ty, Tz); ``world_force`` (3,) the measured force turned into world axes."""
+    (N for Fx, Fy, Fz; N m for Tx, Ty, Tz); ``world_force`` and ``true_world_force`` (3,) the measured and the
+    true force turned into world axes (N)."""
 
     time: float
     wrench: np.ndarray
     true_wrench: np.ndarray
     world_force: np.ndarray
+    true_world_force: np.ndarray
 
 
 class ForceTorqueSensor(SensorBase):
@@ -164,8 +166,8 @@ class ForceTorqueSensor(SensorBase):
             raw = true + _six("offset", self.noise.offset) + self.drift
             raw = raw + _six("noise_std", self.noise.noise_std) * self.rng.standard_normal(6)
             measured = self.filter(raw)
-        world_force = self._frame_rotation() @ measured[:3]
-        return WrenchSample(self.world.time, measured, true, world_force)
+        rotation = self._frame_rotation()
+        return WrenchSample(self.world.time, measured, true, rotation @ measured[:3], rotation @ true[:3])
 
     def poll(self) -> WrenchSample | None:
         """Call after each ``world.step()``: a reading when one is due at ``rate_hz``, else None."""
