@@ -232,7 +232,11 @@ class Lidar(SensorBase):
     def scan(self) -> LidarScan:
         """One scan now (ignores the scan rate)."""
         true, body = self.true_ranges()
-        reported = true.copy() if self.ideal else self.beam_model.sample(true, self.max_range, self.rng)
+        if self.ideal:
+            reported = true.copy()
+        else:  # a scanner reports nothing nearer than its minimum range
+            reported = self.beam_model.sample(true, self.max_range, self.rng)
+            reported[reported < self.min_range] = self.min_range
         return LidarScan(self.world.time, self.position.copy(), self.directions, reported, true, body, self.max_range)
 
     def poll(self) -> LidarScan | None:
