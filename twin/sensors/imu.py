@@ -18,6 +18,7 @@ The Allan deviation of a still IMU (``twin.sensors.allan``) gives N back at tau 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -129,6 +130,11 @@ class InertialErrors:
         self.rate_hz = check_positive("rate_hz", rate_hz, "Hz", "e.g. 200")
         self.rng = rng
         self.walk = np.zeros(3)  # u: the random-walk part of the bias, now
+        # everything that does not change from sample to sample, worked out once
+        self._matrix_t = noise.distortion_matrix.T
+        self._bias = _axes("bias", noise.bias, "u")
+        self._white_std = noise.discrete_noise_std(self.rate_hz)
+        self._step_std = noise.discrete_bias_step_std(self.rate_hz)
 
     def corrupt(self, true: np.ndarray, ideal: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Measured values (n, 3) and the total bias (n, 3) for true values (n, 3)."""
@@ -137,13 +143,14 @@ class InertialErrors:
             return true.copy(), np.zeros_like(true)
         n = true.shape[0]
         draws = self.rng.standard_normal((n, 2, 3))  # one white and one walk draw per sample and axis
-        walk = self.walk + np.cumsum(draws[:, 1] * self.noise.discrete_bias_step_std(self.rate_hz), axis=0)
+        walk = self.walk + np.cumsum(draws[:, 1] * self._step_std, axis=0)
         if n:
-            self.walk = walk[-1].copy()
-        bias = _axes("bias", self.noise.bias, "u") + walk
-        white = draws[:, 0] * self.noise.discrete_noise_std(self.rate_hz)
-        measured = true @ self.noise.distortion_matrix.T + bias + white
-        measured = np.clip(measured, -self.noise.measuring_range, self.noise.measuring_range)
+            self.walk = walk[-1]
+        bias = self._bias + walk
+        measured = true @ self._matrix_t + bias + draws[:, 0] * self._white_std
+        limit = self.noise.measuring_range
+        if limit != float("inf"):
+            np.clip(measured, -limit, limit, out=measured)
         if self.noise.resolution > 0:
             measured = np.round(measured / self.noise.resolution) * self.noise.resolution
         return measured, bias
@@ -226,6 +233,9 @@ class Imu(SensorBase):
         self.accel_errors = InertialErrors(accelerometer, rate, accel_rng)
         self.gyro_errors = InertialErrors(gyroscope, rate, gyro_rng)
         self._gravity = np.array([0.0, 0.0, -world.gravity])
+        c = world.client  # bound once: pybullet_utils' client looks methods up on every attribute access
+        self._base_pose, self._base_velocity = c.getBasePositionAndOrientation, c.getBaseVelocity
+        self._link_state, self._matrix_from_quaternion = c.getLinkState, c.getMatrixFromQuaternion
         self._previous_time = world.time
         self._previous_velocity = self._kinematics()[1]
 
@@ -233,17 +243,20 @@ class Imu(SensorBase):
         mode = "ideal" if self.ideal else "noisy"
         return f"Imu(body {self.body_id}, link {self.link_index}, {self.rate_hz:g} Hz, seed={self.seed}, {mode})"
 
+    def _raw_state(self) -> tuple[tuple, tuple, tuple]:
+        """Orientation quaternion (x, y, z, w), linear (m/s) and angular (rad/s) velocity, as pybullet gives them."""
+        if self.link_index < 0:
+            _, orientation = self._base_pose(self.body_id)
+            linear, angular = self._base_velocity(self.body_id)
+            return orientation, linear, angular
+        state = self._link_state(self.body_id, self.link_index, computeLinkVelocity=1, computeForwardKinematics=1)
+        return state[5], state[6], state[7]
+
     def _kinematics(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """World rotation (3, 3), linear velocity (3,) m/s and angular velocity (3,) rad/s of the sensor."""
-        c = self.world.client
-        if self.link_index < 0:
-            _, orientation = c.getBasePositionAndOrientation(self.body_id)
-            linear, angular = c.getBaseVelocity(self.body_id)
-        else:
-            state = c.getLinkState(self.body_id, self.link_index, computeLinkVelocity=1, computeForwardKinematics=1)
-            orientation, linear, angular = state[5], state[6], state[7]
-        rotation = np.asarray(c.getMatrixFromQuaternion(orientation)).reshape(3, 3)
-        return rotation, np.asarray(linear, dtype=float), np.asarray(angular, dtype=float)
+        orientation, linear, angular = self._raw_state()
+        rotation = np.array(self._matrix_from_quaternion(orientation)).reshape(3, 3)
+        return rotation, np.array(linear), np.array(angular)
 
     def true_reading(self) -> tuple[np.ndarray, np.ndarray]:
         """What a perfect IMU reads now: specific force (m/s^2) and angular rate (rad/s), sensor axes.
@@ -251,10 +264,11 @@ class Imu(SensorBase):
         Updates the velocity memory, so call it once per step (``poll`` does).
         """
         rotation, velocity, angular = self._kinematics()
-        elapsed = self.world.time - self._previous_time
+        now = self.world.time
+        elapsed = now - self._previous_time
         acceleration = (velocity - self._previous_velocity) / elapsed if elapsed > 0 else np.zeros(3)
-        self._previous_time, self._previous_velocity = self.world.time, velocity
-        return rotation.T @ (acceleration - self._gravity), rotation.T @ angular
+        self._previous_time, self._previous_velocity = now, velocity
+        return (acceleration - self._gravity) @ rotation, angular @ rotation  # R^T v, as row vectors
 
     def poll(self) -> ImuSample | None:
         """Call after each ``world.step()``; a sample when one is due at ``rate_hz``, else None."""
@@ -265,23 +279,50 @@ class Imu(SensorBase):
         gyro, _ = self.gyro_errors.corrupt(true_gyro[None], self.ideal)
         return ImuSample(self.world.time, accel[0], gyro[0], true_accel, true_gyro)
 
-    def record(self, steps: int, on_step: object | None = None) -> ImuLog:
-        """Step the world ``steps`` times, sampling at ``rate_hz``; errors are added in one vectorised pass.
+    def record(self, steps: int, on_step: Callable[[World], None] | None = None) -> ImuLog:
+        """Step the world ``steps`` times, sampling at ``rate_hz``; returns an ``ImuLog``.
 
-        ``on_step(world)``, if given, runs before each step (to command the robot, for example).
+        Only the pybullet reads happen inside the loop; finite differences, frame changes and every error are
+        computed afterwards on whole arrays. ``on_step(world)``, if given, runs before each step (to command the
+        robot, for example).
         """
-        times, true_accel, true_gyro = [], [], []
+        world, due, read = self.world, self.clock.due, self._raw_state
+        times, quaternions, linear, angular, keep = [], [], [], [], []
         for _ in range(int(steps)):
             if on_step is not None:
-                on_step(self.world)  # type: ignore[operator]
-            self.world.step()
-            f, w = self.true_reading()
-            if self.clock.due(self.world.time):
-                times.append(self.world.time)
-                true_accel.append(f)
-                true_gyro.append(w)
-        ta = np.array(true_accel).reshape(-1, 3)
-        tg = np.array(true_gyro).reshape(-1, 3)
-        accel, accel_bias = self.accel_errors.corrupt(ta, self.ideal)
-        gyro, gyro_bias = self.gyro_errors.corrupt(tg, self.ideal)
-        return ImuLog(np.array(times), accel, gyro, ta, tg, accel_bias, gyro_bias)
+                on_step(world)
+            world.step()
+            orientation, velocity, rate = read()
+            times.append(world.time)
+            quaternions.append(orientation)
+            linear.append(velocity)
+            angular.append(rate)
+            keep.append(due(world.time))
+        if not times:
+            empty = np.zeros((0, 3))
+            return ImuLog(np.zeros(0), empty, empty, empty, empty, empty, empty)
+        t = np.array([self._previous_time, *times])
+        v = np.vstack([self._previous_velocity, np.array(linear)])
+        acceleration = np.diff(v, axis=0) / np.diff(t)[:, None]
+        rotations = rotation_matrices(np.array(quaternions))
+        self._previous_time, self._previous_velocity = t[-1], v[-1]
+        keep_rows = np.array(keep)
+        specific_force = np.einsum("nji,nj->ni", rotations, acceleration - self._gravity)[keep_rows]
+        rates = np.einsum("nji,nj->ni", rotations, np.array(angular))[keep_rows]
+        accel, accel_bias = self.accel_errors.corrupt(specific_force, self.ideal)
+        gyro, gyro_bias = self.gyro_errors.corrupt(rates, self.ideal)
+        return ImuLog(t[1:][keep_rows], accel, gyro, specific_force, rates, accel_bias, gyro_bias)
+
+
+def rotation_matrices(quaternions: np.ndarray) -> np.ndarray:
+    """Rotation matrices (n, 3, 3) from quaternions (n, 4) in pybullet's order (x, y, z, w)."""
+    q = np.asarray(quaternions, dtype=np.float64).reshape(-1, 4)
+    x, y, z, w = (q / np.linalg.norm(q, axis=1, keepdims=True)).T
+    return np.stack(
+        [
+            np.stack([1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)], axis=-1),
+            np.stack([2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)], axis=-1),
+            np.stack([2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)], axis=-1),
+        ],
+        axis=1,
+    )

@@ -1,0 +1,144 @@
+"""How much the sensor models cost on top of the pybullet calls they make (target: at most +20 %).
+
+Prints, for each sensor, its rate and the raw pybullet rate measured in the same run, and the ratio
+(sensor time / raw time; 1.00 means free). Run: ``.venv/bin/python benchmarks/bench_sensors.py [--quick]``.
+
+- IMU: one physics step plus one reading per sample (``Imu.poll`` or the vectorised ``Imu.record``) vs
+  ``stepSimulation`` plus the pose/velocity queries, on a free box (cheapest step) and on the humanoid.
+- LIDAR: a 16-ring x 1024-beam scan in a room (two ``rayTestBatch`` calls) vs the same rays cast raw.
+- Camera: a 320x240 frame with ``ER_TINY_RENDERER`` (``getCameraImage``) vs ``Camera.capture`` ideal, and with
+  lens distortion and sensor noise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from twin.sensors import BrownConrady, Camera, CameraIntrinsics, Imu, Lidar, scan_pattern_3d
+from twin.sensors.lidar import MAX_RAYS_PER_CALL
+from twin.sensors.scenes import add_box, add_room
+from twin.sim import World
+
+
+def best_rate(run: Callable[[], None], items: int, repeats: int) -> float:
+    """Items per second of the fastest of ``repeats`` runs (the least disturbed by other processes)."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - start)
+    return items / best
+
+
+def report(name: str, unit: str, sensor: float, raw: float) -> None:
+    print(f"{name:<38} {sensor:12.0f} {unit:<9} raw pybullet {raw:12.0f} {unit:<9} ratio {raw / sensor:5.2f}")
+
+
+def bench_imu(samples: int, repeats: int) -> None:
+    with World() as world:  # a free box: the cheapest body to step, so the sensor's own cost shows fully
+        body = add_box(world, (0, 0, 100), (0.1, 0.1, 0.1))
+        world.client.changeDynamics(body, -1, mass=1.0)
+        c = world.client
+
+        def raw() -> None:
+            for _ in range(samples):
+                c.stepSimulation()
+                c.getBasePositionAndOrientation(body)
+                c.getBaseVelocity(body)
+
+        imu = Imu(world, body, rate_hz=1 / world.time_step)
+        recorder = Imu(world, body, rate_hz=1 / world.time_step)
+
+        def polled() -> None:
+            for _ in range(samples):
+                world.step()
+                imu.poll()
+
+        raw_rate = best_rate(raw, samples, repeats)
+        report("IMU on a box, poll() per sample", "samples/s", best_rate(polled, samples, repeats), raw_rate)
+        recorded = best_rate(lambda: recorder.record(samples), samples, repeats)
+        report("IMU on a box, record() (vectorised)", "samples/s", recorded, raw_rate)
+    with World() as world:  # the humanoid's pelvis: a real robot's step dominates
+        humanoid = world.load_robot("humanoid")
+        pelvis = humanoid.link("root").index
+        c = world.client
+        n = max(samples // 10, 100)
+
+        def raw_humanoid() -> None:
+            for _ in range(n):
+                c.stepSimulation()
+                c.getLinkState(humanoid.body_id, pelvis, computeLinkVelocity=1, computeForwardKinematics=1)
+
+        imu = Imu(world, humanoid.body_id, pelvis, rate_hz=1 / world.time_step)
+
+        def polled_humanoid() -> None:
+            for _ in range(n):
+                world.step()
+                imu.poll()
+
+        raw_rate = best_rate(raw_humanoid, n, repeats)
+        report("IMU on the humanoid, poll()", "samples/s", best_rate(polled_humanoid, n, repeats), raw_rate)
+
+
+def bench_lidar(repeats: int) -> None:
+    with World() as world:
+        world.add_ground()
+        world.load_robot("humanoid")
+        add_room(world)
+        lidar = Lidar(world, scan_pattern_3d(1024, 16), position=(-1.5, 0.5, 0.6), max_range=8.0)
+        ideal = Lidar(world, scan_pattern_3d(1024, 16), position=(-1.5, 0.5, 0.6), max_range=8.0, ideal=True)
+        rays = len(lidar.pattern)
+        starts = np.ascontiguousarray(np.broadcast_to(lidar.position + lidar.directions * lidar.min_range, (rays, 3)))
+        ends = lidar.position + lidar.directions * lidar.max_range
+        c = world.client
+
+        def raw() -> None:
+            for k in range(0, rays, MAX_RAYS_PER_CALL):
+                c.rayTestBatch(starts[k : k + MAX_RAYS_PER_CALL], ends[k : k + MAX_RAYS_PER_CALL])
+
+        raw_rate = best_rate(raw, rays, repeats)
+        report("LIDAR scan, ideal", "rays/s", best_rate(ideal.scan, rays, repeats), raw_rate)
+        report("LIDAR scan, beam model", "rays/s", best_rate(lidar.scan, rays, repeats), raw_rate)
+
+
+def bench_camera(frames: int, repeats: int) -> None:
+    with World() as world:
+        world.add_ground()
+        world.load_robot("humanoid")
+        add_room(world)
+        size = CameraIntrinsics(320, 240, 60.0)
+        ideal = Camera(world, eye=(2.4, 1.6, 1.3), target=(0, 0, 0.5), intrinsics=size, ideal=True)
+        lens = BrownConrady(k1=-0.3, k2=0.1, p1=0.001, p2=-0.001)
+        noisy = Camera(world, eye=(2.4, 1.6, 1.3), target=(0, 0, 0.5), intrinsics=size, distortion=lens)
+        noisy.capture()  # builds the distortion look-up table once, as a running camera would
+        c = world.client
+
+        def raw() -> None:
+            for _ in range(frames):
+                c.getCameraImage(320, 240, ideal.view_matrix, ideal.projection_matrix, renderer=c.ER_TINY_RENDERER)
+
+        def run(camera: Camera) -> Callable[[], None]:
+            return lambda: [camera.capture() for _ in range(frames)]
+
+        raw_rate = best_rate(raw, frames, repeats)
+        report("camera 320x240, ideal (metric depth)", "frames/s", best_rate(run(ideal), frames, repeats), raw_rate)
+        report("camera 320x240, lens + noise", "frames/s", best_rate(run(noisy), frames, repeats), raw_rate)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run)")
+    args = parser.parse_args()
+    repeats = 2 if args.quick else 5
+    print(__doc__.splitlines()[0])
+    bench_imu(2000 if args.quick else 20000, repeats)
+    bench_lidar(repeats)
+    bench_camera(5 if args.quick else 30, repeats)
+
+
+if __name__ == "__main__":
+    main()
