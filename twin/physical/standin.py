@@ -187,6 +187,25 @@ class PhysicalStandIn:
             )
         self._torques = command.torques
 
+    def reset(
+        self,
+        positions: Sequence[float] | np.ndarray,
+        velocities: Sequence[float] | np.ndarray | None = None,
+        sensor_seed: int | None = None,
+    ) -> None:
+        """A new trial on the same robot: back at ``positions`` (rad), at rest or with ``velocities`` (rad/s),
+        command zero, actuator state cleared. Time goes on; the sensor's noise sequence goes on too, unless
+        ``sensor_seed`` restarts it (so that two controllers can be compared on the very same noise)."""
+        if sensor_seed is not None:
+            if not hasattr(self.sensor, "rng"):
+                raise TypeError(f"{type(self.sensor).__name__} has no random generator `rng` to reseed.")
+            self.sensor.rng = np.random.default_rng(sensor_seed)
+        self._plant.set_state(positions, velocities)
+        self._torques = np.zeros(self._plant.dof)
+        self.delivered_torques = np.zeros(self._plant.dof)
+        if self._actuator is not None:
+            self._actuator.reset()
+
     def step(self) -> None:
         """Advance the real dynamics one time step under the latched command, through the actuator if any."""
         torques = self._torques

@@ -1,0 +1,176 @@
+"""Randomisation samplers and the transfer experiment: ranges, seeds, statistics, and who transfers better."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from twin.gap.randomization import QUANTITIES, TAN_2018_RANGES, Randomization, Range
+from twin.gap.reality import Reality
+from twin.gap.transfer import (
+    Gains,
+    ReachTask,
+    evaluate,
+    gain_grid,
+    model_inertia,
+    run_episode,
+    transfer,
+    tune,
+    wilson_interval,
+)
+from twin.sim.plant import DynamicsParameters, SimulatedRobot
+
+TRAINING = Randomization(
+    {
+        "mass_scale": Range(0.8, 1.2),
+        "joint_friction": Range(0.0, 0.05),
+        "sensor_bias": Range(-0.05, 0.05),
+        "velocity_noise_std": Range(0.0, 0.05),
+    }
+)
+REALITY = Randomization(
+    {
+        "mass_scale": Range(0.9, 1.35),
+        "joint_friction": Range(0.0, 0.08),
+        "joint_damping": Range(0.0, 0.05),
+        "sensor_bias": Range(-0.02, 0.02),
+        "position_noise_std": Range(0.0, 0.002),
+        "velocity_noise_std": Range(0.0, 0.05),
+    }
+)
+TASK = ReachTask()
+
+
+def _values(reality: Reality) -> dict[str, float]:
+    return {
+        "mass_scale": reality.truth.mass_scale,
+        "joint_friction": reality.truth.joint_friction,
+        "joint_damping": reality.truth.joint_damping,
+        "sensor_bias": reality.effects.sensor_bias,
+        "position_noise_std": reality.position_noise_std,
+        "velocity_noise_std": reality.velocity_noise_std,
+    }
+
+
+def test_samples_stay_inside_their_ranges_and_fill_them():
+    realities = REALITY.sample(200, seed=3)
+    for key, limits in REALITY.ranges.items():
+        values = np.array([_values(r)[key] for r in realities])
+        assert np.all((values >= limits.low) & (values <= limits.high)), key
+        # uniform: 200 draws leave no gap wider than a quarter of the range at either end
+        assert values.min() < limits.low + 0.25 * (limits.high - limits.low)
+        assert values.max() > limits.high - 0.25 * (limits.high - limits.low)
+
+
+def test_sampling_is_reproducible_from_its_seed():
+    assert REALITY.sample(5, seed=7) == REALITY.sample(5, seed=7)
+    assert REALITY.sample(5, seed=7) != REALITY.sample(5, seed=8)
+    assert REALITY.sample(8, seed=7)[:5] != [] and len(REALITY.sample(8, seed=7)) == 8
+
+
+def test_unrandomised_quantities_come_from_the_base():
+    base = Reality(DynamicsParameters(joint_damping=0.04), position_noise_std=0.001)
+    sampled = Randomization({"mass_scale": Range(1.0, 1.1)}, base).sample(3, seed=0)
+    assert all(r.truth.joint_damping == 0.04 and r.position_noise_std == 0.001 for r in sampled)
+
+
+def test_widening_keeps_the_centre_and_respects_physical_minimums():
+    wide = TRAINING.widened(3.0)
+    assert wide.ranges["mass_scale"].low == pytest.approx(0.4)
+    assert wide.ranges["mass_scale"].high == pytest.approx(1.6)
+    friction = wide.ranges["joint_friction"]  # centre 0.025, half-width 0.075: clipped at 0
+    assert (friction.low, friction.high) == (0.0, pytest.approx(0.1))
+    assert wide.ranges["sensor_bias"].low == pytest.approx(-0.15)
+    assert TRAINING.widened(0.0).ranges["mass_scale"] == Range(1.0, 1.0)
+
+
+def test_tan_2018_ranges_are_the_papers_and_known_quantities():
+    assert TAN_2018_RANGES["mass_scale"] == Range(0.8, 1.2)
+    assert TAN_2018_RANGES["latency"] == Range(0.0, 0.04)
+    assert set(TAN_2018_RANGES) <= set(QUANTITIES)
+
+
+def test_bad_ranges_are_named():
+    with pytest.raises(ValueError, match="swap"):
+        Range(1.0, 0.5)
+    with pytest.raises(ValueError, match="Cannot randomise"):
+        Randomization({"wheel_radius": Range(0.1, 0.2)})
+    with pytest.raises(ValueError, match="physical minimum"):
+        Randomization({"joint_friction": Range(-0.1, 0.1)})
+    with pytest.raises(TypeError, match="Range"):
+        Randomization({"mass_scale": (0.8, 1.2)})
+    with pytest.raises(ValueError, match="positive integer"):
+        REALITY.sample(0, seed=1)
+
+
+def test_wilson_interval_matches_known_values():
+    assert wilson_interval(5, 10) == pytest.approx((0.2366, 0.7634), abs=1e-4)
+    low, high = wilson_interval(10, 10)
+    assert high == 1.0 and low == pytest.approx(0.7225, abs=1e-4)
+    assert wilson_interval(0, 10)[0] == 0.0
+    with pytest.raises(ValueError):
+        wilson_interval(11, 10)
+
+
+@pytest.fixture(scope="module")
+def robots():
+    inertia = model_inertia(TASK)
+    with SimulatedRobot("pendulum") as model:
+        yield inertia, model
+
+
+def _episode(robots, gains: Gains, reality: Reality):
+    inertia, model = robots
+    standin = reality.standin("pendulum", initial_positions=TASK.start)
+    try:
+        return run_episode(TASK, gains, standin, model)
+    finally:
+        standin.close()
+
+
+def test_episode_success_depends_on_the_torque_budget_and_the_steady_offset(robots):
+    inertia, _ = robots
+    assert inertia == pytest.approx(1.0 * 0.5**2 + 0.1 * 0.5**2 / 3, rel=0.05)  # bob + rod about the hinge, kg m^2
+    good = Gains(12.0, 2 * math.sqrt(12.0 * inertia), 20.0)
+    assert _episode(robots, good, Reality()).success
+    over_budget = _episode(robots, Gains(16.0, 4.0, 0.0), Reality())
+    assert not over_budget.success and over_budget.peak_torque == pytest.approx(16.0)  # kp x 1 rad at the start
+    heavy = Reality(DynamicsParameters(mass_scale=1.35))
+    no_integral = _episode(robots, Gains(12.0, good.kd, 0.0), heavy)
+    # The model's gravity compensation misses 35 % of m g l sin(1 rad); PD alone leaves that / kp as offset.
+    assert not no_integral.success and no_integral.final_error > TASK.tolerance
+    assert _episode(robots, good, heavy).success  # the integral term removes the offset
+
+
+@pytest.fixture
+def stops_the_resource_tracker():
+    """A 'spawn' pool starts multiprocessing's resource tracker, which lives as long as its parent: here the
+    whole pytest session, which must end with no child left. Stop it once the pool is gone."""
+    yield
+    from multiprocessing import resource_tracker
+
+    resource_tracker._resource_tracker._stop()
+
+
+def test_parallel_evaluation_gives_the_serial_numbers(stops_the_resource_tracker):
+    controllers = gain_grid([12.0, 15.0], [20.0], model_inertia(TASK))
+    realities = REALITY.sample(3, seed=2)
+    serial = evaluate(TASK, controllers, realities, seed=5, workers=1)
+    parallel = evaluate(TASK, controllers, realities, seed=5, workers=2)
+    np.testing.assert_array_equal(serial[0], parallel[0])
+    np.testing.assert_array_equal(serial[1], parallel[1])
+
+
+@pytest.mark.parametrize("seed", [1, 3])
+def test_the_randomised_controller_transfers_at_least_as_well_as_the_nominal_one(seed):
+    candidates = gain_grid([10.0, 12.0, 14.0, 15.0], [0.0, 20.0], model_inertia(TASK))
+    nominal = tune(TASK, [Reality.matching(TASK.model_parameters)], candidates)
+    randomised = tune(TASK, TRAINING.sample(3, seed), candidates)
+    assert nominal.best.kp == 15.0  # on the model, using the whole torque budget is fastest and "safe"
+    controllers = {"nominal": nominal.best, "randomised": randomised.best}
+    result = transfer(TASK, controllers, REALITY.sample(8, 100 + seed), workers=1)
+    assert result.success_rate("randomised")[0] >= result.success_rate("nominal")[0]
+    assert result.mean_cost("randomised")[0] <= result.mean_cost("nominal")[0]
+    assert "95 % CI" in str(result.table())

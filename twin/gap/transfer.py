@@ -1,0 +1,320 @@
+"""The transfer experiment: tune a controller in simulation, then try it on many stand-ins.
+
+The task (``ReachTask``): swing the pendulum from hanging (0 rad) to 1 rad and hold it there, within
+0.05 rad, for the last half second of two, never commanding more torque than the motor's rating.
+The controller is PID plus gravity compensation computed with the *model's* masses; its gains are
+tuned by searching a grid of candidates (small enough to draw as a heat map), either on the nominal
+model alone or over randomised models. ``transfer`` then runs every controller on stand-ins
+drawn from a "reality" distribution, in parallel over stand-ins, and reports success rates and
+costs with 95 % confidence intervals.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from twin.gap.reality import Reality
+from twin.link.messages import JointCommand
+from twin.physical.standin import PhysicalStandIn
+from twin.sim.plant import DynamicsParameters, SimulatedRobot
+from twin.sim.world import DEFAULT_TIME_STEP
+from twin.tables import Table, make_table
+
+FAILURE_PENALTY = 2.0  # s added to the cost of a failed trial, so that any success beats any failure
+
+
+@dataclass(frozen=True)
+class Gains:
+    """PID gains: kp (N m/rad), kd (N m s/rad), ki (N m/(rad s))."""
+
+    kp: float
+    kd: float
+    ki: float = 0.0
+
+    def __post_init__(self) -> None:
+        for name in ("kp", "kd", "ki"):
+            value = getattr(self, name)
+            if not isinstance(value, int | float | np.floating) or not math.isfinite(value) or value < 0:
+                raise ValueError(f"gain {name}={value!r} must be a finite number >= 0.")
+
+    def __str__(self) -> str:
+        return f"kp={self.kp:.3g}, kd={self.kd:.3g}, ki={self.ki:.3g}"
+
+
+@dataclass(frozen=True)
+class ReachTask:
+    """Reach ``target`` from ``start`` and hold it (positions in rad).
+
+    Success: the true position stays within ``tolerance`` of the target for the last ``hold`` seconds
+    of ``duration``, and no commanded torque exceeds ``torque_limit`` (N m). Cost: the settling time
+    (s, from the start until the robot last entered the tolerance band) plus ``effort_weight`` times
+    the mean square feedback torque (N^2 m^2) on success, ``duration + FAILURE_PENALTY`` on failure.
+    The controller integrates the error only within ``integral_band`` (rad) of the target, so the
+    integral term fixes a steady offset without winding up on the way.
+    """
+
+    robot: str = "pendulum"
+    start: tuple[float, ...] = (0.0,)
+    target: tuple[float, ...] = (1.0,)
+    duration: float = 2.0
+    hold: float = 0.5
+    tolerance: float = 0.05
+    torque_limit: float = 15.0
+    integral_band: float = 0.2
+    effort_weight: float = 0.01
+    model_parameters: DynamicsParameters = field(default_factory=DynamicsParameters)
+    time_step: float = DEFAULT_TIME_STEP
+
+    def __post_init__(self) -> None:
+        if len(self.start) != len(self.target):
+            raise ValueError(f"start {self.start} and target {self.target} need one value per joint each.")
+        if not 0 < self.hold < self.duration:
+            raise ValueError(f"hold={self.hold} s must be positive and shorter than duration={self.duration} s.")
+        if self.tolerance <= 0 or self.torque_limit <= 0:
+            raise ValueError("tolerance (rad) and torque_limit (N m) must be > 0.")
+
+    @property
+    def steps(self) -> int:
+        return round(self.duration / self.time_step)
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One trial: did it succeed, its cost (s), settling time (s), peak commanded torque (N m), final error (rad)."""
+
+    success: bool
+    cost: float
+    settling_time: float
+    peak_torque: float
+    final_error: float
+    positions: np.ndarray | None = None
+
+
+def run_episode(
+    task: ReachTask,
+    gains: Gains,
+    standin: PhysicalStandIn,
+    model: SimulatedRobot,
+    sensor_seed: int = 0,
+    keep_trajectory: bool = False,
+) -> Episode:
+    """Run one trial of ``task`` on ``standin`` (its sensor reseeded with ``sensor_seed``); ``model`` supplies
+    the gravity compensation."""
+    dt = task.time_step
+    target = np.asarray(task.target, dtype=float)
+    standin.reset(task.start, sensor_seed=sensor_seed)
+    integral = np.zeros_like(target)
+    peak = effort = 0.0
+    trajectory = np.empty((task.steps, target.size))
+    for k in range(task.steps):
+        reading = standin.measure()
+        error = target - reading.positions
+        integral += np.where(np.abs(error) < task.integral_band, error, 0.0) * dt  # no wind-up on the way
+        feedback = gains.kp * error - gains.kd * reading.velocities + gains.ki * integral
+        torques = feedback + model.gravity_torques(reading.positions)
+        peak = max(peak, float(np.max(np.abs(torques))))
+        effort += float(feedback @ feedback) / task.steps
+        standin.apply(JointCommand(standin.time, torques))
+        standin.step()
+        trajectory[k] = standin.true_state().positions
+    outside = np.nonzero(np.max(np.abs(trajectory - target), axis=1) > task.tolerance)[0]
+    settling_time = 0.0 if outside.size == 0 else float((outside[-1] + 1) * dt)
+    settled = settling_time <= task.duration - task.hold and outside.size < task.steps
+    success = bool(settled and peak <= task.torque_limit)
+    cost = settling_time + task.effort_weight * effort if success else task.duration + FAILURE_PENALTY
+    final_error = float(np.max(np.abs(trajectory[-1] - target)))
+    return Episode(success, cost, settling_time, peak, final_error, trajectory if keep_trajectory else None)
+
+
+def _evaluate_chunk(
+    task: ReachTask, controllers: Sequence[Gains], realities: Sequence[Reality], seeds: Sequence[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every controller on every reality of this chunk: (success, cost) arrays, controllers x realities."""
+    success = np.zeros((len(controllers), len(realities)), dtype=bool)
+    cost = np.zeros((len(controllers), len(realities)))
+    with SimulatedRobot(task.robot, task.model_parameters, task.time_step) as model:
+        for j, (reality, seed) in enumerate(zip(realities, seeds, strict=True)):
+            standin = reality.standin(task.robot, seed=seed, time_step=task.time_step, initial_positions=task.start)
+            try:
+                for i, gains in enumerate(controllers):
+                    episode = run_episode(task, gains, standin, model, sensor_seed=seed)
+                    success[i, j], cost[i, j] = episode.success, episode.cost
+            finally:
+                standin.close()
+    return success, cost
+
+
+def evaluate(
+    task: ReachTask,
+    controllers: Sequence[Gains],
+    realities: Sequence[Reality],
+    seed: int = 0,
+    workers: int | None = 1,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Run every controller on every reality; returns (success, cost), each controllers x realities.
+
+    ``workers`` processes share the realities (``None`` = every core); each builds its own worlds.
+    Reality ``j`` always gets sensor seed ``seed + j``, so the numbers do not depend on ``workers``.
+    """
+    controllers, realities = list(controllers), list(realities)
+    if not controllers or not realities:
+        raise ValueError("need at least one controller and one reality to evaluate.")
+    workers = _worker_count(workers, len(realities))
+    seeds = [seed + j for j in range(len(realities))]
+    if workers == 1:
+        return _evaluate_chunk(task, controllers, realities, seeds)
+    bounds = np.linspace(0, len(realities), workers + 1).round().astype(int)
+    chunks = [(realities[a:b], seeds[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+    # 'spawn': a fresh interpreter per worker; forking a process that holds pybullet clients is unsafe.
+    with ProcessPoolExecutor(len(chunks), mp_context=multiprocessing.get_context("spawn")) as pool:
+        parts = list(pool.map(_evaluate_chunk, *zip(*[(task, controllers, r, s) for r, s in chunks], strict=True)))
+    return np.concatenate([p[0] for p in parts], axis=1), np.concatenate([p[1] for p in parts], axis=1)
+
+
+def _worker_count(workers: int | None, jobs: int) -> int:
+    if workers is None:
+        workers = os.cpu_count() or 1
+    if not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers={workers!r} must be a positive integer, or None for every core.")
+    return min(workers, jobs)
+
+
+# -- tuning ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Tuning:
+    """What random search found: the best gains, and every candidate tried with its mean cost and success rate."""
+
+    best: Gains
+    candidates: tuple[Gains, ...]
+    mean_cost: np.ndarray
+    success_rate: np.ndarray
+    trained_on: int
+
+    @property
+    def episodes(self) -> int:
+        """Simulated trials the search cost: candidates x training models."""
+        return len(self.candidates) * self.trained_on
+
+    def table(self, top: int = 5) -> Table:
+        order = np.argsort(self.mean_cost, kind="stable")[:top]
+        rows = [(str(self.candidates[i]), float(self.mean_cost[i]), float(self.success_rate[i])) for i in order]
+        title = f"best of {len(self.candidates)} candidates on {self.trained_on} model(s)"
+        return make_table(("gains", "mean cost [s]", "success rate"), rows, title)
+
+
+def gain_grid(kps: Sequence[float], kis: Sequence[float], inertia: float, damping_ratio: float = 1.0) -> list[Gains]:
+    """Every (kp, ki) pair, with kd = 2 zeta sqrt(kp I) so the PD part has damping ratio ``damping_ratio``.
+
+    ``inertia`` (kg m^2) is the model's joint inertia (``model_inertia``); kp in N m/rad, ki in N m/(rad s).
+    """
+    if inertia <= 0 or damping_ratio <= 0:
+        raise ValueError(f"inertia={inertia} kg m^2 and damping_ratio={damping_ratio} must be > 0.")
+    return [Gains(kp, 2 * damping_ratio * math.sqrt(kp * inertia), ki) for kp in kps for ki in kis]
+
+
+def model_inertia(task: ReachTask) -> float:
+    """The joint inertia (kg m^2) the model believes at the target: what the gains are scaled by."""
+    with SimulatedRobot(task.robot, task.model_parameters, task.time_step) as model:
+        return float(np.max(np.diag(model.mass_matrix(task.target))))
+
+
+def tune(
+    task: ReachTask,
+    realities: Sequence[Reality],
+    candidates: Sequence[Gains],
+    seed: int = 0,
+    workers: int | None = 1,
+) -> Tuning:
+    """Search: the candidate with the lowest mean cost over ``realities`` (the models it is tuned on).
+
+    Pass ``[Reality.matching(task.model_parameters)]`` to tune on the nominal model only, or
+    ``Randomization.sample(...)`` to tune over randomised models. Ties go to the earlier candidate.
+    """
+    candidates, realities = tuple(candidates), list(realities)
+    success, cost = evaluate(task, candidates, realities, seed=seed, workers=workers)
+    mean_cost = cost.mean(axis=1)
+    return Tuning(candidates[int(np.argmin(mean_cost))], candidates, mean_cost, success.mean(axis=1), len(realities))
+
+
+# -- statistics of a transfer experiment ------------------------------------------------------------
+def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:
+    """95 % (z = 1.96) Wilson score interval for a success rate; sensible even at 0 or all successes."""
+    if trials < 1 or not 0 <= successes <= trials:
+        raise ValueError(f"need 0 <= successes ({successes}) <= trials ({trials}) and trials >= 1.")
+    p = successes / trials
+    denominator = 1 + z**2 / trials
+    centre = (p + z**2 / (2 * trials)) / denominator
+    half = z * math.sqrt(p * (1 - p) / trials + z**2 / (4 * trials**2)) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+@dataclass(frozen=True)
+class TransferResult:
+    """Every controller on the same stand-ins: success (controllers x stand-ins) and cost (s)."""
+
+    names: tuple[str, ...]
+    controllers: tuple[Gains, ...]
+    success: np.ndarray
+    cost: np.ndarray
+
+    @property
+    def standins(self) -> int:
+        return int(self.success.shape[1])
+
+    def success_rate(self, name: str) -> tuple[float, float, float]:
+        """(rate, low, high): the success rate of controller ``name`` with its 95 % Wilson interval."""
+        row = self.success[self.names.index(name)]
+        low, high = wilson_interval(int(row.sum()), row.size)
+        return float(row.mean()), low, high
+
+    def mean_cost(self, name: str) -> tuple[float, float, float]:
+        """(mean, low, high): mean cost (s) with a 95 % normal-approximation interval."""
+        row = self.cost[self.names.index(name)]
+        half = 1.96 * row.std(ddof=1) / math.sqrt(row.size) if row.size > 1 else math.inf
+        return float(row.mean()), float(row.mean() - half), float(row.mean() + half)
+
+    def settling_time(self, name: str) -> float:
+        """Mean settling time (s) over the stand-ins where the controller succeeded (nan if none)."""
+        i = self.names.index(name)
+        won = self.success[i]
+        return float(self.cost[i][won].mean()) if won.any() else float("nan")
+
+    def table(self) -> Table:
+        rows = []
+        for name, gains in zip(self.names, self.controllers, strict=True):
+            rate, low, high = self.success_rate(name)
+            cost, c_low, c_high = self.mean_cost(name)
+            rows.append(
+                (
+                    name,
+                    str(gains),
+                    f"{100 * rate:.0f} % [{100 * low:.0f}, {100 * high:.0f}]",
+                    f"{cost:.3f} [{c_low:.3f}, {c_high:.3f}]",
+                    self.settling_time(name),
+                )
+            )
+        return make_table(
+            ("controller", "gains", "success (95 % CI)", "mean cost [s] (95 % CI)", "settling time if successful [s]"),
+            rows,
+            f"transfer to {self.standins} stand-ins",
+        )
+
+
+def transfer(
+    task: ReachTask,
+    controllers: Mapping[str, Gains],
+    realities: Sequence[Reality],
+    seed: int = 10_000,
+    workers: int | None = None,
+) -> TransferResult:
+    """Run each named controller on the same ``realities`` (in parallel over stand-ins) and collect the numbers."""
+    names = tuple(controllers)
+    success, cost = evaluate(task, [controllers[n] for n in names], realities, seed=seed, workers=workers)
+    return TransferResult(names, tuple(controllers[n] for n in names), success, cost)
