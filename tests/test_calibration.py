@@ -1,0 +1,234 @@
+"""Calibration: synchronised recording, multiple-shooting least squares, honest uncertainty, identifiability."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from twin.calibration import Trajectory, calibrate, excitation_torques, predict, record_trajectory
+from twin.calibration.fit import ShootingProblem
+from twin.link.in_process import Channel, InProcessLink
+from twin.physical.standin import PhysicalStandIn
+from twin.sim.plant import DynamicsParameters, SimulatedRobot
+
+PENDULUM_TRUTH = DynamicsParameters(mass_scale=1.2, joint_friction=0.02, joint_damping=0.03)
+
+
+def record(robot: str, steps: int, seed: int, truth: DynamicsParameters | None = None, **standin) -> Trajectory:
+    stand_in = PhysicalStandIn(robot, truth=truth, seed=seed, **standin)
+    try:
+        return record_trajectory(stand_in, excitation_torques(robot, steps, seed=seed))
+    finally:
+        stand_in.close()
+
+
+def small_trajectory(n: int = 30, joints: int = 1) -> Trajectory:
+    t = np.arange(n) / 240
+    return Trajectory(t, np.zeros((n, joints)), np.zeros((n, joints)), np.zeros((n, joints)))
+
+
+# -- Trajectory ----------------------------------------------------------------------------------
+def test_trajectory_validates_shapes_values_and_time():
+    t = np.arange(10) / 240
+    ok = np.zeros((10, 2))
+    with pytest.raises(ValueError, match="shape"):
+        Trajectory(t, np.zeros(10), ok, ok)
+    with pytest.raises(ValueError, match=r"positions, velocities, commands must all be \(n, joints\)"):
+        Trajectory(t, ok, np.zeros((10, 3)), ok)
+    bad = ok.copy()
+    bad[4, 1] = np.nan
+    with pytest.raises(ValueError, match="sample 4"):
+        Trajectory(t, ok, bad, ok)
+    with pytest.raises(ValueError, match="strictly increase"):
+        Trajectory(t[::-1], ok, ok, ok)
+    with pytest.raises(ValueError, match="at least 3 samples"):
+        Trajectory(t[:2], ok[:2], ok[:2], ok[:2])
+
+
+def test_split_keeps_every_sample_once_and_refuses_silly_fractions():
+    data = small_trajectory(100)
+    fit, held_out = data.split(0.7)
+    assert (len(fit), len(held_out)) == (70, 30)
+    assert held_out.time[0] == data.time[70]
+    for fraction in (0, 1, 1.5, 0.01):
+        with pytest.raises(ValueError):
+            data.split(fraction)
+
+
+def test_delayed_commands_shift_by_whole_samples():
+    data = Trajectory(np.arange(5.0), np.zeros((5, 1)), np.zeros((5, 1)), np.arange(5.0)[:, None])
+    assert data.delayed_commands(2).commands[:, 0].tolist() == [0, 0, 0, 1, 2]
+    with pytest.raises(ValueError):
+        data.delayed_commands(5)
+
+
+def test_excitation_is_seeded_bounded_and_checked():
+    torques = excitation_torques("cartpole", 480, seed=3, amplitude=[2.0, 0.5])
+    assert torques.shape == (480, 2)
+    assert np.allclose(np.abs(torques).max(axis=0), [2.0, 0.5])  # the peak is the amplitude
+    assert np.array_equal(torques, excitation_torques("cartpole", 480, seed=3, amplitude=[2.0, 0.5]))
+    assert not np.array_equal(torques, excitation_torques("cartpole", 480, seed=4, amplitude=[2.0, 0.5]))
+    with pytest.raises(ValueError, match="fixed-base"):
+        excitation_torques("humanoid", 100)
+    with pytest.raises(ValueError, match="Nyquist"):
+        excitation_torques("pendulum", 100, frequencies=(1.0, 200.0))
+
+
+# -- recording -----------------------------------------------------------------------------------
+def test_recording_a_simulation_gives_its_exact_states_and_commands():
+    torques = excitation_torques("pendulum", 50, seed=0)
+    with SimulatedRobot("pendulum") as plant:
+        data = record_trajectory(plant, torques)
+    with SimulatedRobot("pendulum") as replay:
+        for k in range(49):
+            assert np.array_equal(replay.state().positions, data.positions[k])
+            replay.step(torques[k])
+    assert np.array_equal(data.commands, torques)
+    assert np.allclose(np.diff(data.time), 1 / 240)
+
+
+def test_link_delay_on_measurements_is_undone_by_time_stamps():
+    torques = excitation_torques("pendulum", 60, seed=1)
+    with SimulatedRobot("pendulum") as direct:
+        reference = record_trajectory(direct, torques)
+    link = InProcessLink(delay_steps=3)
+    link.downlink = Channel(0)  # late measurements only
+    with SimulatedRobot("pendulum") as plant:
+        linked = record_trajectory(plant, torques, link=link)
+    # the last 3 measurements are still in flight; the others are the same samples, paired with the
+    # command sent at their own time stamp
+    assert len(linked) == len(reference) - 3
+    assert np.array_equal(linked.time, reference.time[:-3])
+    assert np.array_equal(linked.positions, reference.positions[:-3])
+    assert np.array_equal(linked.commands, reference.commands[:-3])
+
+
+def test_link_delay_on_commands_is_latency_that_the_record_cannot_see():
+    torques = excitation_torques("pendulum", 60, seed=1)
+    link = InProcessLink(delay_steps=0)
+    link.downlink = Channel(2)
+    with SimulatedRobot("pendulum") as plant:
+        linked = record_trajectory(plant, torques, link=link)
+    assert np.array_equal(linked.commands, torques)  # what the twin sent, at the time it sent it
+    with SimulatedRobot("pendulum") as plant:  # what the robot really did: the commands two steps late
+        late = record_trajectory(
+            plant, Trajectory(linked.time, linked.positions, linked.velocities, torques).delayed_commands(2).commands
+        )
+    assert np.array_equal(linked.positions, late.positions)
+
+
+def test_recording_rejects_wrong_torques_and_sources():
+    with SimulatedRobot("cartpole") as plant:
+        with pytest.raises(ValueError, match=r"shape \(steps, 2\)"):
+            record_trajectory(plant, np.zeros((10, 3)))
+        with pytest.raises(ValueError, match="NaN"):
+            record_trajectory(plant, np.full((10, 2), np.nan))
+    with pytest.raises(TypeError, match="PhysicalStandIn"):
+        record_trajectory("pendulum", np.zeros((10, 1)))
+
+
+def test_fast_replay_agrees_with_simulated_robot_step_to_rounding():
+    data = record("pendulum", 40, seed=0)
+    truth = DynamicsParameters(1.3, 0.05, 0.04)
+    problem = ShootingProblem(data, "pendulum", horizon_steps=40, position_noise_std=1, velocity_noise_std=1)
+    try:
+        states = problem.simulate(truth)
+    finally:
+        problem.close()
+    with SimulatedRobot("pendulum", truth) as plant:
+        plant.set_state(data.positions[0], data.velocities[0])
+        for k in range(1, 40):
+            plant.step(data.commands[k - 1])
+            assert np.allclose(states[k], [*plant.state().positions, *plant.state().velocities], rtol=0, atol=1e-12)
+
+
+# -- calibration ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_calibration_recovers_the_hidden_pendulum_parameters(seed):
+    data = record("pendulum", 960, seed)  # 4 s of multisine excitation, default sensor noise
+    result = calibrate(data, "pendulum")
+    assert result.unidentifiable == ()
+    assert abs(result.values["mass_scale"] - 1.2) < 0.015
+    assert abs(result.values["joint_friction"] - 0.02) < 0.008  # N m
+    assert abs(result.values["joint_damping"] - 0.03) < 0.006  # N m s/rad
+    # the standard errors are honest: the truth lies within 3.5 of them
+    for name in result.values:
+        assert abs(result.values[name] - getattr(PENDULUM_TRUTH, name)) < 3.5 * result.standard_errors[name], name
+    # a right model leaves residuals the size of the sensor noise
+    assert 0.9 < result.residual_rmse < 1.15
+    assert result.estimate == PENDULUM_TRUTH.with_changes(**result.values)
+
+
+def test_calibration_finds_a_lighter_stiffer_truth_too():
+    truth = DynamicsParameters(mass_scale=0.8, joint_friction=0.05, joint_damping=0.01)
+    result = calibrate(record("pendulum", 960, 5, truth=truth), "pendulum")
+    assert result.unidentifiable == ()
+    assert abs(result.values["mass_scale"] - 0.8) < 0.015
+    assert abs(result.values["joint_friction"] - 0.05) < 0.01
+    assert abs(result.values["joint_damping"] - 0.01) < 0.006
+
+
+def test_free_swing_cannot_tell_mass_and_says_so():
+    """Without applied torque, scaling mass, friction and damping together changes nothing: only ratios show."""
+    stand_in = PhysicalStandIn("pendulum", seed=0, initial_positions=[1.0])
+    try:
+        data = record_trajectory(stand_in, np.zeros((720, 1)))
+    finally:
+        stand_in.close()
+    result = calibrate(data, "pendulum")
+    assert "mass_scale" in result.unidentifiable
+    assert "mass_scale" in result.reasons and np.isnan(result.standard_errors["mass_scale"])
+    assert result.values["mass_scale"] == 1.0  # kept at the initial guess, not a made-up number
+    # what *is* identified is friction and damping relative to the mass: truth / 1.2
+    assert abs(result.values["joint_damping"] - 0.03 / 1.2) < 0.005
+    assert "mass_scale" in repr(result) and "unidentifiable" in result._repr_html_()
+
+
+def test_a_robot_at_rest_identifies_nothing():
+    stand_in = PhysicalStandIn("pendulum", seed=0)
+    try:
+        data = record_trajectory(stand_in, np.zeros((120, 1)))
+    finally:
+        stand_in.close()
+    result = calibrate(data, "pendulum")
+    assert set(result.unidentifiable) == {"mass_scale", "joint_friction", "joint_damping"}, result.reasons
+    assert result.estimate == DynamicsParameters()  # nothing changed from the initial guess
+
+
+def test_calibrating_a_subset_keeps_the_others_at_the_initial_guess():
+    initial = DynamicsParameters(joint_friction=0.02, joint_damping=0.03)
+    result = calibrate(record("pendulum", 480, 7), "pendulum", parameters=("mass_scale",), initial=initial)
+    assert list(result.values) == ["mass_scale"]
+    assert abs(result.values["mass_scale"] - 1.2) < 0.02
+    assert result.estimate.joint_friction == 0.02
+
+
+def test_calibration_errors_name_the_problem():
+    data = small_trajectory(30)
+    with pytest.raises(ValueError, match="at least 20"):
+        calibrate(small_trajectory(10), "pendulum")
+    with pytest.raises(ValueError, match="Unknown parameter"):
+        calibrate(data, "pendulum", parameters=("mass",))
+    with pytest.raises(ValueError, match="twice"):
+        calibrate(data, "pendulum", parameters=("mass_scale", "mass_scale"))
+    with pytest.raises(ValueError, match="2 joints"):
+        calibrate(small_trajectory(30, joints=2), "pendulum")
+    with pytest.raises(ValueError, match="fixed-base"):
+        calibrate(data, "humanoid")
+    with pytest.raises(ValueError, match="horizon"):
+        calibrate(data, "pendulum", horizon=0)
+    with pytest.raises(TypeError, match="Trajectory"):
+        calibrate(np.zeros((30, 3)), "pendulum")
+    uneven = Trajectory(np.r_[np.arange(29) / 240, 1.0], np.zeros((30, 1)), np.zeros((30, 1)), np.zeros((30, 1)))
+    with pytest.raises(ValueError, match="evenly spaced"):
+        calibrate(uneven, "pendulum")
+
+
+def test_predict_free_run_matches_the_simulation_with_the_same_parameters():
+    torques = excitation_torques("pendulum", 100, seed=2)
+    with SimulatedRobot("pendulum", PENDULUM_TRUTH) as plant:
+        data = record_trajectory(plant, torques)
+    same = predict(data, "pendulum", PENDULUM_TRUTH)
+    assert np.allclose(same.positions, data.positions, atol=1e-12)
+    other = predict(data, "pendulum", DynamicsParameters())
+    assert np.abs(other.positions - data.positions).max() > 1e-3

@@ -1,0 +1,21 @@
+"""Connection phase: record synchronised data, calibrate the model's parameters, and say how sure we are.
+
+- ``trajectory``: ``Trajectory`` (time, measured state, commands), ``record_trajectory``, ``excitation_torques``.
+- ``fit``: ``calibrate`` by multiple shooting with least squares, standard errors from the Jacobian,
+  unidentifiable parameters reported; ``predict`` replays a trajectory on a model.
+
+Validation metrics live in ``twin.analytics.validation``.
+"""
+
+from twin.calibration.fit import DEFAULT_PARAMETERS, CalibrationResult, calibrate, predict
+from twin.calibration.trajectory import Trajectory, excitation_torques, record_trajectory
+
+__all__ = [
+    "DEFAULT_PARAMETERS",
+    "CalibrationResult",
+    "Trajectory",
+    "calibrate",
+    "excitation_torques",
+    "predict",
+    "record_trajectory",
+]

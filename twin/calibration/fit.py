@@ -1,0 +1,568 @@
+"""Calibration as system identification: find the dynamics parameters that make the model reproduce the data.
+
+The method is *multiple shooting*: cut the recorded trajectory into short segments, start the model at
+the measured state at the beginning of each segment, replay the recorded commands, and compare the
+simulated states with the measured ones. ``scipy.optimize.least_squares`` moves the parameters until
+that simulation error is as small as the data allows. Short segments keep a slightly wrong model from
+drifting far away (which would make the cost bumpy) while still letting the parameters act for long
+enough to leave a trace.
+
+The Jacobian of the residuals at the solution says how well each parameter is pinned down: the
+covariance of the estimate is approximately ``s^2 (J^T J)^-1`` (``s^2`` the residual variance). A
+parameter whose column in ``J`` is zero (the data does not depend on it) or that moves together with
+another (only their combination shows) has a huge standard error: it is *unidentifiable* from this
+data. ``calibrate`` then reports it, keeps its initial value and fits the others, instead of
+returning a number that means nothing.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+from scipy.optimize import least_squares
+
+from twin.calibration.trajectory import Trajectory
+from twin.sim._bullet import pybullet
+from twin.sim.plant import DynamicsParameters, SimulatedRobot
+from twin.sim.robots import ROBOTS
+
+DEFAULT_PARAMETERS = ("mass_scale", "joint_friction", "joint_damping")
+# Typical size of each parameter: the optimiser works in units of these, and they set how small a
+# standard error must be before a value near zero counts as known.
+PARAMETER_SCALES = {"mass_scale": 1.0, "joint_friction": 0.1, "joint_damping": 0.1}
+LOWER_BOUNDS = {"mass_scale": 0.05, "joint_friction": 0.0, "joint_damping": 0.0}
+UNITS = {"mass_scale": "x URDF", "joint_friction": "N m", "joint_damping": "N m s/rad"}
+# A calibration needs at least this many samples, and this many residuals per fitted parameter.
+MIN_CALIBRATION_SAMPLES = 20
+MIN_RESIDUALS_PER_PARAMETER = 10
+_REFUSED_RESIDUAL = 1e3  # returned (in noise units) for parameters the simulator refuses (unstable damping)
+
+
+def _check_robot(robot: str) -> None:
+    if robot not in ROBOTS or not ROBOTS[robot].fixed_base:
+        fixed = sorted(name for name, spec in ROBOTS.items() if spec.fixed_base)
+        raise ValueError(f"robot={robot!r} cannot be calibrated; use a fixed-base catalogue robot: {fixed}.")
+
+
+def _check_names(parameters: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(parameters, str):
+        parameters = (parameters,)
+    names = tuple(parameters)
+    valid = [f.name for f in fields(DynamicsParameters)]
+    unknown = [name for name in names if name not in valid]
+    if unknown:
+        raise ValueError(f"Unknown parameter(s) {unknown}; choose from {valid}.")
+    if not names:
+        raise ValueError(f"Name at least one parameter to calibrate, from {valid}.")
+    if len(set(names)) != len(names):
+        raise ValueError(f"parameters={names} names one parameter twice.")
+    return names
+
+
+def _check_positive(name: str, value: float, hint: str) -> float:
+    if not isinstance(value, int | float | np.floating) or isinstance(value, bool) or not (0 < value < math.inf):
+        raise ValueError(f"{name}={value!r} must be a positive finite number ({hint}).")
+    return float(value)
+
+
+class ShootingProblem:
+    """The simulation error of a parameter guess on one trajectory, segment by segment.
+
+    Each segment of ``horizon_steps`` samples starts the model from its own initial state, which the
+    fit estimates too (it starts at the measured state): a noisy measured start would otherwise bend
+    every simulated segment and make the residuals anything but sensor noise.
+
+    Args:
+        trajectory: the recorded data, uniformly sampled.
+        robot: catalogue name of the model (the same robot the data came from).
+        horizon_steps: samples per segment.
+        position_noise_std, velocity_noise_std: measurement noise, rad and rad/s; residuals are divided
+            by them, so a perfect model leaves residuals of about one.
+    """
+
+    def __init__(
+        self,
+        trajectory: Trajectory,
+        robot: str,
+        horizon_steps: int,
+        position_noise_std: float,
+        velocity_noise_std: float,
+    ) -> None:
+        self.trajectory = trajectory
+        self.horizon_steps = horizon_steps
+        self.noise = np.array([position_noise_std, velocity_noise_std])
+        self.plant = SimulatedRobot(robot, time_step=trajectory.time_step)
+        self.evaluations = 0
+        self.starts = list(range(0, len(trajectory), horizon_steps))
+        self.measured = np.concatenate([trajectory.positions, trajectory.velocities], axis=1)  # (n, 2 dof)
+
+    @property
+    def segments(self) -> int:
+        return len(self.starts)
+
+    @property
+    def state_size(self) -> int:
+        """Numbers per segment start: positions and velocities."""
+        return 2 * self.trajectory.joints
+
+    @property
+    def size(self) -> int:
+        return len(self.trajectory) * self.state_size
+
+    def simulate(self, parameters: DynamicsParameters, offsets: np.ndarray | None = None) -> np.ndarray:
+        """Simulated (positions, velocities) at every sample, shape (n, 2 dof).
+
+        ``offsets`` (segments, 2 dof) move each segment's start away from the measured state, in units
+        of the sensor noise.
+        """
+        data = self.trajectory
+        dof = data.joints
+        self.plant.set_parameters(parameters)
+        states = np.empty_like(self.measured)
+        for s, start in enumerate(self.starts):
+            initial = self.measured[start].copy()
+            if offsets is not None:
+                initial += offsets[s] * np.repeat(self.noise, dof)
+            stop = min(start + self.horizon_steps, len(data))
+            states[start:stop] = self._replay(initial, data.commands[start : stop - 1], parameters.joint_damping)
+        self.evaluations += 1
+        return states
+
+    def _replay(self, initial: np.ndarray, commands: np.ndarray, damping: float) -> np.ndarray:
+        """States from ``initial`` (positions, velocities) under ``commands``, one row per sample.
+
+        The same physics as ``SimulatedRobot.step`` (a test checks they agree to rounding error), called
+        on the pybullet client directly: calibration replays the data thousands of times, and the
+        wrapper's checks cost about five times the physics.
+        """
+        plant = self.plant
+        dof = plant.dof
+        client, body, joints = plant.world.client, plant.robot.body_id, plant.robot.joint_indices
+        plant.set_state(initial[:dof], initial[dof:])
+        states = np.empty((len(commands) + 1, 2 * dof))
+        states[0] = initial
+        velocities = np.array([j[1] for j in client.getJointStates(body, joints)])  # as pybullet stores them
+        step, read, apply = client.stepSimulation, client.getJointStates, client.setJointMotorControlArray
+        for k, command in enumerate(commands):
+            torques = command - damping * velocities if damping else command
+            apply(body, joints, pybullet.TORQUE_CONTROL, forces=torques.tolist())
+            step()
+            joint_states = read(body, joints)
+            positions = [j[0] for j in joint_states]
+            velocities = np.array([j[1] for j in joint_states])
+            states[k + 1, :dof] = positions
+            states[k + 1, dof:] = velocities
+        plant.world.steps_taken += len(commands)
+        return states
+
+    def residuals(self, parameters: DynamicsParameters, offsets: np.ndarray | None = None) -> np.ndarray:
+        """Simulation error in units of sensor noise, sample by sample (positions then velocities), flat."""
+        try:
+            states = self.simulate(parameters, offsets)
+        except ValueError:  # e.g. damping too large to simulate stably: a very bad guess, not a crash
+            self.evaluations += 1
+            return np.full(self.size, _REFUSED_RESIDUAL)
+        weights = np.repeat(1.0 / self.noise, self.trajectory.joints)
+        return ((states - self.measured) * weights).ravel()
+
+    def segment_rows(self) -> list[slice]:
+        """The residual rows that belong to each segment."""
+        width = self.state_size
+        stops = [*self.starts[1:], len(self.trajectory)]
+        return [slice(a * width, b * width) for a, b in zip(self.starts, stops, strict=True)]
+
+    def close(self) -> None:
+        self.plant.close()
+
+
+@dataclass(frozen=True)
+class CalibrationResult:
+    """What a calibration found, and how sure it is.
+
+    Attributes:
+        estimate: the full parameter set to give the model (unfitted fields keep ``initial``'s values).
+        values: fitted value of each requested parameter (the initial value for unidentifiable ones).
+        standard_errors: one standard deviation of each estimate (``nan`` for unidentifiable ones).
+        unidentifiable: parameters this data cannot determine; ``reasons`` says why.
+        residual_rmse: RMS of the residuals in units of measurement noise; about 1-2 when the model
+            explains the data down to the sensor noise, much more when it does not.
+        cost_evaluations: how many times the trajectory was re-simulated.
+        reasons: for each unidentifiable parameter, a sentence saying why.
+        initial: the starting guess.
+        correlations: correlation matrix of the fitted parameters' estimates, in ``fitted`` order.
+        fitted: the parameters actually fitted.
+        samples: how many samples the trajectory had.
+    """
+
+    estimate: DynamicsParameters
+    values: dict[str, float]
+    standard_errors: dict[str, float]
+    unidentifiable: tuple[str, ...]
+    residual_rmse: float
+    cost_evaluations: int
+    reasons: dict[str, str] = field(default_factory=dict)
+    initial: DynamicsParameters = field(default_factory=DynamicsParameters)
+    correlations: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    fitted: tuple[str, ...] = ()
+    samples: int = 0
+
+    def interval(self, name: str, sigmas: float = 2.0) -> tuple[float, float]:
+        """(low, high): the estimate plus or minus ``sigmas`` standard errors (about 95 % for 2)."""
+        if name not in self.values:
+            raise KeyError(f"{name!r} was not calibrated; calibrated: {list(self.values)}.")
+        value, error = self.values[name], self.standard_errors[name]
+        return value - sigmas * error, value + sigmas * error
+
+    def __repr__(self) -> str:
+        parts = []
+        for name, value in self.values.items():
+            if name in self.unidentifiable:
+                parts.append(f"{name}=? (unidentifiable)")
+            else:
+                parts.append(f"{name}={value:.4g}±{self.standard_errors[name]:.2g}")
+        return f"CalibrationResult({', '.join(parts)}; residual_rmse={self.residual_rmse:.3g})"
+
+    def _repr_html_(self) -> str:
+        rows = []
+        for name, value in self.values.items():
+            unit = UNITS.get(name, "")
+            if name in self.unidentifiable:
+                status = f'<span style="color:#b3261e">unidentifiable: {html.escape(self.reasons.get(name, ""))}</span>'
+                cells = f"<td>{value:.4g} (kept)</td><td>-</td><td>-</td>"
+            else:
+                low, high = self.interval(name)
+                status = '<span style="color:#1b7f3b">identified</span>'
+                cells = f"<td>{value:.4g}</td><td>{self.standard_errors[name]:.2g}</td><td>[{low:.4g}, {high:.4g}]</td>"
+            rows.append(f"<tr><td><b>{html.escape(name)}</b></td><td>{unit}</td>{cells}<td>{status}</td></tr>")
+        head = (
+            "<tr><th>parameter</th><th>unit</th><th>estimate</th><th>std. error</th>"
+            "<th>95 % interval</th><th>status</th></tr>"
+        )
+        caption = (
+            f"Calibration from {self.samples} samples: residual RMS {self.residual_rmse:.3g} x sensor noise, "
+            f"{self.cost_evaluations} re-simulations"
+        )
+        return (
+            f'<table style="border-collapse:collapse"><caption style="text-align:left">{html.escape(caption)}'
+            f"</caption>{head}{''.join(rows)}</table>"
+        )
+
+
+@dataclass(frozen=True)
+class _Analysis:
+    standard_errors: np.ndarray  # in parameter units
+    correlations: np.ndarray
+    worst: int | None  # index of the least identifiable parameter when one fails the test
+    reason: str
+
+
+def _analyse(
+    jacobian: np.ndarray,
+    residuals: np.ndarray,
+    names: Sequence[str],
+    values: np.ndarray,
+    scales: np.ndarray,
+    max_relative_error: float,
+    nuisance: int = 0,
+) -> _Analysis:
+    """Standard errors from s^2 (J^T J)^-1 and the first parameter that the data cannot pin down, if any.
+
+    ``jacobian`` is with respect to the scaled parameters ``value / scale``; ``nuisance`` counts other
+    estimated numbers (segment starts) that used up degrees of freedom.
+    """
+    m, p = jacobian.shape
+    dof = max(m - p - nuisance, 1)
+    variance = float(residuals @ residuals) / dof
+    column_norms = np.linalg.norm(jacobian, axis=0)
+    # A column this small means: moving the parameter by its whole typical size changes the
+    # simulated data by far less than one noise standard deviation, summed over all samples.
+    dead = column_norms < 1e-6 * max(1.0, math.sqrt(m))
+    covariance = np.full((p, p), np.inf)
+    information = jacobian.T @ jacobian
+    alive = ~dead
+    if alive.any():
+        block = information[np.ix_(alive, alive)]
+        if np.linalg.cond(block) < 1e12:
+            covariance[np.ix_(alive, alive)] = variance * np.linalg.inv(block)
+    diagonal = np.diag(covariance)
+    errors = np.sqrt(np.where(np.isfinite(diagonal), np.abs(diagonal), np.inf)) * scales
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sd = np.sqrt(np.abs(diagonal))
+        correlations = covariance / np.outer(sd, sd)
+    correlations[~np.isfinite(correlations)] = np.nan
+    np.fill_diagonal(correlations, 1.0)
+    # How big a value we need to resolve: the value itself, but at least a tenth of its typical size
+    # (a friction of 0.0001 N m known to +-0.001 N m is "about zero", which is a fine answer).
+    resolution = np.maximum(np.abs(values), 0.02 * scales)
+    relative = errors / resolution
+    if dead.any():
+        worst = int(np.argmax(dead))
+        return _Analysis(
+            errors,
+            correlations,
+            worst,
+            "changing it does not change the simulated data at all (no motion or no excitation that it affects)",
+        )
+    if np.all(relative <= max_relative_error):
+        return _Analysis(errors, correlations, None, "")
+    worst = int(np.argmax(relative))
+    if not np.isfinite(relative[worst]):
+        unit = jacobian / np.maximum(column_norms, 1e-300)
+        _, _, vt = np.linalg.svd(unit)
+        null = np.abs(vt[-1])
+        partners = [names[i] for i in np.argsort(-null) if i != worst and null[i] > 0.1]
+        return _Analysis(
+            errors,
+            correlations,
+            worst,
+            f"its effect on the data is a combination of {', '.join(partners)}'s: only that combination shows",
+        )
+    partner_text = ""
+    if p > 1:
+        row = np.where(np.isfinite(correlations[worst]), np.abs(correlations[worst]), 0.0)
+        row[worst] = 0.0
+        partner = int(np.argmax(row))
+        if row[partner] > 0.9:
+            partner_text = f"; its estimate is {correlations[worst, partner]:+.3f} correlated with {names[partner]}'s"
+    if abs(values[worst]) < 2 * errors[worst]:
+        size = f"it cannot be told apart from zero ({values[worst]:.2g} +- {errors[worst]:.2g})"
+    else:
+        size = f"its standard error {errors[worst]:.2g} is {relative[worst]:.0%} of its size"
+    return _Analysis(errors, correlations, worst, size + partner_text)
+
+
+def calibrate(
+    trajectory: Trajectory,
+    robot: str,
+    parameters: Sequence[str] = DEFAULT_PARAMETERS,
+    initial: DynamicsParameters | None = None,
+    *,
+    horizon: float = 0.5,
+    position_noise_std: float = 0.002,
+    velocity_noise_std: float = 0.02,
+    max_relative_error: float = 0.5,
+    max_evaluations: int = 200,
+) -> CalibrationResult:
+    """Fit dynamics ``parameters`` of ``robot`` to a recorded ``trajectory`` by multiple shooting.
+
+    Args:
+        trajectory: uniformly sampled data with the commands that produced it (``record_trajectory``).
+        robot: catalogue name of the model.
+        parameters: names of ``DynamicsParameters`` fields to fit; the others stay at ``initial``'s values.
+        initial: the starting guess (default the URDF's nominal values).
+        horizon: seconds per shooting segment (restarts from the measured state after each).
+        position_noise_std, velocity_noise_std: sensor noise, rad and rad/s (default: ``JointStateSensor``'s).
+        max_relative_error: a parameter whose standard error exceeds this fraction of its size is
+            reported as unidentifiable, kept at its initial value, and the rest are fitted again.
+        max_evaluations: cap on re-simulations per fit.
+
+    Returns:
+        A ``CalibrationResult``.
+    """
+    if not isinstance(trajectory, Trajectory):
+        raise TypeError(f"trajectory must be a Trajectory (see record_trajectory), got {type(trajectory).__name__}.")
+    _check_robot(robot)
+    names = _check_names(parameters)
+    initial = DynamicsParameters() if initial is None else initial
+    if not isinstance(initial, DynamicsParameters):
+        raise TypeError(f"initial must be a DynamicsParameters, got {type(initial).__name__}.")
+    _check_positive("horizon", horizon, "seconds per shooting segment, e.g. 0.5")
+    _check_positive("position_noise_std", position_noise_std, "rad, e.g. 0.002")
+    _check_positive("velocity_noise_std", velocity_noise_std, "rad/s, e.g. 0.02")
+    _check_positive("max_relative_error", max_relative_error, "e.g. 0.5 for +-50 %")
+    if not trajectory.is_uniform():
+        raise ValueError("The trajectory's samples are not evenly spaced; calibrate each evenly sampled piece.")
+    if len(trajectory) < MIN_CALIBRATION_SAMPLES:
+        raise ValueError(
+            f"The trajectory has {len(trajectory)} samples; calibration needs at least {MIN_CALIBRATION_SAMPLES}. "
+            "Record for longer."
+        )
+    residual_count = 2 * (len(trajectory) - 1) * trajectory.joints
+    if residual_count < MIN_RESIDUALS_PER_PARAMETER * len(names):
+        raise ValueError(
+            f"{len(trajectory)} samples give {residual_count} residuals, too few for {len(names)} parameters "
+            f"(at least {MIN_RESIDUALS_PER_PARAMETER} each). Record for longer or fit fewer parameters."
+        )
+    horizon_steps = max(1, int(round(horizon / trajectory.time_step)))
+    problem = ShootingProblem(trajectory, robot, horizon_steps, position_noise_std, velocity_noise_std)
+    try:
+        if problem.plant.dof != trajectory.joints:
+            raise ValueError(
+                f"The trajectory has {trajectory.joints} joints but the {robot!r} model has {problem.plant.dof}; "
+                "calibrate with the robot the data came from."
+            )
+        return _fit(problem, names, initial, max_relative_error, max_evaluations, len(trajectory))
+    finally:
+        problem.close()
+
+
+def _fit(
+    problem: ShootingProblem,
+    names: tuple[str, ...],
+    initial: DynamicsParameters,
+    max_relative_error: float,
+    max_evaluations: int,
+    samples: int,
+) -> CalibrationResult:
+    free = list(names)
+    reasons: dict[str, str] = {}
+    estimate = initial
+    errors: dict[str, float] = {}
+    correlations = np.zeros((0, 0))
+    state_count = problem.segments * problem.state_size
+    residuals = problem.residuals(initial)
+    while free:
+        p = len(free)
+        scales = np.array([PARAMETER_SCALES[name] for name in free])
+        lower = np.array([LOWER_BOUNDS[name] for name in free]) / scales
+        start = np.maximum(np.array([getattr(estimate, name) for name in free]) / scales, lower)
+        model = _JointProblem(problem, initial, free, scales)
+        solution = least_squares(
+            model.residuals,
+            np.concatenate([start, np.zeros(state_count)]),
+            jac=model.jacobian,
+            bounds=(np.concatenate([lower, np.full(state_count, -np.inf)]), np.full(p + state_count, np.inf)),
+            x_scale=1.0,
+            max_nfev=max_evaluations,
+            method="trf",
+            ftol=1e-6,
+            xtol=1e-6,
+        )
+        values = solution.x[:p] * scales
+        effective = _eliminate_states(model.jacobian(solution.x), p)
+        analysis = _analyse(effective, solution.fun, free, values, scales, max_relative_error, state_count)
+        residuals = solution.fun
+        if analysis.worst is None:
+            estimate = initial.with_changes(**{n: float(v) for n, v in zip(free, values, strict=True)})
+            errors = {n: float(e) for n, e in zip(free, analysis.standard_errors, strict=True)}
+            correlations = analysis.correlations
+            break
+        dropped = free.pop(analysis.worst)
+        reasons[dropped] = analysis.reason
+        # start the next round from this round's values (the dropped one back at its initial value)
+        kept = np.delete(values, analysis.worst)
+        estimate = initial.with_changes(**{n: float(v) for n, v in zip(free, kept, strict=True)})
+    unidentifiable = tuple(name for name in names if name in reasons)
+    return CalibrationResult(
+        estimate=estimate,
+        values={name: float(getattr(estimate, name)) for name in names},
+        standard_errors={name: errors.get(name, math.nan) for name in names},
+        unidentifiable=unidentifiable,
+        residual_rmse=float(np.sqrt(np.mean(np.square(residuals)))),
+        cost_evaluations=problem.evaluations,
+        reasons=reasons,
+        initial=initial,
+        correlations=correlations,
+        fitted=tuple(free),
+        samples=samples,
+    )
+
+
+class _JointProblem:
+    """Residuals and Jacobian over (scaled parameters, segment start offsets) for ``least_squares``."""
+
+    PARAMETER_STEP = 1e-3  # forward-difference step, in units of each parameter's scale
+    STATE_STEP = 1e-2  # in units of sensor noise
+
+    def __init__(
+        self, problem: ShootingProblem, initial: DynamicsParameters, free: list[str], scales: np.ndarray
+    ) -> None:
+        self.problem = problem
+        self.initial = initial
+        self.free = list(free)
+        self.scales = scales
+        self._cache: tuple[np.ndarray, np.ndarray] | None = None
+
+    def residuals(self, x: np.ndarray) -> np.ndarray:
+        if self._cache is not None and np.array_equal(self._cache[0], x):
+            return self._cache[1]
+        p = len(self.free)
+        values = x[:p] * self.scales
+        guess = self.initial.with_changes(**{n: float(v) for n, v in zip(self.free, values, strict=True)})
+        offsets = x[p:].reshape(self.problem.segments, self.problem.state_size)
+        r = self.problem.residuals(guess, offsets)
+        self._cache = (x.copy(), r)
+        return r
+
+    def jacobian(self, x: np.ndarray) -> np.ndarray:
+        """Forward differences; every segment's start moves at once, since segments do not interact.
+
+        (``least_squares``'s own Jacobian is modified for active bounds, which would hide exactly the
+        columns that say whether a parameter sitting on its bound matters.)
+        """
+        base = self.residuals(x)
+        p = len(self.free)
+        width = self.problem.state_size
+        jac = np.zeros((base.size, x.size))
+        for i in range(p):
+            h = self.PARAMETER_STEP * max(1.0, abs(x[i]))
+            shifted = x.copy()
+            shifted[i] += h
+            jac[:, i] = (self.residuals(shifted) - base) / h
+        rows = self.problem.segment_rows()
+        for c in range(width):
+            shifted = x.copy()
+            shifted[p + c :: width] += self.STATE_STEP
+            change = (self.residuals(shifted) - base) / self.STATE_STEP
+            for s, block in enumerate(rows):
+                jac[block, p + s * width + c] = change[block]
+        self.residuals(x)  # leave the cache at x
+        return jac
+
+
+def _eliminate_states(jacobian: np.ndarray, p: int) -> np.ndarray:
+    """The parameter columns with whatever the segment starts can explain projected out.
+
+    ``E^T E`` is the information about the parameters that is left once the starts are estimated too.
+    """
+    parameters, states = jacobian[:, :p], jacobian[:, p:]
+    if states.shape[1] == 0:
+        return parameters
+    coefficients, *_ = np.linalg.lstsq(states, parameters, rcond=None)
+    return parameters - states @ coefficients
+
+
+def predict(
+    trajectory: Trajectory,
+    robot: str,
+    parameters: DynamicsParameters,
+    horizon: float | None = None,
+) -> Trajectory:
+    """What the model with ``parameters`` predicts under the trajectory's commands.
+
+    Args:
+        trajectory: the measured run (its commands and, at each restart, its measured state are used).
+        robot: catalogue name of the model.
+        parameters: the model's dynamics.
+        horizon: seconds between restarts from the measured state; ``None`` runs free from the first sample.
+
+    Returns:
+        A ``Trajectory`` with the same times and commands and the *predicted* positions and velocities
+        (the first sample is the measured one).
+    """
+    if not isinstance(trajectory, Trajectory):
+        raise TypeError(f"trajectory must be a Trajectory, got {type(trajectory).__name__}.")
+    _check_robot(robot)
+    if not trajectory.is_uniform():
+        raise ValueError("The trajectory's samples are not evenly spaced; predict each evenly sampled piece.")
+    steps = (
+        len(trajectory)
+        if horizon is None
+        else max(
+            1,
+            int(round(_check_positive("horizon", horizon, "seconds between restarts, or None") / trajectory.time_step)),
+        )
+    )
+    problem = ShootingProblem(trajectory, robot, steps, 1.0, 1.0)
+    try:
+        if problem.plant.dof != trajectory.joints:
+            raise ValueError(f"The trajectory has {trajectory.joints} joints but {robot!r} has {problem.plant.dof}.")
+        states = problem.simulate(parameters)
+    finally:
+        problem.close()
+    dof = trajectory.joints
+    return Trajectory(trajectory.time, states[:, :dof], states[:, dof:], trajectory.commands)
