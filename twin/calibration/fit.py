@@ -531,37 +531,48 @@ def predict(
     robot: str,
     parameters: DynamicsParameters,
     horizon: float | None = None,
+    *,
+    fit_starts: bool = False,
+    position_noise_std: float = 0.002,
+    velocity_noise_std: float = 0.02,
 ) -> Trajectory:
     """What the model with ``parameters`` predicts under the trajectory's commands.
 
     Args:
         trajectory: the measured run (its commands and, at each restart, its measured state are used).
         robot: catalogue name of the model.
-        parameters: the model's dynamics.
+        parameters: the model's dynamics (never changed here).
         horizon: seconds between restarts from the measured state; ``None`` runs free from the first sample.
+        fit_starts: estimate each restart state from the whole segment's data (least squares on the
+            starts only) instead of trusting one noisy sample; use it before a whiteness test.
+        position_noise_std, velocity_noise_std: sensor noise (rad, rad/s), weighing the start fit.
 
     Returns:
-        A ``Trajectory`` with the same times and commands and the *predicted* positions and velocities
-        (the first sample is the measured one).
+        A ``Trajectory`` with the same times and commands and the *predicted* positions and velocities.
     """
     if not isinstance(trajectory, Trajectory):
         raise TypeError(f"trajectory must be a Trajectory, got {type(trajectory).__name__}.")
     _check_robot(robot)
+    if not isinstance(parameters, DynamicsParameters):
+        raise TypeError(f"parameters must be a DynamicsParameters, got {type(parameters).__name__}.")
     if not trajectory.is_uniform():
         raise ValueError("The trajectory's samples are not evenly spaced; predict each evenly sampled piece.")
-    steps = (
-        len(trajectory)
-        if horizon is None
-        else max(
-            1,
-            int(round(_check_positive("horizon", horizon, "seconds between restarts, or None") / trajectory.time_step)),
-        )
-    )
-    problem = ShootingProblem(trajectory, robot, steps, 1.0, 1.0)
+    if horizon is None:
+        steps = len(trajectory)
+    else:
+        seconds = _check_positive("horizon", horizon, "seconds between restarts, or None")
+        steps = max(1, int(round(seconds / trajectory.time_step)))
+    problem = ShootingProblem(trajectory, robot, steps, position_noise_std, velocity_noise_std)
     try:
         if problem.plant.dof != trajectory.joints:
             raise ValueError(f"The trajectory has {trajectory.joints} joints but {robot!r} has {problem.plant.dof}.")
-        states = problem.simulate(parameters)
+        offsets = None
+        if fit_starts:
+            model = _JointProblem(problem, parameters, [], np.zeros(0))
+            size = problem.segments * problem.state_size
+            solution = least_squares(model.residuals, np.zeros(size), jac=model.jacobian, ftol=1e-6, xtol=1e-6)
+            offsets = solution.x.reshape(problem.segments, problem.state_size)
+        states = problem.simulate(parameters, offsets)
     finally:
         problem.close()
     dof = trajectory.joints
