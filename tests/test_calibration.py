@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from twin.calibration import Trajectory, calibrate, excitation_torques, predict, record_trajectory
+from twin.calibration import (
+    Trajectory,
+    calibrate,
+    estimate_command_delay,
+    excitation_torques,
+    predict,
+    record_trajectory,
+)
 from twin.calibration.fit import ShootingProblem
 from twin.link.in_process import Channel, InProcessLink
 from twin.physical.standin import PhysicalStandIn
@@ -232,3 +239,26 @@ def test_predict_free_run_matches_the_simulation_with_the_same_parameters():
     assert np.allclose(same.positions, data.positions, atol=1e-12)
     other = predict(data, "pendulum", DynamicsParameters())
     assert np.abs(other.positions - data.positions).max() > 1e-3
+
+
+def test_command_latency_in_the_link_is_identified():
+    stand_in = PhysicalStandIn("pendulum", seed=4)
+    link = InProcessLink(delay_steps=1)
+    link.downlink = Channel(2)  # commands arrive 2 steps (8.3 ms) late
+    try:
+        data = record_trajectory(stand_in, excitation_torques("pendulum", 600, seed=4), link=link)
+    finally:
+        stand_in.close()
+    found = estimate_command_delay(
+        data,
+        "pendulum",
+        max_steps=4,
+        parameters=("mass_scale", "joint_damping"),
+        initial=DynamicsParameters(joint_friction=0.02),
+    )
+    assert found.steps == 2
+    assert found.seconds == pytest.approx(2 / 240)
+    assert found.residual_rmse[2] < found.residual_rmse[0]
+    assert abs(found.calibration.values["mass_scale"] - 1.2) < 0.02
+    with pytest.raises(ValueError, match="max_steps"):
+        estimate_command_delay(data, "pendulum", max_steps=-1)

@@ -7,14 +7,23 @@
 Validation metrics live in ``twin.analytics.validation``.
 """
 
-from twin.calibration.fit import DEFAULT_PARAMETERS, CalibrationResult, calibrate, predict
+from twin.calibration.fit import (
+    DEFAULT_PARAMETERS,
+    CalibrationResult,
+    DelayEstimate,
+    calibrate,
+    estimate_command_delay,
+    predict,
+)
 from twin.calibration.trajectory import Trajectory, excitation_torques, record_trajectory
 
 __all__ = [
     "DEFAULT_PARAMETERS",
     "CalibrationResult",
+    "DelayEstimate",
     "Trajectory",
     "calibrate",
+    "estimate_command_delay",
     "excitation_torques",
     "predict",
     "record_trajectory",

@@ -577,3 +577,52 @@ def predict(
         problem.close()
     dof = trajectory.joints
     return Trajectory(trajectory.time, states[:, :dof], states[:, dof:], trajectory.commands)
+
+
+@dataclass(frozen=True)
+class DelayEstimate:
+    """The command latency that best explains the data, found by trying every whole number of steps.
+
+    Attributes:
+        steps: the best delay, in time steps.
+        seconds: the same in seconds.
+        residual_rmse: residual RMS (units of sensor noise) of the calibration at each delay tried.
+        calibration: the calibration at the best delay (its parameters fitted with that delay).
+    """
+
+    steps: int
+    seconds: float
+    residual_rmse: dict[int, float]
+    calibration: CalibrationResult
+
+    def __repr__(self) -> str:
+        return f"DelayEstimate({self.steps} steps = {self.seconds * 1000:.1f} ms; {self.calibration!r})"
+
+
+def estimate_command_delay(
+    trajectory: Trajectory,
+    robot: str,
+    max_steps: int = 6,
+    parameters: Sequence[str] = DEFAULT_PARAMETERS,
+    initial: DynamicsParameters | None = None,
+    **options: float,
+) -> DelayEstimate:
+    """Identify a pure command latency together with the dynamics parameters.
+
+    A delay is a whole number of samples, which ``least_squares`` cannot move through smoothly, so each
+    candidate 0..``max_steps`` is tried: shift the commands by it, calibrate the rest, keep the delay whose
+    model leaves the smallest residuals. ``options`` go to ``calibrate``.
+    """
+    if not isinstance(max_steps, int) or isinstance(max_steps, bool) or not 0 <= max_steps < len(trajectory) // 2:
+        raise ValueError(f"max_steps={max_steps!r} must be an integer from 0 to half the trajectory's samples.")
+    results = {
+        steps: calibrate(trajectory.delayed_commands(steps), robot, parameters, initial, **options)  # type: ignore[arg-type]
+        for steps in range(max_steps + 1)
+    }
+    best = min(results, key=lambda steps: results[steps].residual_rmse)
+    return DelayEstimate(
+        steps=best,
+        seconds=best * trajectory.time_step,
+        residual_rmse={steps: r.residual_rmse for steps, r in results.items()},
+        calibration=results[best],
+    )
