@@ -15,7 +15,7 @@ import math
 import multiprocessing
 import os
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -157,25 +157,56 @@ def evaluate(
     realities: Sequence[Reality],
     seed: int = 0,
     workers: int | None = 1,
+    progress: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Run every controller on every reality; returns (success, cost), each controllers x realities.
 
     ``workers`` processes share the realities (``None`` = every core); each builds its own worlds.
     Reality ``j`` always gets sensor seed ``seed + j``, so the numbers do not depend on ``workers``.
+    ``progress`` shows a progress bar (tqdm) over the stand-ins.
     """
     controllers, realities = list(controllers), list(realities)
     if not controllers or not realities:
         raise ValueError("need at least one controller and one reality to evaluate.")
     workers = _worker_count(workers, len(realities))
     seeds = [seed + j for j in range(len(realities))]
-    if workers == 1:
-        return _evaluate_chunk(task, controllers, realities, seeds)
-    bounds = np.linspace(0, len(realities), workers + 1).round().astype(int)
+    # Serial: one chunk per stand-in only when a progress bar wants to tick; parallel: a few chunks per worker.
+    pieces = len(realities) if progress else (1 if workers == 1 else min(len(realities), 4 * workers))
+    bounds = np.linspace(0, len(realities), pieces + 1).round().astype(int)
     chunks = [(realities[a:b], seeds[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
-    # 'spawn': a fresh interpreter per worker; forking a process that holds pybullet clients is unsafe.
-    with ProcessPoolExecutor(len(chunks), mp_context=multiprocessing.get_context("spawn")) as pool:
-        parts = list(pool.map(_evaluate_chunk, *zip(*[(task, controllers, r, s) for r, s in chunks], strict=True)))
+    bar = _progress_bar(len(realities), progress)
+    try:
+        if workers == 1:
+            parts = []
+            for r, s in chunks:
+                parts.append(_evaluate_chunk(task, controllers, r, s))
+                bar.update(len(r))
+        else:
+            # 'spawn': a fresh interpreter per worker; forking a process that holds pybullet clients is unsafe.
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+                futures = {pool.submit(_evaluate_chunk, task, controllers, r, s): len(r) for r, s in chunks}
+                for done in as_completed(futures):
+                    bar.update(futures[done])
+                parts = [future.result() for future in futures]  # in submission order
+    finally:
+        bar.close()
     return np.concatenate([p[0] for p in parts], axis=1), np.concatenate([p[1] for p in parts], axis=1)
+
+
+class _NoBar:
+    def update(self, n: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress_bar(total: int, show: bool) -> object:
+    if not show:
+        return _NoBar()
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="stand-ins", unit="stand-in")
 
 
 def _worker_count(workers: int | None, jobs: int) -> int:
@@ -313,8 +344,10 @@ def transfer(
     realities: Sequence[Reality],
     seed: int = 10_000,
     workers: int | None = None,
+    progress: bool = False,
 ) -> TransferResult:
     """Run each named controller on the same ``realities`` (in parallel over stand-ins) and collect the numbers."""
     names = tuple(controllers)
-    success, cost = evaluate(task, [controllers[n] for n in names], realities, seed=seed, workers=workers)
+    controllers_in_order = [controllers[n] for n in names]
+    success, cost = evaluate(task, controllers_in_order, realities, seed=seed, workers=workers, progress=progress)
     return TransferResult(names, tuple(controllers[n] for n in names), success, cost)

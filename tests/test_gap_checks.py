@@ -1,0 +1,69 @@
+"""Chapter 07's exercise checks accept right answers and turn typical wrong ones away with a useful hint."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from twin.control import JointPD
+from twin.course.checks_gap import check_diagnosis, check_training_ranges, mystery_reality, reference_diagnosis
+from twin.gap.ablation import ablate
+from twin.gap.experiment import GapExperiment, planned_commands
+from twin.gap.reality import CAUSES
+
+
+@pytest.fixture(scope="module")
+def shares() -> dict[str, float]:
+    target = JointPD(lambda t: np.array([0.6 + 0.3 * np.sin(np.pi * t)]), kp=20.0, kd=2.0)
+    plan = planned_commands("pendulum", target, 480, initial_positions=[0.6])
+    return ablate(GapExperiment("pendulum", plan, initial_positions=[0.6]), mystery_reality()).shares
+
+
+def test_the_mystery_robot_has_a_clear_dominant_cause(shares):
+    ranked = sorted(shares.values(), reverse=True)
+    assert ranked[0] > ranked[1] + 0.2
+    assert reference_diagnosis(shares) == ("joint friction", "calibration")
+
+
+def test_diagnosis_check_accepts_the_reference_and_explains_typical_mistakes(shares):
+    assert check_diagnosis(reference_diagnosis, shares).passed
+
+    def remedy(cause):
+        return CAUSES[cause].remedy if cause in CAUSES else "residual"
+
+    def with_interaction(s):
+        cause = max(s, key=s.get)
+        return cause, remedy(cause)
+
+    def by_magnitude(s):
+        causes = {k: v for k, v in s.items() if k != "interaction"}
+        cause = max(causes, key=lambda k: abs(causes[k]))
+        return cause, remedy(cause)
+
+    def always_calibrate(s):
+        return reference_diagnosis(s)[0], "calibration"
+
+    def unfinished(s):
+        raise NotImplementedError
+
+    assert "interaction" in check_diagnosis(with_interaction, shares).message
+    assert "negative share" in check_diagnosis(by_magnitude, shares).message
+    verdict = check_diagnosis(always_calibrate, shares)
+    assert not verdict.passed and "kind" in verdict.message
+    assert "Not answered yet" in check_diagnosis(unfinished, shares).message
+    assert "pair" in check_diagnosis(lambda s: "friction", shares).message
+
+
+def test_ranges_check_accepts_ranges_that_cover_the_robots_and_rejects_the_nominal_model():
+    good = check_training_ranges(lambda: {"mass_scale": (0.8, 1.4), "sensor_bias": (-0.03, 0.03)})
+    assert good.passed, good.message
+    nominal = check_training_ranges(lambda: {})
+    assert not nominal.passed and "torque budget" in nominal.message
+    assert "0.8" not in nominal.message and "1.4" not in nominal.message  # no ranges leaked
+
+
+def test_ranges_check_reports_unusable_answers():
+    assert "Range" in check_training_ranges(lambda: {"mass_scale": (1.2, 0.8)}).message
+    assert "actuator" in check_training_ranges(lambda: {"latency": (0.0, 0.04)}).message
+    assert "Known quantities" in check_training_ranges(lambda: {"wheel": (0, 1)}).message
+    assert "dict" in check_training_ranges(lambda: [0.8, 1.2]).message
