@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -13,6 +14,7 @@ from twin.calibration import (
     predict,
     record_trajectory,
 )
+from twin.calibration.explorer import ExcitationExplorer, excitation_explorer
 from twin.calibration.fit import ShootingProblem
 from twin.link.in_process import Channel, InProcessLink
 from twin.physical.standin import PhysicalStandIn
@@ -262,3 +264,18 @@ def test_command_latency_in_the_link_is_identified():
     assert abs(found.calibration.values["mass_scale"] - 1.2) < 0.02
     with pytest.raises(ValueError, match="max_steps"):
         estimate_command_delay(data, "pendulum", max_steps=-1)
+
+
+def test_more_and_stronger_excitation_shrinks_the_standard_errors_and_the_widget_redraws():
+    explorer = ExcitationExplorer("pendulum", seed=0)
+    _, weak = explorer.run(0.3, 1.0)
+    _, strong = explorer.run(2.0, 3.0)
+    assert strong.standard_errors["mass_scale"] < weak.standard_errors["mass_scale"] / 3
+    assert explorer.run(2.0, 3.0)[1] is strong  # cached: sliding back costs nothing
+    figure = explorer.figure(2.0, 3.0)
+    assert len(figure.axes) == 2
+    plt.close(figure)
+    view = excitation_explorer(explorer, amplitude=0.3, seconds=1.0)
+    amplitude_slider = view.children[0].children[0]
+    amplitude_slider.value = 2.0
+    assert (2.0, 1.0) in explorer._cache  # the slider's observer recorded and calibrated at the new value
