@@ -47,8 +47,8 @@ def sway_humanoid(
     humanoid: Robot,
     seconds: float,
     *,
-    amplitude: float = 0.02,
-    frequency: float = 0.25,
+    amplitude: float = 0.01,
+    frequency: float = 0.2,
     every: int = 8,
     on_tick: Callable[[], None] | None = None,
 ) -> None:
@@ -56,14 +56,16 @@ def sway_humanoid(
     of ``frequency`` Hz, for ``seconds`` of simulated time. ``on_tick()`` runs every ``every`` physics steps.
 
     Rolling hip and ankle by the same angle keeps the feet flat and the trunk upright while the pelvis moves
-    sideways over one foot, then the other. Amplitudes above about 0.05 rad topple the statue.
+    sideways over one foot, then the other: 0.01 rad moves about 80 % of the weight onto each foot in turn;
+    above about 0.02 rad a foot starts to lift, and above about 0.08 rad the statue falls.
     """
     from twin.ui.models import JointPanelModel
 
     world = humanoid.world
+    start = world.time
     panel = JointPanelModel.for_robots(humanoid, joints=list(SWAY_JOINTS), settle_steps=int(every))
     for _ in range(int(round(seconds / (world.time_step * every)))):
-        angle = amplitude * np.sin(2 * np.pi * frequency * world.time)
+        angle = amplitude * np.sin(2 * np.pi * frequency * (world.time - start))  # starts from the upright pose
         panel.set_many({f"{joint}.roll": angle for joint in SWAY_JOINTS})
         if on_tick is not None:
             on_tick()
