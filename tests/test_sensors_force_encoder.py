@@ -120,3 +120,52 @@ def test_bad_wrench_parameters_are_refused():
         WrenchNoise(noise_std=-1.0)
     with pytest.raises(ValueError, match="cutoff_hz"):
         WrenchNoise(cutoff_hz=0.0)
+
+
+def _every_sensor(world: World, robot, **kwargs):
+    """One of each sensor model, built with the same extra keyword arguments."""
+    from twin.sensors import Camera, CameraIntrinsics, Imu, Lidar
+
+    return [
+        lambda: Imu(world, robot.body_id, 0, **kwargs),
+        lambda: Camera(world, intrinsics=CameraIntrinsics(16, 12), **kwargs),
+        lambda: Lidar(world, **kwargs),
+        lambda: ForceTorqueSensor(robot, "hinge", **kwargs),
+        lambda: JointEncoders(robot, **kwargs),
+    ]
+
+
+@pytest.mark.parametrize(
+    "kwargs, match", [(dict(rate_hz=0), "rate_hz"), (dict(rate_hz=-5.0), "rate_hz"), (dict(seed=-1), "seed")]
+)
+def test_every_sensor_refuses_a_zero_rate_and_a_bad_seed(kwargs, match):
+    with World() as world:
+        pendulum = world.load_robot("pendulum")
+        for make in _every_sensor(world, pendulum, **kwargs):
+            with pytest.raises(ValueError, match=match):
+                make()
+
+
+def test_every_sensor_samples_at_its_rate_on_the_simulation_clock():
+    with World(time_step=1 / 240) as world:
+        pendulum = world.load_robot("pendulum")
+        sensors = [make() for make in _every_sensor(world, pendulum, rate_hz=30)]
+        counts = [0] * len(sensors)
+        for _ in range(240):
+            world.step()
+            for i, sensor in enumerate(sensors):
+                counts[i] += sensor.poll() is not None
+    assert counts == [30] * len(sensors)
+
+
+def test_force_torque_same_seed_same_readings():
+    with World() as world:
+        pendulum = world.load_robot("pendulum")
+        world.step(10)
+        noise = WrenchNoise(offset=0.5, drift_density=0.1, noise_std=0.2, cutoff_hz=20.0)
+        runs = []
+        for seed in (3, 3, 4):
+            sensor = ForceTorqueSensor(pendulum, "hinge", noise=noise, seed=seed)
+            runs.append(np.array([sensor.read().wrench for _ in range(50)]))
+    np.testing.assert_array_equal(runs[0], runs[1])
+    assert not np.allclose(runs[0], runs[2])
