@@ -51,10 +51,15 @@ def _finite_rows(points: np.ndarray) -> np.ndarray:
 
 
 def height_colors(points: np.ndarray, low: float | None = None, high: float | None = None) -> np.ndarray:
-    """RGB (n, 3) in 0..1 from each point's height: blue low, yellow high (a common LIDAR colouring)."""
+    """RGB (n, 3) in 0..1 from each point's height: blue low, yellow high (a common LIDAR colouring).
+
+    Without ``low``/``high`` (m), the scale runs from the 2nd to the 98th percentile of the heights.
+    """
     z = np.asarray(points, dtype=float).reshape(-1, 3)[:, 2]
-    lo = np.nanmin(z) if low is None else low
-    hi = np.nanmax(z) if high is None else high
+    finite = z[np.isfinite(z)]
+    # percentiles, not min/max: a few stray readings must not wash out the colours of all the others
+    lo = (np.percentile(finite, 2) if finite.size else 0.0) if low is None else low
+    hi = (np.percentile(finite, 98) if finite.size else 1.0) if high is None else high
     t = np.clip((z - lo) / max(hi - lo, 1e-9), 0.0, 1.0)[:, None]
     return (1 - t) * np.array([0.15, 0.3, 0.9]) + t * np.array([1.0, 0.85, 0.1])
 
