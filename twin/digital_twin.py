@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -31,10 +32,13 @@ from twin.control.pd import JointPD
 from twin.link.in_process import InProcessLink
 from twin.link.messages import JointCommand
 from twin.model.virtual import VirtualModel
-from twin.physical.standin import PhysicalStandIn
+from twin.physical.standin import DEFAULT_TRUTH, PhysicalStandIn
 from twin.sensors.joint_state import JointStateSensor
 from twin.sim.plant import DynamicsParameters
 from twin.sim.world import DEFAULT_TIME_STEP
+
+if TYPE_CHECKING:
+    from twin.link.process import ProcessStandIn
 
 MODES: dict[str, str] = {
     "model": "digital model: no automatic data flow; the model runs open loop beside the robot",
@@ -100,6 +104,10 @@ class DigitalTwin:
         initial_positions: where the robot starts, rad; the model starts there too.
         time_step: seconds per step.
         seed: seed for every random choice (sensor noise).
+        standin: ``"in_process"`` (default) runs the stand-in in this process; ``"process"`` runs it in
+            its own process and talks to it over ZeroMQ on 127.0.0.1 in lock-step
+            (``twin.link.process.ProcessStandIn``): the same run, bit for bit, through a real transport.
+            ``close()`` stops that process. A custom ``sensor`` needs ``"in_process"``.
     """
 
     def __init__(
@@ -116,7 +124,10 @@ class DigitalTwin:
         initial_positions: Sequence[float] | np.ndarray | None = None,
         time_step: float = DEFAULT_TIME_STEP,
         seed: int = 0,
+        standin: str = "in_process",
     ) -> None:
+        if standin not in ("in_process", "process"):
+            raise ValueError(f"standin={standin!r}; choose 'in_process' or 'process' (its own process, over ZeroMQ).")
         if mode not in MODES:
             raise ValueError(f"mode={mode!r} is not one of {list(MODES)}: " + "; ".join(MODES.values()) + ".")
         if not 0.0 <= correction_gain <= 1.0:
@@ -124,9 +135,20 @@ class DigitalTwin:
         self.mode = mode
         self.controller = controller
         self.correction_gain = correction_gain
-        self.physical = PhysicalStandIn(
-            robot, truth, sensor, time_step=time_step, seed=seed, initial_positions=initial_positions
-        )
+        self.physical: PhysicalStandIn | ProcessStandIn
+        if standin == "process":
+            if sensor is not None:
+                raise ValueError("A custom sensor object cannot cross into another process; use standin='in_process'.")
+            from twin.link.process import ProcessStandIn
+
+            truth = truth if truth is not None else DEFAULT_TRUTH.get(robot)
+            self.physical = ProcessStandIn(
+                robot, truth, time_step=time_step, seed=seed, initial_positions=initial_positions
+            )
+        else:
+            self.physical = PhysicalStandIn(
+                robot, truth, sensor, time_step=time_step, seed=seed, initial_positions=initial_positions
+            )
         self.model: VirtualModel | None = None
         self._planner: VirtualModel | None = None
         try:

@@ -1,6 +1,45 @@
-"""The data connection between the physical system and its virtual model."""
+"""The data connection between the physical system and its virtual model.
 
+- ``messages``: the in-process message dataclasses (schema version 1).
+- ``in_process``: ``InProcessLink``, two delayed channels inside one process.
+- ``schema``: the wire schema (version 2, msgpack), validation and the counting ``Inbox``.
+- ``transport``: ``ZmqTransport`` (127.0.0.1 by default) and ``InProcessTransport``.
+- ``impairments``: latency, jitter, loss, reordering and bandwidth on a simulated or real clock.
+- ``clock_sync``: NTP-style offset and delay estimation with its error bound.
+- ``sync``: ``StreamMonitor`` (gaps, staleness, reconnections) and ``StateBuffer`` (interpolation,
+  dead reckoning).
+- ``compression``: codecs with their ratio and error bound.
+- ``recording``: MCAP recording and replay.
+- ``process``: ``ProcessStandIn``, the stand-in in its own process.
+
+Modules that import ZeroMQ, zstandard or mcap are imported by full path (``twin.link.process``).
+"""
+
+from twin.link.clock_sync import ClockProbe, ClockSync, asymmetry_bias
+from twin.link.impairments import ImpairedChannel, Impairments, SimulatedClock
 from twin.link.in_process import Channel, InProcessLink
 from twin.link.messages import SCHEMA_VERSION, JointCommand, StateMeasurement
+from twin.link.schema import WIRE_VERSION, Inbox, Message, MessageError, decode, encode
+from twin.link.sync import StateBuffer, StreamMonitor
 
-__all__ = ["SCHEMA_VERSION", "Channel", "InProcessLink", "JointCommand", "StateMeasurement"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "WIRE_VERSION",
+    "Channel",
+    "ClockProbe",
+    "ClockSync",
+    "ImpairedChannel",
+    "Impairments",
+    "Inbox",
+    "InProcessLink",
+    "JointCommand",
+    "Message",
+    "MessageError",
+    "SimulatedClock",
+    "StateBuffer",
+    "StateMeasurement",
+    "StreamMonitor",
+    "asymmetry_bias",
+    "decode",
+    "encode",
+]

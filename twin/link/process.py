@@ -1,0 +1,305 @@
+"""The physical stand-in in its own process, seen from the twin: ``ProcessStandIn``.
+
+The twin binds a ZeroMQ socket on 127.0.0.1 (an ephemeral port) and starts
+``python -m twin.physical.server --connect <that endpoint> --parent-pid <this pid>``. Everything
+the stand-in says arrives as schema-v2 messages and is validated; nothing is shared but bytes.
+
+Lifetime: ``close()`` (or leaving a ``with`` block, or garbage collection, or interpreter exit) sends
+``stop``, waits briefly, then terminates and finally kills the process; the socket closes with LINGER 0.
+If this process dies without any of that (a kernel restart), the child sees its parent gone and exits.
+
+Two ways to use it:
+
+- lock-step (``rate=0``): the same methods as ``PhysicalStandIn`` (``measure``, ``apply``, ``step``,
+  ``true_state``), so ``DigitalTwin(standin="process")`` runs exactly as in-process, bit for bit.
+- streaming (``rate=HZ``): call ``poll()`` to take in whatever arrived; ``monitor`` counts gaps and
+  says when the stream is stale; ``restart()`` starts a fresh stand-in on the same endpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import weakref
+from collections.abc import Sequence
+from dataclasses import asdict
+from types import TracebackType
+
+import numpy as np
+
+from twin.link.clock_sync import ClockSync
+from twin.link.messages import JointCommand, StateMeasurement
+from twin.link.recording import Recorder
+from twin.link.schema import Inbox, Message, encode
+from twin.link.sync import StateBuffer, StreamMonitor
+from twin.link.transport import ZmqTransport
+from twin.sim.plant import DynamicsParameters
+from twin.sim.robots import JointState
+from twin.sim.world import DEFAULT_TIME_STEP
+
+
+class StandInError(RuntimeError):
+    """The stand-in process did not answer in time or exited; the message says what it printed."""
+
+
+def _stop_process(process: subprocess.Popen, transport: ZmqTransport | None, grace: float = 2.0) -> None:
+    """Ask politely (``stop``), then SIGTERM, then SIGKILL; always reap the process and close the socket."""
+    if process.poll() is None and transport is not None and not transport.closed:
+        transport.send(encode("control", 0, time.monotonic(), action="stop"))
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.terminate()
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _cleanup(process_holder: list, transport: ZmqTransport) -> None:
+    for process in process_holder:
+        _stop_process(process, transport)
+    if not transport.closed:
+        transport.close()
+
+
+class ProcessStandIn:
+    """A ``PhysicalStandIn`` running in a child process, driven over ZeroMQ on loopback.
+
+    Args:
+        robot: ``pendulum``, ``cartpole`` or ``arm``.
+        truth: the stand-in's true dynamics (default: its own ``DEFAULT_TRUTH``).
+        sensor_noise: (position std rad, velocity std rad/s) of its joint sensor (default: the sensor's own).
+        time_step: s per step.
+        seed: seed of the stand-in's sensor noise.
+        initial_positions: where it starts, rad.
+        rate: 0 for lock-step, or Hz for free-running streaming.
+        clock_offset: added to the child's clock, s (to show that clock sync finds it).
+        timeout: s to wait for any one answer before raising ``StandInError``.
+        stale_after: s of silence after which ``monitor.is_stale`` says so.
+        record_to: an ``.mcap`` path to record every received message to (optional).
+    """
+
+    def __init__(
+        self,
+        robot: str = "pendulum",
+        truth: DynamicsParameters | None = None,
+        sensor_noise: tuple[float, float] | None = None,
+        time_step: float = DEFAULT_TIME_STEP,
+        seed: int = 0,
+        initial_positions: Sequence[float] | np.ndarray | None = None,
+        *,
+        rate: float = 0.0,
+        clock_offset: float = 0.0,
+        timeout: float = 30.0,
+        stale_after: float = 0.5,
+        record_to: str | None = None,
+    ) -> None:
+        if rate < 0:
+            raise ValueError(f"rate={rate} must be >= 0 Hz (0 = lock-step).")
+        self.robot_name, self.time_step, self.rate, self.timeout = robot, time_step, rate, timeout
+        self._arguments = [
+            "--robot",
+            robot,
+            "--time-step",
+            repr(time_step),
+            "--seed",
+            str(seed),
+            "--rate",
+            repr(rate),
+            "--clock-offset",
+            repr(clock_offset),
+        ]
+        if truth is not None:
+            self._arguments += ["--truth", json.dumps(asdict(truth))]
+        if sensor_noise is not None:
+            self._arguments += ["--sensor-noise", json.dumps(list(map(float, sensor_noise)))]
+        if initial_positions is not None:
+            self._arguments += ["--initial-positions", json.dumps(np.asarray(initial_positions, float).tolist())]
+        self.transport = ZmqTransport.bind()
+        self._processes: list[subprocess.Popen] = []
+        self._finalizer = weakref.finalize(self, _cleanup, self._processes, self.transport)
+        self.inbox = Inbox("twin")
+        self.monitor = StreamMonitor(stale_after)
+        self.clock_sync = ClockSync()
+        self.buffer = StateBuffer()
+        self.recorder = Recorder(record_to) if record_to else None
+        self.latest: Message | None = None
+        self.dof: int | None = None
+        self._torques: np.ndarray | None = None
+        self._command_seq = self._probe_seq = 0
+        self._replies: dict[int, tuple[float, Message]] = {}
+        self._stderr = tempfile.TemporaryFile()
+        try:
+            self._start()
+        except BaseException:
+            self.close()
+            raise
+
+    def __repr__(self) -> str:
+        state = "running" if self.alive else "stopped"
+        return f"ProcessStandIn({self.robot_name!r}, {state}, {self.transport.endpoint}, {self.monitor})"
+
+    # -- process lifetime -----------------------------------------------------------------------
+    @property
+    def process(self) -> subprocess.Popen:
+        return self._processes[-1]
+
+    @property
+    def alive(self) -> bool:
+        return bool(self._processes) and self.process.poll() is None
+
+    def _start(self) -> None:
+        command = [
+            sys.executable,
+            "-m",
+            "twin.physical.server",
+            "--connect",
+            self.transport.endpoint,
+            "--parent-pid",
+            str(os.getpid()),
+            *self._arguments,
+        ]
+        self._processes.append(
+            subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._stderr)
+        )
+        session = self.monitor.session
+        self.wait_for(
+            lambda: self.monitor.session not in (None, session) and self.latest is not None,
+            "a heartbeat and a first state",
+        )
+
+    def restart(self) -> None:
+        """Start a fresh stand-in on the same endpoint (after it died or was killed)."""
+        if self.alive:
+            _stop_process(self.process, self.transport)
+        self.process.wait()
+        self._processes.pop()
+        self.latest = None
+        self._start()
+
+    def kill(self) -> None:
+        """Kill the stand-in abruptly (SIGKILL), as a crash would, and reap it."""
+        self.process.kill()
+        self.process.wait()
+
+    def _error_output(self) -> str:
+        self._stderr.seek(0)
+        return self._stderr.read().decode(errors="replace")[-2000:]
+
+    def close(self) -> None:
+        """Stop the child, close the socket and the recording. Safe to call twice."""
+        self._finalizer()
+        if self.recorder is not None:
+            self.recorder.close()
+        self._stderr.close()
+
+    def __enter__(self) -> ProcessStandIn:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- receiving ------------------------------------------------------------------------------
+    def poll(self, timeout: float = 0.0) -> int:
+        """Take in every message that has arrived (waiting up to ``timeout`` s for the first). Returns how many."""
+        count = 0
+        payload = self.transport.receive(timeout)
+        while payload is not None:
+            self._take(payload, time.monotonic())
+            count += 1
+            payload = self.transport.receive(0.0)
+        return count
+
+    def _take(self, payload: bytes, now: float) -> None:
+        message = self.inbox.accept(payload)
+        if message is None:
+            return
+        if self.recorder is not None:
+            self.recorder.write(message.type, payload, now)
+        if message.type == "heartbeat":
+            if self.monitor.heartbeat(message["session"], now):
+                self.latest = None  # a new stand-in: forget the old one's state
+        elif message.type == "state":
+            self.monitor.observe(message.seq, now)
+            self.latest = message
+            self.dof = message["q"].size
+            local_time = self.clock_sync.to_local(message.t) if self.clock_sync.probes else now
+            self.buffer.add(local_time, message["q"], message["qd"])
+        elif message.type == "sync_reply":
+            self._replies[message["probe"]] = (now, message)
+
+    def wait_for(self, condition: object, what: str) -> None:
+        """Poll until ``condition()`` holds; raise ``StandInError`` on timeout or if the child exits."""
+        deadline = time.monotonic() + self.timeout
+        while not condition():
+            if not self.alive:
+                raise StandInError(
+                    f"the stand-in process exited (code {self.process.returncode}) while the "
+                    f"twin waited for {what}. It printed:\n{self._error_output()}"
+                )
+            if time.monotonic() > deadline:
+                raise StandInError(f"no {what} from the stand-in within {self.timeout} s.")
+            self.poll(timeout=0.05)
+
+    # -- clock sync -----------------------------------------------------------------------------
+    def synchronise_clocks(self, probes: int = 16) -> ClockSync:
+        """Exchange ``probes`` NTP-style probes; returns the estimator (offset of the child's clock, s)."""
+        for _ in range(probes):
+            probe = self._probe_seq
+            self._probe_seq += 1
+            t0 = time.monotonic()
+            self.transport.send(encode("sync_request", probe, t0, probe=probe))
+            self.wait_for(lambda p=probe: p in self._replies, "a clock-sync reply")
+            t3, reply = self._replies.pop(probe)
+            self.clock_sync.add(reply["t0"], reply["t1"], reply.t, t3)
+        return self.clock_sync
+
+    # -- the PhysicalStandIn interface (lock-step) -------------------------------------------------
+    def measure(self) -> StateMeasurement:
+        """The newest measured state (its ``time`` is the stand-in's simulated time, s)."""
+        if self.latest is None:
+            self.wait_for(lambda: self.latest is not None, "a state message")
+        m = self.latest
+        return StateMeasurement(m.get("sim_t", m.t), m["q"], m["qd"])
+
+    def true_state(self) -> JointState:
+        """The stand-in's exact state, sent for teaching only (a real robot cannot send it)."""
+        m = self.latest
+        if m is None or "true_q" not in m.fields:
+            raise StandInError("the stand-in sent no true state (started with --no-truth, or nothing yet).")
+        return JointState(np.array(m["true_q"]), np.array(m["true_qd"]))
+
+    def apply(self, command: JointCommand) -> None:
+        """Latch the torques; lock-step mode sends them with the next ``step``, streaming mode at once."""
+        if self.dof is not None and command.torques.shape != (self.dof,):
+            raise ValueError(f"command has {command.torques.size} torques; the stand-in has {self.dof} joints.")
+        self._torques = command.torques
+        if self.rate > 0:
+            self._send_command(0)
+
+    def _send_command(self, steps: int) -> None:
+        torques = self._torques if self._torques is not None else np.zeros(self.dof or 0)
+        self.transport.send(encode("command", self._command_seq, time.monotonic(), tau=torques, steps=steps))
+        self._command_seq += 1
+
+    def step(self) -> None:
+        """Lock-step: advance the stand-in one step under the latched command and wait for its new state."""
+        if self.rate > 0:
+            raise RuntimeError("step() is for lock-step mode (rate=0); a free-running stand-in steps itself.")
+        seq = self.latest.seq if self.latest is not None else -1
+        self._send_command(1)
+        self.wait_for(lambda: self.latest is not None and self.latest.seq > seq, "the state after a step")
+
+    def reset(self, positions: Sequence[float] | np.ndarray) -> None:
+        """Put the stand-in back at ``positions`` (rad), at rest, and wait for its state."""
+        seq = self.latest.seq if self.latest is not None else -1
+        self.transport.send(encode("control", 0, time.monotonic(), action="reset", q=np.asarray(positions, float)))
+        self.wait_for(lambda: self.latest is not None and self.latest.seq > seq, "the state after a reset")

@@ -1,0 +1,197 @@
+"""The physical stand-in as its own process, speaking the wire schema (``twin.link.schema``) over ZeroMQ.
+
+Run it by hand (the twin normally starts it for you)::
+
+    python -m twin.physical.server --connect tcp://127.0.0.1:5555 --robot pendulum --rate 240
+
+It connects to the twin (which listens), announces itself with heartbeats (a new ``session`` each start),
+streams ``state`` messages and obeys ``command``, ``sync_request`` and ``control`` messages:
+
+- lock-step mode (``--rate 0``, the default): it advances only when a command says ``steps`` > 0,
+  then reports the new state. Exact and repeatable, whatever the machine's load.
+- free-running mode (``--rate HZ``): it steps in real time at HZ and streams every state.
+
+It never trusts its input: a malformed message is counted and dropped with one log line. It exits on
+a ``stop`` control message, on SIGTERM/SIGINT, or as soon as its parent process is gone, so a
+crashed or restarted notebook kernel leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import time
+import uuid
+
+import numpy as np
+
+from twin.link.schema import Inbox, encode
+from twin.link.transport import ZmqTransport
+from twin.physical.standin import PhysicalStandIn
+from twin.sensors.joint_state import JointStateSensor
+from twin.sim.plant import DynamicsParameters
+
+HEARTBEAT_PERIOD = 0.1  # s
+log = logging.getLogger("twin.physical.server")
+
+
+class StandInServer:
+    """Wraps a ``PhysicalStandIn`` and a transport: the loop that a real robot's firmware would run."""
+
+    def __init__(
+        self,
+        standin: PhysicalStandIn,
+        transport: ZmqTransport,
+        *,
+        rate: float = 0.0,
+        clock_offset: float = 0.0,
+        send_truth: bool = True,
+        parent_pid: int | None = None,
+    ) -> None:
+        self.standin, self.transport = standin, transport
+        self.rate, self.clock_offset, self.send_truth = rate, clock_offset, send_truth
+        self.parent_pid = parent_pid
+        self.session = uuid.uuid4().hex[:12]
+        self.inbox = Inbox("stand-in", expected_length=standin.robot.dof)
+        self.seq = {"state": 0, "heartbeat": 0, "sync_reply": 0}
+        self.running = True
+
+    def clock(self) -> float:
+        """The stand-in's own clock, s: monotonic time plus a deliberate offset (to show clock sync)."""
+        return time.monotonic() + self.clock_offset
+
+    def _next(self, kind: str) -> int:
+        self.seq[kind] += 1
+        return self.seq[kind] - 1
+
+    def send_heartbeat(self) -> None:
+        self.transport.send(
+            encode("heartbeat", self._next("heartbeat"), self.clock(), session=self.session, rate=self.rate)
+        )
+
+    def send_state(self) -> None:
+        measurement = self.standin.measure()
+        fields: dict[str, object] = {
+            "q": measurement.positions,
+            "qd": measurement.velocities,
+            "sim_t": measurement.time,
+        }
+        if self.send_truth:
+            truth = self.standin.true_state()
+            fields.update(true_q=truth.positions, true_qd=truth.velocities)
+        self.transport.send(encode("state", self._next("state"), self.clock(), **fields))
+
+    def handle(self, payload: bytes, received_at: float) -> None:
+        message = self.inbox.accept(payload)
+        if message is None:
+            return
+        if message.type == "command":
+            from twin.link.messages import JointCommand
+
+            self.standin.apply(JointCommand(self.standin.time, message["tau"]))
+            for _ in range(message["steps"]):
+                self.standin.step()
+            if message["steps"]:
+                self.send_state()
+        elif message.type == "sync_request":
+            self.transport.send(
+                encode(
+                    "sync_reply",
+                    self._next("sync_reply"),
+                    self.clock(),
+                    probe=message["probe"],
+                    t0=message.t,
+                    t1=received_at,
+                )
+            )
+        elif message.type == "control":
+            if message["action"] == "stop":
+                self.running = False
+            elif message["action"] == "reset":
+                self.standin.reset(message.get("q"))
+                self.send_state()
+        else:
+            log.warning("stand-in ignores a %s message: it only obeys command, sync_request, control", message.type)
+
+    def parent_alive(self) -> bool:
+        return self.parent_pid is None or os.getppid() == self.parent_pid
+
+    def serve(self) -> None:
+        """Run until stopped; returns normally so that the caller closes everything."""
+        self.send_heartbeat()
+        self.send_state()
+        next_heartbeat = time.monotonic() + HEARTBEAT_PERIOD
+        period = 1.0 / self.rate if self.rate > 0 else None
+        next_tick = time.monotonic() + (period or 0.0)
+        while self.running:
+            now = time.monotonic()
+            deadline = min(next_heartbeat, next_tick) if period else next_heartbeat
+            payload = self.transport.receive(timeout=max(0.0, deadline - now))
+            if payload is not None:
+                self.handle(payload, self.clock())
+                continue
+            now = time.monotonic()
+            if period and now >= next_tick:
+                self.standin.step()
+                self.send_state()
+                next_tick = max(next_tick + period, now - period)  # fall behind gracefully, never burst
+            if now >= next_heartbeat:
+                if not self.parent_alive():
+                    log.warning("parent process %s is gone: the stand-in exits", self.parent_pid)
+                    return
+                self.send_heartbeat()
+                next_heartbeat = now + HEARTBEAT_PERIOD
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m twin.physical.server", description=__doc__.split("\n")[0])
+    parser.add_argument("--connect", required=True, help="the twin's endpoint, e.g. tcp://127.0.0.1:5555")
+    parser.add_argument("--robot", default="pendulum", help="pendulum, cartpole or arm")
+    parser.add_argument("--rate", type=float, default=0.0, help="Hz of free-running mode; 0 = lock-step")
+    parser.add_argument("--time-step", type=float, default=1.0 / 240.0, help="simulation step, s")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--initial-positions", type=json.loads, default=None, help="JSON list, rad")
+    parser.add_argument("--truth", type=json.loads, default=None, help='JSON, e.g. {"mass_scale": 1.2}')
+    parser.add_argument("--sensor-noise", type=json.loads, default=None, help="JSON [position std, velocity std]")
+    parser.add_argument("--clock-offset", type=float, default=0.0, help="added to this process's clock, s")
+    parser.add_argument("--no-truth", action="store_true", help="do not send the exact state (like a real robot)")
+    parser.add_argument("--parent-pid", type=int, default=None, help="exit when this parent process is gone")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s", stream=sys.stderr)
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    truth = DynamicsParameters(**args.truth) if args.truth is not None else None
+    sensor = None
+    if args.sensor_noise is not None:
+        sensor = JointStateSensor(*args.sensor_noise, seed=args.seed)
+    initial = np.asarray(args.initial_positions, float) if args.initial_positions is not None else None
+    standin = PhysicalStandIn(
+        args.robot, truth, sensor, time_step=args.time_step, seed=args.seed, initial_positions=initial
+    )
+    transport = ZmqTransport.connect(args.connect)
+    try:
+        StandInServer(
+            standin,
+            transport,
+            rate=args.rate,
+            clock_offset=args.clock_offset,
+            send_truth=not args.no_truth,
+            parent_pid=args.parent_pid,
+        ).serve()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        transport.close()
+        standin.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
