@@ -36,7 +36,7 @@ CONTROLLERS = [Gains(15.0, 3.94, 20.0), Gains(14.0, 3.81, 20.0)]
 def timed(task: ReachTask, n: int, workers: int) -> tuple[float, np.ndarray, np.ndarray]:
     realities = REALITY.sample(n, seed=2024)
     started = time.perf_counter()
-    success, cost = evaluate(task, CONTROLLERS, realities, seed=0, workers=workers)
+    success, cost, _ = evaluate(task, CONTROLLERS, realities, seed=0, workers=workers)
     return time.perf_counter() - started, success, cost
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,6 +19,9 @@ from twin.link.messages import JointCommand
 from twin.sim.plant import DynamicsParameters, SimulatedRobot
 from twin.sim.robots import JointState
 from twin.sim.world import DEFAULT_TIME_STEP
+
+if TYPE_CHECKING:
+    from twin.calibration import Trajectory
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,15 @@ class GapRecord:
     def sensor_gap(self) -> SensorGap:
         """The stand-in's sensor against its own truth: bias and noise of the position readings."""
         return sensor_gap(self.true_positions, self.measured_positions, self.joint_names)
+
+    def trajectory(self) -> Trajectory:
+        """The stand-in's measurements as a ``twin.calibration.Trajectory``: row k pairs the measured state
+        with the command applied *from* it (the next one in this record), as calibration expects."""
+        from twin.calibration import Trajectory
+
+        return Trajectory(
+            self.times[:-1], self.measured_positions[:-1], self.measured_velocities[:-1], self.commands[1:]
+        )
 
     @property
     def errors(self) -> np.ndarray:

@@ -133,22 +133,32 @@ def run_episode(
     return Episode(success, cost, settling_time, peak, final_error, trajectory if keep_trajectory else None)
 
 
+def trial(task: ReachTask, gains: Gains, reality: Reality, seed: int = 0) -> Episode:
+    """One trial on a fresh stand-in that behaves like ``reality``, with its trajectory kept for plotting."""
+    with (
+        SimulatedRobot(task.robot, task.model_parameters, task.time_step) as model,
+        reality.standin(task.robot, seed=seed, time_step=task.time_step, initial_positions=task.start) as standin,
+    ):
+        return run_episode(task, gains, standin, model, sensor_seed=seed, keep_trajectory=True)
+
+
 def _evaluate_chunk(
     task: ReachTask, controllers: Sequence[Gains], realities: Sequence[Reality], seeds: Sequence[int]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Every controller on every reality of this chunk: (success, cost) arrays, controllers x realities."""
+    """Every controller on every reality of this chunk: (success, cost, settling time), controllers x realities."""
     success = np.zeros((len(controllers), len(realities)), dtype=bool)
     cost = np.zeros((len(controllers), len(realities)))
+    settling = np.zeros((len(controllers), len(realities)))
     with SimulatedRobot(task.robot, task.model_parameters, task.time_step) as model:
         for j, (reality, seed) in enumerate(zip(realities, seeds, strict=True)):
             standin = reality.standin(task.robot, seed=seed, time_step=task.time_step, initial_positions=task.start)
             try:
                 for i, gains in enumerate(controllers):
                     episode = run_episode(task, gains, standin, model, sensor_seed=seed)
-                    success[i, j], cost[i, j] = episode.success, episode.cost
+                    success[i, j], cost[i, j], settling[i, j] = episode.success, episode.cost, episode.settling_time
             finally:
                 standin.close()
-    return success, cost
+    return success, cost, settling
 
 
 def evaluate(
@@ -159,7 +169,7 @@ def evaluate(
     workers: int | None = 1,
     progress: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Run every controller on every reality; returns (success, cost), each controllers x realities.
+    """Run every controller on every reality; returns (success, cost, settling time), each controllers x realities.
 
     ``workers`` processes share the realities (``None`` = every core); each builds its own worlds.
     Reality ``j`` always gets sensor seed ``seed + j``, so the numbers do not depend on ``workers``.
@@ -190,7 +200,7 @@ def evaluate(
                 parts = [future.result() for future in futures]  # in submission order
     finally:
         bar.close()
-    return np.concatenate([p[0] for p in parts], axis=1), np.concatenate([p[1] for p in parts], axis=1)
+    return tuple(np.concatenate([p[i] for p in parts], axis=1) for i in range(3))
 
 
 class _NoBar:
@@ -269,7 +279,7 @@ def tune(
     ``Randomization.sample(...)`` to tune over randomised models. Ties go to the earlier candidate.
     """
     candidates, realities = tuple(candidates), list(realities)
-    success, cost = evaluate(task, candidates, realities, seed=seed, workers=workers)
+    success, cost, _ = evaluate(task, candidates, realities, seed=seed, workers=workers)
     mean_cost = cost.mean(axis=1)
     return Tuning(candidates[int(np.argmin(mean_cost))], candidates, mean_cost, success.mean(axis=1), len(realities))
 
@@ -288,12 +298,13 @@ def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float
 
 @dataclass(frozen=True)
 class TransferResult:
-    """Every controller on the same stand-ins: success (controllers x stand-ins) and cost (s)."""
+    """Every controller on the same stand-ins: success, cost (s) and settling time (s), controllers x stand-ins."""
 
     names: tuple[str, ...]
     controllers: tuple[Gains, ...]
     success: np.ndarray
     cost: np.ndarray
+    settling: np.ndarray
 
     @property
     def standins(self) -> int:
@@ -315,7 +326,7 @@ class TransferResult:
         """Mean settling time (s) over the stand-ins where the controller succeeded (nan if none)."""
         i = self.names.index(name)
         won = self.success[i]
-        return float(self.cost[i][won].mean()) if won.any() else float("nan")
+        return float(self.settling[i][won].mean()) if won.any() else float("nan")
 
     def table(self) -> Table:
         rows = []
@@ -349,5 +360,5 @@ def transfer(
     """Run each named controller on the same ``realities`` (in parallel over stand-ins) and collect the numbers."""
     names = tuple(controllers)
     controllers_in_order = [controllers[n] for n in names]
-    success, cost = evaluate(task, controllers_in_order, realities, seed=seed, workers=workers, progress=progress)
-    return TransferResult(names, tuple(controllers[n] for n in names), success, cost)
+    success, cost, settling = evaluate(task, controllers_in_order, realities, seed, workers, progress)
+    return TransferResult(names, tuple(controllers[n] for n in names), success, cost, settling)

@@ -217,3 +217,9 @@ class PhysicalStandIn:
 
     def close(self) -> None:
         self._plant.close()
+
+    def __enter__(self) -> PhysicalStandIn:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
