@@ -6,6 +6,8 @@
 - ``scene.widget()``: a live view over the kernel's own channel (no port).
 - ``scene.record()``: a ``Recording`` that plays back in the browser with a time slider, or offline.
 - ``scene.serve()``: opt-in ``LiveServer`` for a separate tab, on 127.0.0.1 only; close it.
+- ``twin.viz.sensors``: what sensors see, in a scene: LIDAR points and rays, a camera's frustum and image,
+  force arrows (``show_lidar_scan``, ``show_camera``, ``show_force``, ``show_points``, ``show_rays``).
 """
 
 from twin.viz.html import HTMLView, viewer_page
