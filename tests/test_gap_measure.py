@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from twin.actuators import ActuatorParameters
 from twin.control import JointPD
 from twin.gap.ablation import ablate
 from twin.gap.experiment import GapExperiment, multisine_torques, planned_commands
@@ -157,3 +158,36 @@ def test_standin_keeps_its_payload_through_truth_updates_and_effects_switch_live
     assert _pushed(switched) == plain
     with pytest.raises(TypeError, match="UnmodeledEffects"):
         PhysicalStandIn("pendulum", effects={"payload": 1.0})
+
+
+# -- actuator effects (twin.actuators) --------------------------------------------------------------
+def _actuated(**parameters: float) -> Reality:
+    return Reality(effects=UnmodeledEffects(actuator=ActuatorParameters(**parameters)))
+
+
+@pytest.mark.parametrize("change", [{"torque_limit": 3.0}, {"strength": 0.8}, {"backlash": 0.05}])
+def test_a_weaker_saturated_or_loose_actuator_lets_the_held_pendulum_sag(hold_experiment, change):
+    record = hold_experiment.run(_actuated(**change))
+    assert np.abs(hold_experiment.commands).max() > 3.5  # the plan needs more than the 3 N m limit
+    assert record.gap().final[0] < -0.01
+
+
+def test_gear_friction_takes_energy_out_of_a_free_swing(swing_experiment):
+    record = swing_experiment.run(_actuated(gear_friction=0.05))
+    assert np.abs(record.true_positions[240:]).max() < np.abs(record.model_positions[240:]).max() - 0.01
+
+
+def test_latency_delays_the_whole_response_by_whole_steps():
+    experiment = GapExperiment("pendulum", multisine_torques(480, 1, [3.0], seed=4))  # from rest at the bottom
+    record = experiment.run(_actuated(latency=0.02))
+    delay = round(0.02 / experiment.time_step)
+    np.testing.assert_array_equal(record.true_positions[:delay], 0.0)  # nothing arrives for 20 ms
+    np.testing.assert_allclose(record.true_positions[delay:], record.model_positions[:-delay], atol=1e-12)
+
+
+def test_actuator_causes_switch_off_one_by_one_down_to_an_ideal_actuator():
+    reality = _actuated(latency=0.01, strength=0.9)
+    assert reality.active_causes(NOMINAL) == ("latency", "motor strength")
+    only_latency = reality.without(["motor strength"], NOMINAL)
+    assert only_latency.effects.actuator == ActuatorParameters(latency=0.01)
+    assert reality.without(["latency", "motor strength"], NOMINAL).effects.actuator is None

@@ -174,3 +174,14 @@ def test_the_randomised_controller_transfers_at_least_as_well_as_the_nominal_one
     assert result.success_rate("randomised")[0] >= result.success_rate("nominal")[0]
     assert result.mean_cost("randomised")[0] <= result.mean_cost("nominal")[0]
     assert "95 % CI" in str(result.table())
+
+
+def test_actuator_quantities_are_sampled_into_an_actuator_within_their_ranges():
+    ranges = Randomization({"latency": Range(0.0, 0.04), "strength": Range(0.8, 1.2), "mass_scale": Range(0.8, 1.2)})
+    realities = ranges.sample(50, seed=4)
+    assert realities == ranges.sample(50, seed=4)
+    latencies = [r.effects.actuator.latency for r in realities]
+    strengths = [r.effects.actuator.strength for r in realities]
+    assert min(latencies) >= 0.0 and max(latencies) <= 0.04
+    assert min(strengths) >= 0.8 and max(strengths) <= 1.2
+    assert all(r.effects.actuator.torque_limit == math.inf for r in realities)  # unrandomised fields stay ideal
