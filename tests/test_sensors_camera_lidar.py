@@ -187,3 +187,20 @@ def test_lidar_dropouts_and_seeds():
     assert np.isnan(scans[0].ranges).mean() == pytest.approx(0.2, abs=0.06)
     np.testing.assert_array_equal(scans[0].ranges, scans[1].ranges)
     assert not np.array_equal(np.nan_to_num(scans[0].ranges), np.nan_to_num(scans[2].ranges))
+
+
+def test_camera_frames_arrive_after_their_latency():
+    with World(time_step=1 / 240) as world:
+        _wall(world, x=3.0)
+        camera = Camera(
+            world, eye=(0, 0, 0), target=(1, 0, 0), intrinsics=SMALL, rate_hz=30, noise=CameraNoise(latency=0.05)
+        )
+        arrivals = []
+        for _ in range(240):
+            world.step()
+            frame = camera.poll()
+            if frame is not None:
+                arrivals.append((world.time, frame.time))
+    assert len(arrivals) == 28  # frames taken at k/30 s arrive by t = 1 s only if k/30 + 0.05 <= 1: k <= 28
+    for now, taken in arrivals:
+        assert 0.05 - 1e-9 <= now - taken < 0.05 + 1 / 240

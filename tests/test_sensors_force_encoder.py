@@ -124,11 +124,11 @@ def test_bad_wrench_parameters_are_refused():
 
 def _every_sensor(world: World, robot, **kwargs):
     """One of each sensor model, built with the same extra keyword arguments."""
-    from twin.sensors import Camera, CameraIntrinsics, Imu, Lidar
+    from twin.sensors import Camera, CameraIntrinsics, CameraNoise, Imu, Lidar
 
     return [
         lambda: Imu(world, robot.body_id, 0, **kwargs),
-        lambda: Camera(world, intrinsics=CameraIntrinsics(16, 12), **kwargs),
+        lambda: Camera(world, intrinsics=CameraIntrinsics(16, 12), noise=CameraNoise(latency=0.0), **kwargs),
         lambda: Lidar(world, **kwargs),
         lambda: ForceTorqueSensor(robot, "hinge", **kwargs),
         lambda: JointEncoders(robot, **kwargs),

@@ -138,3 +138,11 @@ def test_zero_rate_and_bad_link_are_refused():
             Imu(world, body, link_index=3)
         with pytest.raises(ValueError, match="seed"):
             Imu(world, body, seed=-1)
+
+
+def test_misalignment_turns_a_true_x_reading_into_a_small_y_reading():
+    from twin.sensors.imu import InertialErrors
+
+    errors = InertialErrors(InertialNoise(misalignment=(0.0, 0.0, 0.01)), 100.0, np.random.default_rng(0))
+    measured, _ = errors.corrupt(np.array([[1.0, 0.0, 0.0]]))
+    np.testing.assert_allclose(measured, [[1.0, 0.01, 0.0]])  # (I + [m]x) x: a 10 mrad turn about z

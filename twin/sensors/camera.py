@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections import deque
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -362,6 +363,7 @@ class Camera(SensorBase):
         if self.far <= self.near:
             raise ValueError(f"far={far} m must be larger than near={near} m.")
         self.look_at(eye, target, up)
+        self._in_flight: deque[CameraFrame] = deque()  # captured, not yet delivered (latency)
 
     def __repr__(self) -> str:
         i = self.intrinsics
@@ -433,10 +435,14 @@ class Camera(SensorBase):
         return self.corrupt(self.render())
 
     def poll(self) -> CameraFrame | None:
-        """Call after each ``world.step()``: a frame when one is due at ``rate_hz``, else None."""
-        if not self.clock.due(self.world.time):
-            return None
-        return self.capture()
+        """Call after each ``world.step()``. Captures a frame when one is due at ``rate_hz`` and returns the newest
+        frame that has *arrived* (capture time + latency <= now), once; None when nothing new has arrived."""
+        if self.clock.due(self.world.time):
+            self._in_flight.append(self.capture())
+        now, arrived = self.world.time, None
+        while self._in_flight and self._in_flight[0].arrival <= now + 1e-9:
+            arrived = self._in_flight.popleft()
+        return arrived
 
     def frustum_corners(self, distance: float = 0.5) -> np.ndarray:
         """The image's four corners (top-left, top-right, bottom-right, bottom-left) at ``distance`` m, world frame."""
