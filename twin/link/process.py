@@ -287,7 +287,10 @@ class ProcessStandIn:
 
     def _send_command(self, steps: int) -> None:
         torques = self._torques if self._torques is not None else np.zeros(self.dof or 0)
-        self.transport.send(encode("command", self._command_seq, time.monotonic(), tau=torques, steps=steps))
+        payload = encode("command", self._command_seq, time.monotonic(), tau=torques, steps=steps)
+        self.transport.send(payload)
+        if self.recorder is not None:
+            self.recorder.write("command", payload, time.monotonic())
         self._command_seq += 1
 
     def step(self) -> None:

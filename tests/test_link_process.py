@@ -1,0 +1,118 @@
+"""The stand-in in its own process: real transport, same results, clock sync, crash and restart, cleanup."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import numpy as np
+import psutil
+import pytest
+
+from twin.control.pd import JointPD
+from twin.digital_twin import DigitalTwin
+from twin.link.messages import JointCommand
+from twin.link.process import ProcessStandIn
+from twin.link.recording import read_recording, replay_into
+from twin.model.virtual import VirtualModel
+
+
+def wait_until(condition, standin: ProcessStandIn, what: str, limit: float = 20.0) -> None:
+    """Take in messages until ``condition()`` holds (synchronises on messages; the limit only stops a hang)."""
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        standin.poll(timeout=0.05)
+
+
+def test_twin_over_the_process_link_matches_the_in_process_twin_bit_for_bit():
+    runs = []
+    for where in ("in_process", "process"):
+        with DigitalTwin("arm", "twin", controller=JointPD(np.full(7, 0.3)), standin=where, seed=3) as twin:
+            runs.append(twin.run(120))
+    np.testing.assert_array_equal(runs[0].measured_positions, runs[1].measured_positions)
+    np.testing.assert_array_equal(runs[0].true_positions, runs[1].true_positions)
+    np.testing.assert_array_equal(runs[0].torques, runs[1].torques)
+
+
+def test_closing_the_twin_stops_the_process_and_frees_the_port():
+    twin = DigitalTwin("pendulum", "shadow", standin="process")
+    process = psutil.Process(twin.physical.process.pid)
+    port = int(twin.physical.transport.endpoint.rsplit(":", 1)[1])
+    twin.run(5)
+    twin.close()
+    assert not psutil.pid_exists(process.pid) or process.status() == psutil.STATUS_ZOMBIE
+    assert not [c for c in psutil.net_connections("inet") if c.laddr and c.laddr.port == port and c.status == "LISTEN"]
+    twin.close()  # twice is fine
+
+
+def test_an_exception_inside_the_with_block_leaves_no_process():
+    with pytest.raises(ZeroDivisionError):
+        with ProcessStandIn("pendulum") as standin:
+            pid = standin.process.pid
+            1 / 0
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+
+
+def test_the_stand_in_exits_when_its_parent_dies():
+    """A kernel restart kills the parent without cleanup: the orphaned stand-in must notice and exit."""
+    script = (
+        "import os, sys; from twin.link.process import ProcessStandIn; s = ProcessStandIn('pendulum'); "
+        "print(s.process.pid, flush=True); os._exit(0)"  # no close(), no atexit: like a killed kernel
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    child = psutil.Process(int(out.stdout.split()[0]))
+    child.wait(timeout=20)  # raises if it does not exit on its own
+    assert not child.is_running()
+
+
+def test_clock_offset_between_processes_is_found_within_its_error_bound():
+    with ProcessStandIn("pendulum", clock_offset=2.5) as standin:
+        sync = standin.synchronise_clocks(probes=16)
+    assert abs(sync.offset - 2.5) <= sync.error_bound
+    assert all(abs(p.offset - 2.5) <= p.error_bound for p in sync.probes)  # every probe, not only the best
+
+
+def test_garbage_sent_to_the_stand_in_does_not_crash_it():
+    rng = np.random.default_rng(5)
+    with ProcessStandIn("pendulum") as standin:
+        for _ in range(2000):
+            standin.transport.send(rng.bytes(int(rng.integers(1, 200))))
+        standin.apply(JointCommand(0.0, np.array([0.1])))
+        standin.step()  # still answers, with a valid state
+        assert standin.alive and standin.measure().positions.shape == (1,)
+        assert standin.inbox.received == standin.inbox.accepted  # and it only ever sent valid messages
+
+
+def test_killed_stand_in_is_reported_stale_and_recovers_after_a_restart():
+    with ProcessStandIn("pendulum", rate=100.0, stale_after=0.3) as standin:
+        wait_until(lambda: standin.monitor.received >= 5, standin, "a stream")
+        assert not standin.monitor.is_stale(time.monotonic())
+        first_session = standin.monitor.session
+        standin.kill()
+        wait_until(lambda: standin.monitor.is_stale(time.monotonic()), standin, "staleness")
+        received = standin.monitor.received
+        standin.restart()
+        assert standin.monitor.session != first_session and standin.monitor.reconnections == 1
+        wait_until(lambda: standin.monitor.received >= received + 5, standin, "the restarted stream")
+        assert not standin.monitor.is_stale(time.monotonic())
+        assert standin.monitor.duplicates == 0
+
+
+def test_recorded_session_replays_into_a_model(tmp_path):
+    path = tmp_path / "session.mcap"
+    with ProcessStandIn("pendulum", initial_positions=[0.5], record_to=str(path)) as standin:
+        for k in range(100):
+            standin.apply(JointCommand(0.0, np.array([0.2 * np.sin(k / 20)])))
+            standin.step()
+    recording = read_recording(path)
+    assert recording.complete and recording.inbox.dropped == {}
+    with (
+        VirtualModel("pendulum", initial_positions=[0.5]) as corrected,
+        VirtualModel("pendulum", initial_positions=[0.5]) as open_loop,
+    ):
+        shadow = replay_into(corrected, recording, gain=0.3)
+        drifting = replay_into(open_loop, recording, gain=0.0)
+    assert (shadow.states, shadow.commands) == (101, 100)
+    assert shadow.rmse() < drifting.rmse()  # corrections keep the model near the recorded robot

@@ -1,0 +1,215 @@
+"""Wire schema, validation under fuzzing, transports and impairments (exact, on a simulated clock)."""
+
+from __future__ import annotations
+
+import math
+
+import msgpack
+import numpy as np
+import psutil
+import pytest
+
+from twin.link.impairments import ImpairedChannel, Impairments, SimulatedClock
+from twin.link.schema import (
+    MAX_MESSAGE_BYTES,
+    REASONS,
+    WIRE_VERSION,
+    Inbox,
+    MessageError,
+    decode,
+    encode,
+    humanoid_state_message,
+    state_vector_lengths,
+)
+from twin.link.transport import InProcessTransport, ZmqTransport
+
+
+def raw(body: dict) -> bytes:
+    return msgpack.packb(body, use_bin_type=True)
+
+
+def good_state(n: int = 3) -> dict:
+    return {
+        "v": WIRE_VERSION,
+        "type": "state",
+        "seq": 1,
+        "t": 0.5,
+        "q": np.ones(n).tobytes(),
+        "qd": np.zeros(n).tobytes(),
+    }
+
+
+# -- schema ------------------------------------------------------------------------------------------
+def test_every_message_type_round_trips_exactly():
+    q = np.array([0.1, -2.0, 3.5])
+    cases = {
+        "state": {"q": q, "qd": -q, "sim_t": 1.25, "true_q": q, "true_qd": q},
+        "sensor": {"name": "imu", "values": q},
+        "command": {"tau": q, "steps": 2},
+        "heartbeat": {"session": "abc", "rate": 240.0},
+        "sync_request": {"probe": 7},
+        "sync_reply": {"probe": 7, "t0": 1.0, "t1": 2.0},
+        "control": {"action": "reset", "q": q},
+    }
+    for kind, fields in cases.items():
+        message = decode(encode(kind, 3, 12.5, **fields))
+        assert (message.type, message.seq, message.t) == (kind, 3, 12.5)
+        for name, value in fields.items():
+            np.testing.assert_array_equal(message[name], value)  # float64 travels bit for bit
+
+
+def test_encode_refuses_what_the_receiver_would_drop():
+    with pytest.raises(ValueError, match="finite"):
+        encode("state", 0, 0.0, q=[np.nan], qd=[0.0])
+    with pytest.raises(ValueError, match="missing"):
+        encode("state", 0, 0.0, q=[1.0])
+    with pytest.raises(ValueError, match="not one of"):
+        encode("pickle", 0, 0.0)
+    with pytest.raises(ValueError, match="at most"):
+        encode("sensor", 0, 0.0, name="lidar", values=np.zeros(5000))
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ({**good_state(), "v": 1}, "version"),
+        ({**good_state(), "type": "exec"}, "type"),
+        ({**good_state(), "q": np.ones(4).tobytes()}, "shape"),
+        ({**good_state(), "q": b"1234567"}, "shape"),
+        ({**good_state(), "q": np.array([1.0, np.inf, 0.0]).tobytes()}, "nonfinite"),
+        ({**good_state(), "t": math.nan}, "nonfinite"),
+        ({**good_state(), "seq": -1}, "field"),
+        ({**good_state(), "q": [1.0, 2.0, 3.0]}, "decode"),  # msgpack arrays are refused outright
+        ({**good_state(), "extra": 1}, "field"),
+        ({k: v for k, v in good_state().items() if k != "qd"}, "field"),
+        ({"v": WIRE_VERSION, "type": "control", "seq": 0, "t": 0.0, "action": "format_disk"}, "field"),
+    ],
+)
+def test_decode_names_what_is_wrong(body: dict, reason: str):
+    with pytest.raises(MessageError) as caught:
+        decode(raw(body))
+    assert caught.value.reason == reason
+
+
+def test_oversized_and_non_msgpack_messages_are_refused_before_parsing():
+    with pytest.raises(MessageError) as caught:
+        decode(b"\x00" * (MAX_MESSAGE_BYTES + 1))
+    assert caught.value.reason == "size"
+    import pickle
+
+    with pytest.raises(MessageError) as caught:
+        decode(pickle.dumps({"type": "state"}))  # never unpickled
+    assert caught.value.reason == "decode"
+
+
+def test_fuzzing_thousands_of_messages_never_crashes_and_counts_every_one(caplog):
+    rng = np.random.default_rng(0)
+    valid = [encode("state", i, i * 1e-3, q=rng.normal(size=7), qd=rng.normal(size=7)) for i in range(50)]
+    inbox = Inbox("fuzz", expected_length=7)
+    expected_drops = 0
+    payloads: list[bytes] = []
+    for _ in range(1500):  # random bytes of random length
+        payloads.append(rng.bytes(int(rng.integers(0, 300))))
+    for _ in range(1500):  # truncated valid messages: always incomplete msgpack
+        message = valid[int(rng.integers(len(valid)))]
+        payloads.append(message[: int(rng.integers(0, len(message)))])
+        expected_drops += 1
+    for _ in range(1500):  # valid messages with one byte flipped
+        message = bytearray(valid[int(rng.integers(len(valid)))])
+        message[int(rng.integers(len(message)))] ^= 1 << int(rng.integers(8))
+        payloads.append(bytes(message))
+    payloads += valid
+    payloads.append(b"\x00" * (MAX_MESSAGE_BYTES + 10))
+    with caplog.at_level("WARNING", logger="twin.link"):
+        accepted = [inbox.accept(p) for p in payloads]
+    assert inbox.received == len(payloads)
+    assert inbox.accepted + sum(inbox.dropped.values()) == len(payloads)
+    assert set(inbox.dropped) <= set(REASONS)
+    assert inbox.dropped["size"] == 1
+    assert sum(inbox.dropped.values()) >= expected_drops + 1
+    assert len(caplog.records) == sum(inbox.dropped.values())  # one clear log line per drop
+    for message in accepted:
+        if message is not None:  # whatever got through really is a valid message of 7 joints
+            assert message.type == "state" and message["q"].shape == (7,) and np.all(np.isfinite(message["q"]))
+
+
+def test_humanoid_state_message_size():
+    nq, nv = state_vector_lengths(spherical_joints=8, revolute_joints=4)
+    assert (nq, nv) == (7 + 32 + 4, 6 + 24 + 4)
+    payload = humanoid_state_message()
+    assert 2 * 43 * 8 < len(payload) < 2 * 43 * 8 + 64  # the floats plus a small envelope
+    assert decode(payload)["q"].size == 43
+
+
+# -- transports --------------------------------------------------------------------------------------
+def test_zmq_round_trip_on_loopback_only():
+    with ZmqTransport.bind() as twin_end:
+        assert twin_end.endpoint.startswith("tcp://127.0.0.1:")
+        port = int(twin_end.endpoint.rsplit(":", 1)[1])
+        listening = [
+            c
+            for c in psutil.Process().net_connections(kind="inet")
+            if c.status == psutil.CONN_LISTEN and c.laddr.port == port
+        ]
+        assert [c.laddr.ip for c in listening] == ["127.0.0.1"]
+        with ZmqTransport.connect(twin_end.endpoint) as robot_end:
+            payload = encode("command", 0, 1.0, tau=[0.5, -0.5], steps=0)
+            assert robot_end.send(encode("heartbeat", 0, 0.0, session="s", rate=0.0))
+            assert decode(twin_end.receive(timeout=10.0)).type == "heartbeat"
+            assert twin_end.send(payload)
+            assert robot_end.receive(timeout=10.0) == payload
+            assert robot_end.receive(timeout=0.0) is None
+
+
+def test_zmq_twin_end_refuses_to_queue_for_a_missing_robot():
+    with ZmqTransport.bind() as twin_end:
+        assert not twin_end.send(b"nobody is listening")
+        assert twin_end.send_failures == 1 and twin_end.sent == 0
+
+
+def test_in_process_transport_is_exact_on_a_simulated_clock():
+    clock = SimulatedClock()
+    a, b = InProcessTransport.pair(Impairments(latency=0.003), Impairments(latency=0.001), clock=clock)
+    a.send(b"there")
+    b.send(b"back")
+    clock.advance(0.001)
+    assert (a.receive(), b.receive()) == (b"back", None)
+    clock.advance(0.002)
+    assert b.receive() == b"there"
+
+
+# -- impairments -------------------------------------------------------------------------------------
+def test_latency_and_bandwidth_give_exact_arrival_times():
+    channel = ImpairedChannel(Impairments(latency=0.01, bandwidth=1000.0))
+    arrivals = [channel.send(b"x" * 100, now=0.0) for _ in range(3)]  # 0.1 s of serialisation each
+    np.testing.assert_allclose(arrivals, [0.11, 0.21, 0.31])
+    assert channel.receive(0.2) == [b"x" * 100] and channel.receive(0.2) == []
+    assert len(channel.receive(0.3)) == 1 and channel.receive(0.305) == [] and len(channel.receive(0.32)) == 1
+
+
+def test_loss_rate_matches_its_probability():
+    channel = ImpairedChannel(Impairments(loss=0.2), seed=1)
+    n = 5000
+    for i in range(n):
+        channel.send(bytes([i % 256]), now=i * 1e-3)
+    assert abs(channel.lost / n - 0.2) < 4 * math.sqrt(0.2 * 0.8 / n)
+    assert len(channel.receive(10.0)) == n - channel.lost == channel.delivered
+
+
+def test_jitter_never_delivers_early_and_reordering_is_counted():
+    channel = ImpairedChannel(Impairments(latency=0.002, jitter=0.001, reorder=0.1, reorder_delay=0.005), seed=2)
+    sends = [channel.send(i.to_bytes(2, "big"), now=i * 1e-3) for i in range(1000)]
+    assert all(arrival >= i * 1e-3 + 0.002 for i, arrival in enumerate(sends))
+    order = [int.from_bytes(p, "big") for p in channel.receive(100.0)]
+    assert sorted(order) == list(range(1000))
+    out_of_order = sum(1 for k, index in enumerate(order) if index < max(order[:k], default=-1))
+    assert channel.reordered == out_of_order > 0
+
+
+def test_impairments_refuse_nonsense():
+    with pytest.raises(ValueError, match="probability"):
+        Impairments(loss=1.5)
+    with pytest.raises(ValueError, match="seconds"):
+        Impairments(latency=-0.001)
+    with pytest.raises(ValueError, match="bytes/s"):
+        Impairments(bandwidth=0)
