@@ -64,7 +64,7 @@ def test_probe_refuses_impossible_timestamps():
     with pytest.raises(ValueError, match="cannot arrive"):
         ClockProbe(t0=1.0, t1=5.0, t2=5.1, t3=0.9)
     with pytest.raises(RuntimeError, match="No clock probe"):
-        ClockSync().offset
+        _ = ClockSync().offset
 
 
 # -- stream bookkeeping and buffering -----------------------------------------------------------------
@@ -133,7 +133,8 @@ def test_a_crash_loses_at_most_the_last_chunk(tmp_path):
     script = (
         "import os, numpy as np; from twin.link.recording import Recorder; from twin.link.schema import encode\n"
         f"r = Recorder({str(path)!r}, chunk_bytes={chunk})\n"
-        "for i in range(500): r.write('state', encode('state', i, i * 1e-3, q=np.full(7, i), qd=np.zeros(7)), i * 1e-3)\n"
+        "for i in range(500):\n"
+        "    r.write('state', encode('state', i, i * 1e-3, q=np.full(7, i), qd=np.zeros(7)), i * 1e-3)\n"
         "os._exit(1)  # crash: no footer, no summary\n"
     )
     subprocess.run([sys.executable, "-c", script], check=False, timeout=60)

@@ -51,7 +51,7 @@ def test_an_exception_inside_the_with_block_leaves_no_process():
     with pytest.raises(ZeroDivisionError):
         with ProcessStandIn("pendulum") as standin:
             pid = standin.process.pid
-            1 / 0
+            _ = 1 / 0
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
 
 
