@@ -116,3 +116,38 @@ def test_recorded_session_replays_into_a_model(tmp_path):
         drifting = replay_into(open_loop, recording, gain=0.0)
     assert (shadow.states, shadow.commands) == (101, 100)
     assert shadow.rmse() < drifting.rmse()  # corrections keep the model near the recorded robot
+
+
+# -- the impaired link in the twin's loop ------------------------------------------------------------
+def test_impaired_link_with_whole_step_latency_equals_the_in_process_delay():
+    from twin.link.impaired_link import ImpairedLink
+    from twin.link.impairments import Impairments
+    from twin.link.in_process import InProcessLink
+
+    runs = []
+    delay = Impairments(latency=3 / 240)
+    for link in (InProcessLink(3), ImpairedLink(delay, delay)):
+        with DigitalTwin("pendulum", "twin", controller=JointPD([np.pi]), link=link, initial_positions=[3.0]) as twin:
+            runs.append(twin.run(200))
+    np.testing.assert_array_equal(runs[0].true_positions, runs[1].true_positions)
+
+
+def test_balancing_survives_small_latency_and_falls_with_large_latency():
+    from twin.link.impaired_link import balance_under_impairments
+    from twin.link.impairments import Impairments
+
+    upright, _ = balance_under_impairments(Impairments(latency=0.005), seconds=2.0)
+    fallen, link = balance_under_impairments(Impairments(latency=0.040), seconds=2.0)
+    assert np.abs(upright.tracking_errors[-60:]).max() < 0.01  # held within 10 mrad of upright
+    assert np.abs(fallen.tracking_errors[-60:]).max() > 1.0  # 80 ms round trip: it falls over
+    assert link.uplink.sent == link.uplink.delivered + link.uplink.channel.in_flight  # nothing vanished
+
+
+def test_lost_messages_are_counted_not_hidden():
+    from twin.link.impaired_link import balance_under_impairments
+    from twin.link.impairments import Impairments
+
+    _, link = balance_under_impairments(Impairments(loss=0.3), seconds=1.0)
+    for direction in (link.uplink, link.downlink):
+        assert direction.lost > 0
+        assert direction.sent == direction.lost + direction.delivered + direction.channel.in_flight
