@@ -16,6 +16,7 @@ from twin.calibration import (
 )
 from twin.calibration.explorer import ExcitationExplorer, excitation_explorer
 from twin.calibration.fit import ShootingProblem
+from twin.course.checks_calibration import check_excitation, check_standard_errors
 from twin.link.in_process import Channel, InProcessLink
 from twin.physical.standin import PhysicalStandIn
 from twin.sim.plant import DynamicsParameters, SimulatedRobot
@@ -181,7 +182,7 @@ def test_free_swing_cannot_tell_mass_and_says_so():
     """Without applied torque, scaling mass, friction and damping together changes nothing: only ratios show."""
     stand_in = PhysicalStandIn("pendulum", seed=0, initial_positions=[1.0])
     try:
-        data = record_trajectory(stand_in, np.zeros((720, 1)))
+        data = record_trajectory(stand_in, np.zeros((480, 1)))
     finally:
         stand_in.close()
     result = calibrate(data, "pendulum")
@@ -248,7 +249,7 @@ def test_command_latency_in_the_link_is_identified():
     link = InProcessLink(delay_steps=1)
     link.downlink = Channel(2)  # commands arrive 2 steps (8.3 ms) late
     try:
-        data = record_trajectory(stand_in, excitation_torques("pendulum", 600, seed=4), link=link)
+        data = record_trajectory(stand_in, excitation_torques("pendulum", 480, seed=4), link=link)
     finally:
         stand_in.close()
     found = estimate_command_delay(
@@ -269,13 +270,47 @@ def test_command_latency_in_the_link_is_identified():
 def test_more_and_stronger_excitation_shrinks_the_standard_errors_and_the_widget_redraws():
     explorer = ExcitationExplorer("pendulum", seed=0)
     _, weak = explorer.run(0.3, 1.0)
-    _, strong = explorer.run(2.0, 3.0)
+    _, strong = explorer.run(2.0, 1.0)
     assert strong.standard_errors["mass_scale"] < weak.standard_errors["mass_scale"] / 3
-    assert explorer.run(2.0, 3.0)[1] is strong  # cached: sliding back costs nothing
-    figure = explorer.figure(2.0, 3.0)
+    assert explorer.run(2.0, 1.0)[1] is strong  # cached: sliding back costs nothing
+    figure = explorer.figure(2.0, 1.0)
     assert len(figure.axes) == 2
     plt.close(figure)
     view = excitation_explorer(explorer, amplitude=0.3, seconds=1.0)
-    amplitude_slider = view.children[0].children[0]
-    amplitude_slider.value = 2.0
-    assert (2.0, 1.0) in explorer._cache  # the slider's observer recorded and calibrated at the new value
+    seconds_slider = view.children[0].children[1]
+    seconds_slider.value = 1.5
+    assert (0.3, 1.5) in explorer._cache  # the slider's observer recorded and calibrated at the new value
+
+
+# -- the chapter's autograded exercises ----------------------------------------------------------
+def test_standard_error_check_accepts_the_formula_and_explains_typical_mistakes():
+    def right(j, r):
+        m, p = j.shape
+        return np.sqrt(np.diag(r @ r / (m - p) * np.linalg.inv(j.T @ j)))
+
+    assert check_standard_errors(right).passed
+    wrong = {
+        "square root": lambda j, r: right(j, r) ** 2,
+        "m - p": lambda j, r: np.sqrt(np.diag(r @ r / len(r) * np.linalg.inv(j.T @ j))),
+        "s^2": lambda j, r: np.sqrt(np.diag(np.linalg.inv(j.T @ j))),
+        "Invert J^T J first": lambda j, r: np.sqrt(r @ r / (len(r) - j.shape[1]) / np.diag(j.T @ j)),
+        "not the": lambda j, r: r @ r / (len(r) - j.shape[1]) * np.linalg.inv(j.T @ j),
+        "replace the `raise": lambda j, r: (_ for _ in ()).throw(NotImplementedError()),
+    }
+    for hint, answer in wrong.items():
+        verdict = check_standard_errors(answer)
+        assert not verdict.passed and hint in verdict.message, (hint, verdict.message)
+
+
+def test_excitation_check_passes_a_resonant_sine_and_explains_failures():
+    time = np.arange(480) / 240
+    assert check_excitation(lambda steps: 0.5 * np.sin(2 * np.pi * 0.7 * time[:steps])).passed
+    for answer, hint in (
+        (lambda steps: np.zeros(steps), "no torque"),
+        (lambda steps: np.ones(steps), "at most 0.5 N m"),
+        (lambda steps: np.zeros(10), "exactly 480"),
+        (lambda steps: 0.05 * np.sin(2 * np.pi * 0.7 * time[:steps]), "known only to"),
+    ):
+        verdict = check_excitation(answer)
+        assert not verdict.passed and hint in verdict.message, (hint, verdict.message)
+        assert "1.2" not in verdict.message  # never leaks the true mass scale
