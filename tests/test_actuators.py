@@ -231,3 +231,31 @@ def test_bad_model_inputs_are_named() -> None:
         PositionServo(model, 1.0, 0.1, encoder="camera")
     with pytest.raises(ValueError, match="gains"):
         PositionServo(model, -1.0, 0.1)
+
+
+# -- the joint step response experiment ----------------------------------------------------------
+def test_step_response_latency_shifts_the_first_motion_by_the_applied_latency() -> None:
+    from twin.actuators.step_response import joint_step_response
+
+    ideal = joint_step_response(ActuatorParameters(), target=0.5, seconds=1.2)
+    late = joint_step_response(ActuatorParameters(latency=0.02), target=0.5, seconds=0.6)
+    applied = ActuatorModel(ActuatorParameters(latency=0.02), 1, DT).applied_latency
+    assert late.first_motion_time() - ideal.first_motion_time() == pytest.approx(applied, abs=1e-9)
+    assert abs(ideal.final_error()) < 1e-3  # gravity feed-forward + PD: on target
+
+
+def test_step_response_through_a_motor_never_exceeds_what_the_motor_can_give() -> None:
+    from dataclasses import replace
+
+    from twin.actuators.step_response import joint_step_response
+
+    geared = replace(MINITAUR_MOTOR, gear_ratio=4.0)
+    ideal = joint_step_response(ActuatorParameters(), target=1.0, seconds=0.8)
+    motor = joint_step_response(ActuatorParameters(motor=geared), target=1.0, seconds=0.8)
+    assert ideal.peak_delivered() == pytest.approx(60.0)  # kp * step: the ideal actuator gives anything
+    assert motor.peak_delivered() == pytest.approx(geared.stall_torque)  # 4 x 3.5 N m
+    velocities = np.gradient(motor.positions[:, 0], motor.times)
+    assert np.all(motor.delivered[:, 0] <= geared.max_torque(velocities) + 0.05)
+    assert motor.rise_time() > ideal.rise_time()
+    with pytest.raises(ValueError, match="step_time"):
+        joint_step_response(step_time=5.0, seconds=1.0)
