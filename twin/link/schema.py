@@ -96,7 +96,7 @@ def _pack_vector(name: str, values: object) -> bytes:
         raise ValueError(f"{name} must be a 1-D vector, got shape {array.shape}.")
     if array.size > MAX_VECTOR_LENGTH:
         raise ValueError(f"{name} has {array.size} values; the schema allows at most {MAX_VECTOR_LENGTH}.")
-    if not np.all(np.isfinite(array)):
+    if not np.isfinite(array).all():
         raise ValueError(f"{name} must hold finite numbers only, got {array}.")
     return array.tobytes()
 
@@ -152,7 +152,7 @@ def _field(name: str, kind: str, value: object) -> object:
                 "shape", f"{name} has {len(value)} bytes: not a whole vector of <= {MAX_VECTOR_LENGTH} float64 values"
             )
         array = np.frombuffer(value, dtype="<f8")
-        if not np.all(np.isfinite(array)):
+        if not np.isfinite(array).all():
             raise MessageError("nonfinite", f"{name} holds NaN or infinity")
         return array
     if kind == "int":
