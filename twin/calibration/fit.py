@@ -187,7 +187,9 @@ class CalibrationResult:
         estimate: the full parameter set to give the model (unfitted fields keep ``initial``'s values).
         values: fitted value of each requested parameter (the initial value for unidentifiable ones).
         standard_errors: one standard deviation of each estimate (``nan`` for unidentifiable ones).
-        unidentifiable: parameters this data cannot determine; ``reasons`` says why.
+        unidentifiable: parameters this data cannot determine; ``reasons`` says why. They keep their
+            initial values, and the other estimates (and their standard errors) hold *given* those values:
+            if a kept value is wrong, the fitted parameters absorb the difference.
         residual_rmse: RMS of the residuals in units of measurement noise; about 1-2 when the model
             explains the data down to the sensor noise, much more when it does not.
         cost_evaluations: how many times the trajectory was re-simulated.
@@ -246,6 +248,8 @@ class CalibrationResult:
             f"Calibration from {self.samples} samples: residual RMS {self.residual_rmse:.3g} x sensor noise, "
             f"{self.cost_evaluations} re-simulations"
         )
+        if self.unidentifiable and self.fitted:
+            caption += "; the identified values assume the kept ones are right"
         return (
             f'<table style="border-collapse:collapse"><caption style="text-align:left">{html.escape(caption)}'
             f"</caption>{head}{''.join(rows)}</table>"
