@@ -106,3 +106,26 @@ def test_gate_refuses_a_robot_that_is_not_the_models():
     with VirtualModel("pendulum") as model, PhysicalStandIn("cartpole") as robot:
         with pytest.raises(ValueError, match="not the same robot"):
             SafetyGate(model).execute(lambda t, s: np.zeros(1), robot, 10)
+
+
+def test_monitor_dashboard_turns_the_robot_red_when_a_fault_is_injected():
+    from twin.operation import ResidualMonitor, monitored_twin
+    from twin.ui.monitor import MonitorPanelModel, monitor_dashboard
+
+    with monitored_twin(seed=1) as twin:
+        monitor = ResidualMonitor.calibrate(twin, seconds=1.5)
+        box = monitor_dashboard(twin, monitor)
+        player, status, faults = box.children[1], box.children[2], box.children[3]
+        physical = box.scene.mirrors["physical"]
+        player.model.step(120)  # healthy: green-ish links, no alarm
+        assert box.monitor_model.alert_levels()[0] < 1.0 and not monitor.alarms
+        shown = []  # spy on the colouring: what health levels reached the 3D view
+        paint = physical.show_joint_errors
+        physical.show_joint_errors = lambda levels, tolerance: (shown.append(levels[0]), paint(levels, tolerance))
+        faults.sliders["joint_friction"].value = 0.4  # the slider runs the twin 60 steps with the fault
+        player.model.step(60)
+        assert monitor.alarms and box.monitor_model.alert_levels()[0] == 1.0
+        assert "alarm(s)" in status.status.value and "hinge at" in status.status.value
+        assert shown[-1] == 1.0  # red
+    with pytest.raises(ValueError, match="hold_seconds"):
+        MonitorPanelModel(monitor, hold_seconds=-1)

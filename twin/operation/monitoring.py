@@ -103,7 +103,7 @@ class ResidualMonitor:
 
     @classmethod
     def calibrate(
-        cls, twin: Any, seconds: float = 2.0, drift: float = 0.5, threshold: float = 5.0, skip_seconds: float = 0.5
+        cls, twin: Any, seconds: float = 2.0, drift: float = 0.5, threshold: float = 8.0, skip_seconds: float = 0.5
     ) -> ResidualMonitor:
         """Run ``twin`` for ``seconds`` while healthy and fit each joint's detector to those residuals
         (the first ``skip_seconds`` are a start-up transient and are left out)."""
