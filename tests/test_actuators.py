@@ -259,3 +259,85 @@ def test_step_response_through_a_motor_never_exceeds_what_the_motor_can_give() -
     assert motor.rise_time() > ideal.rise_time()
     with pytest.raises(ValueError, match="step_time"):
         joint_step_response(step_time=5.0, seconds=1.0)
+
+
+# -- the explorer behind the sliders -------------------------------------------------------------
+def test_explorer_back_emf_caps_the_joint_speed_at_the_no_load_speed() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from twin.actuators.explorer import ActuatorExplorer, plot_motor_curves
+
+    explorer = ActuatorExplorer(seconds=0.8)
+    peaks = {}
+    for volts in (16.0, 8.0):
+        ideal, modelled = explorer.compare(volts)
+        speeds = np.abs(np.diff(modelled.positions[:, 0])) / DT
+        no_load = explorer.motor.with_supply_voltage(volts).no_load_speed
+        assert speeds.max() <= no_load * 1.001
+        assert speeds.max() > 0.9 * no_load  # the servo asks for more: the motor runs near its limit
+        peaks[volts] = modelled.rise_time()
+    assert peaks[8.0] > peaks[16.0] > explorer.compare(16.0)[0].rise_time()  # lower voltage, slower step
+    assert "modelled" in explorer.summary(16.0, latency=0.02)
+    figure = explorer.figure(16.0, backlash=0.05)
+    assert len(figure.axes[0].lines) == 3  # target, ideal, modelled
+    assert len(plot_motor_curves().axes[1].lines) == 6  # three voltages, each with its no-limit line
+
+
+def test_backlash_with_a_motor_side_encoder_leaves_half_the_play_as_error() -> None:
+    from twin.actuators.explorer import ActuatorExplorer
+
+    explorer = ActuatorExplorer(seconds=1.2)
+    _, modelled = explorer.compare(16.0, backlash=0.05)
+    # gravity pulls the bob back onto the upper tooth: the joint rests b/2 short of the motor's reading
+    assert modelled.final_error() == pytest.approx(0.025, abs=0.003)
+
+
+def test_explorer_widget_redraws_when_a_slider_moves() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from twin.actuators.explorer import ActuatorExplorer, actuator_explorer
+
+    explorer = ActuatorExplorer(seconds=0.3)
+    panel = actuator_explorer(explorer)
+    sliders = [w for box in panel.children[:2] for w in box.children]
+    assert len(explorer._cache) == 2  # ideal and the nominal modelled response
+    sliders[1].value = 2 / 240  # latency
+    assert len(explorer._cache) == 3
+
+
+# -- exercise 1 check ----------------------------------------------------------------------------
+def test_available_torque_check_accepts_the_physics_and_explains_typical_mistakes() -> None:
+    from twin.course.checks_creation import KNEE_MOTOR, check_available_torque
+
+    def right(speed: float, voltage: float) -> float:
+        return 50 * 0.05 * min((voltage - 0.05 * 50 * speed) / 0.4, 20.0)
+
+    def no_gear_in_back_emf(speed: float, voltage: float) -> float:
+        return 50 * 0.05 * min((voltage - 0.05 * speed) / 0.4, 20.0)
+
+    def rotor_torque(speed: float, voltage: float) -> float:
+        return 0.05 * min((voltage - 0.05 * 50 * speed) / 0.4, 20.0)
+
+    def no_current_limit(speed: float, voltage: float) -> float:
+        return 50 * 0.05 * (voltage - 0.05 * 50 * speed) / 0.4
+
+    def stub(speed: float, voltage: float) -> float:
+        raise NotImplementedError
+
+    assert KNEE_MOTOR.stall_torque == pytest.approx(50.0)
+    assert check_available_torque(right).passed
+    for wrong, words in (
+        (no_gear_in_back_emf, "N times faster"),
+        (rotor_torque, "multiplies it by N"),
+        (no_current_limit, "clip the current"),
+        (stub, "Not answered yet"),
+        (lambda s, v: "fifty", "one number"),
+    ):
+        result = check_available_torque(wrong)
+        assert not result.passed and words in result.message, result.message
+    from twin.course.checks_creation import reference_available_torque
+
+    leak = check_available_torque(no_current_limit).message
+    assert f"{reference_available_torque(0.0, 24.0):.4g} N m" not in leak  # the answer is not given away

@@ -200,3 +200,26 @@ def test_shape_inertias_and_their_errors() -> None:
         box_inertia(0.0, 1, 1, 1)
     with pytest.raises(ValueError, match="distance"):
         parallel_axis(1.0, 1.0, math.inf)
+
+
+# -- exercise 2 check ----------------------------------------------------------------------------
+def test_floating_depth_check_accepts_the_cap_solution_and_rejects_the_box_formula() -> None:
+    from scipy.optimize import brentq
+
+    from twin.course.checks_creation import check_floating_depth
+
+    def right(density: float) -> float:
+        needed = density / 1000 * 4 / 3 * math.pi * 0.1**3
+        return brentq(lambda h: math.pi * h * h * (0.3 - h) / 3 - needed, 0.0, 0.2)
+
+    def box_formula(density: float) -> float:
+        return density / 1000 * 0.2
+
+    assert check_floating_depth(right).passed
+    result = check_floating_depth(box_formula)
+    assert not result.passed and "upright box" in result.message
+    assert f"{right(120.0):.4g}" not in result.message  # the answer is not given away
+    outside = check_floating_depth(lambda density: 0.5)
+    assert not outside.passed and "between 0 and the diameter" in outside.message
+    crashing = check_floating_depth(lambda density: 1 / 0)
+    assert not crashing.passed and "ZeroDivisionError" in crashing.message
