@@ -340,4 +340,4 @@ def test_available_torque_check_accepts_the_physics_and_explains_typical_mistake
     from twin.course.checks_creation import reference_available_torque
 
     leak = check_available_torque(no_current_limit).message
-    assert f"{reference_available_torque(0.0, 24.0):.4g} N m" not in leak  # the answer is not given away
+    assert f" {reference_available_torque(0.0, 24.0):.4g} N m" not in leak  # the answer is not given away
