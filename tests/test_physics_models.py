@@ -223,3 +223,28 @@ def test_floating_depth_check_accepts_the_cap_solution_and_rejects_the_box_formu
     assert not outside.passed and "between 0 and the diameter" in outside.message
     crashing = check_floating_depth(lambda density: 1 / 0)
     assert not crashing.passed and "ZeroDivisionError" in crashing.message
+
+
+# -- contact and friction ------------------------------------------------------------------------
+def test_a_sliding_box_stops_where_coulomb_friction_says() -> None:
+    from twin.physics import simulate_slide, sliding_distance
+
+    for mu in (0.25, 1.0):
+        _, x = simulate_slide(mu, 2.0, seconds=1.5)
+        assert x[-1] == pytest.approx(sliding_distance(mu, 2.0), rel=0.03)
+        assert x[-1] - x[-10] < 1e-6  # stopped, not creeping
+    with pytest.raises(ValueError, match="mu"):
+        simulate_slide(0.0, 1.0)
+
+
+def test_a_ball_bounces_to_about_e_squared_of_its_drop_height() -> None:
+    from twin.physics import bounce_height, simulate_bounce
+
+    heights = {}
+    for e in (0.5, 0.9):
+        _, h = simulate_bounce(e, drop_height=1.0, seconds=1.5)
+        heights[e] = bounce_height(h)
+        assert heights[e] == pytest.approx(e**2, abs=0.06)
+    assert heights[0.9] > heights[0.5]
+    with pytest.raises(ValueError, match="restitution"):
+        simulate_bounce(1.5)

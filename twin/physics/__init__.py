@@ -1,11 +1,13 @@
 """Physics modelling beyond what pybullet gives directly, and studies of what its settings cost.
 
 - ``fluids``: drag and buoyancy force models (pybullet has no fluid solver), applied each step.
+- ``contact``: sliding friction and bouncing against Coulomb's law and restitution.
 - ``soft_body``: a jelly cube in pybullet's deformable (finite-element) world.
 - ``solver_study``: time-step and solver-iteration studies: error against cost.
 - ``inertia``: inertia of simple shapes and the parallel-axis theorem, to check what a URDF says.
 """
 
+from twin.physics.contact import bounce_height, simulate_bounce, simulate_slide, sliding_distance
 from twin.physics.fluids import (
     AIR,
     WATER,
@@ -40,6 +42,7 @@ __all__ = [
     "Sphere",
     "StudyRow",
     "add_free_body",
+    "bounce_height",
     "box_inertia",
     "buoyancy_force",
     "convergence_order",
@@ -48,6 +51,9 @@ __all__ = [
     "falling_speed",
     "floating_draft",
     "parallel_axis",
+    "simulate_bounce",
+    "simulate_slide",
+    "sliding_distance",
     "solver_iteration_study",
     "sphere_inertia",
     "terminal_velocity",
