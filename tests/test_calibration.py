@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
+from twin.actuators import ActuatorParameters
 from twin.calibration import (
     Trajectory,
     calibrate,
@@ -18,7 +19,7 @@ from twin.calibration.explorer import ExcitationExplorer, excitation_explorer
 from twin.calibration.fit import ShootingProblem
 from twin.course.checks_calibration import check_excitation, check_standard_errors
 from twin.link.in_process import Channel, InProcessLink
-from twin.physical.standin import PhysicalStandIn
+from twin.physical.standin import PhysicalStandIn, UnmodeledEffects
 from twin.sim.plant import DynamicsParameters, SimulatedRobot
 
 PENDULUM_TRUTH = DynamicsParameters(mass_scale=1.2, joint_friction=0.02, joint_damping=0.03)
@@ -314,3 +315,41 @@ def test_excitation_check_passes_a_resonant_sine_and_explains_failures():
         verdict = check_excitation(answer)
         assert not verdict.passed and hint in verdict.message, (hint, verdict.message)
         assert "1.2" not in verdict.message  # never leaks the true mass scale
+
+
+# -- the actuator between command and joint (twin.actuators) -------------------------------------
+@pytest.fixture(scope="module")
+def weak_late_motor() -> Trajectory:
+    """The pendulum stand-in behind an actuator 15 % weaker than nominal and 2 steps (8.3 ms) late."""
+    effects = UnmodeledEffects(actuator=ActuatorParameters(strength=0.85, latency=2 / 240))
+    stand_in = PhysicalStandIn("pendulum", seed=5, effects=effects)
+    try:
+        return record_trajectory(stand_in, excitation_torques("pendulum", 600, seed=5))
+    finally:
+        stand_in.close()
+
+
+def test_actuator_latency_is_found_and_strength_recovered_when_the_mass_is_known(weak_late_motor):
+    known = DynamicsParameters(mass_scale=1.2, joint_friction=0.02, joint_damping=0.03)
+    delay = estimate_command_delay(weak_late_motor, "pendulum", max_steps=3, parameters=("strength",), initial=known)
+    assert delay.steps == 2
+    result = calibrate(
+        weak_late_motor.delayed_commands(2), "pendulum", ("strength", "joint_friction", "joint_damping"), known
+    )
+    assert abs(result.values["strength"] - 0.85) < 0.01
+    assert result.strength == result.values["strength"]
+    assert abs(result.values["joint_damping"] - 0.03) < 0.008
+
+
+def test_strength_and_mass_cannot_both_be_identified_from_motion(weak_late_motor):
+    """Scaling mass, friction, damping and motor strength together leaves the motion unchanged."""
+    result = calibrate(
+        weak_late_motor.delayed_commands(2), "pendulum", ("mass_scale", "joint_friction", "joint_damping", "strength")
+    )
+    assert len(set(result.unidentifiable) & {"mass_scale", "strength"}) == 1
+    dropped = result.unidentifiable[0]
+    assert "only a combination" in result.reasons[dropped]
+    # what is identified is the ratio strength / mass
+    assert abs(result.strength / result.estimate.mass_scale - 0.85 / 1.2) < 0.01
+    with pytest.raises(ValueError, match="strength"):
+        calibrate(weak_late_motor, "pendulum", strength=0)

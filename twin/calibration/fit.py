@@ -33,9 +33,12 @@ from twin.sim.robots import ROBOTS
 DEFAULT_PARAMETERS = ("mass_scale", "joint_friction", "joint_damping")
 # Typical size of each parameter: the optimiser works in units of these, and they set how small a
 # standard error must be before a value near zero counts as known.
-PARAMETER_SCALES = {"mass_scale": 1.0, "joint_friction": 0.1, "joint_damping": 0.1}
-LOWER_BOUNDS = {"mass_scale": 0.05, "joint_friction": 0.0, "joint_damping": 0.0}
-UNITS = {"mass_scale": "x URDF", "joint_friction": "N m", "joint_damping": "N m s/rad"}
+PARAMETER_SCALES = {"mass_scale": 1.0, "joint_friction": 0.1, "joint_damping": 0.1, "strength": 1.0}
+LOWER_BOUNDS = {"mass_scale": 0.05, "joint_friction": 0.0, "joint_damping": 0.0, "strength": 0.05}
+UNITS = {"mass_scale": "x URDF", "joint_friction": "N m", "joint_damping": "N m s/rad", "strength": "x nominal"}
+# Besides the DynamicsParameters fields, the actuator's strength (delivered / commanded torque, as in
+# twin.actuators.ActuatorParameters.strength) can be calibrated.
+ACTUATOR_PARAMETERS = ("strength",)
 # A calibration needs at least this many samples, and this many residuals per fitted parameter.
 MIN_CALIBRATION_SAMPLES = 20
 MIN_RESIDUALS_PER_PARAMETER = 10
@@ -52,7 +55,7 @@ def _check_names(parameters: Sequence[str]) -> tuple[str, ...]:
     if isinstance(parameters, str):
         parameters = (parameters,)
     names = tuple(parameters)
-    valid = [f.name for f in fields(DynamicsParameters)]
+    valid = [f.name for f in fields(DynamicsParameters)] + list(ACTUATOR_PARAMETERS)
     unknown = [name for name in names if name not in valid]
     if unknown:
         raise ValueError(f"Unknown parameter(s) {unknown}; choose from {valid}.")
@@ -113,11 +116,13 @@ class ShootingProblem:
     def size(self) -> int:
         return len(self.trajectory) * self.state_size
 
-    def simulate(self, parameters: DynamicsParameters, offsets: np.ndarray | None = None) -> np.ndarray:
+    def simulate(
+        self, parameters: DynamicsParameters, offsets: np.ndarray | None = None, strength: float = 1.0
+    ) -> np.ndarray:
         """Simulated (positions, velocities) at every sample, shape (n, 2 dof).
 
         ``offsets`` (segments, 2 dof) move each segment's start away from the measured state, in units
-        of the sensor noise.
+        of the sensor noise; ``strength`` multiplies every command (delivered / commanded torque).
         """
         data = self.trajectory
         dof = data.joints
@@ -128,7 +133,8 @@ class ShootingProblem:
             if offsets is not None:
                 initial += offsets[s] * np.repeat(self.noise, dof)
             stop = min(start + self.horizon_steps, len(data))
-            states[start:stop] = self._replay(initial, data.commands[start : stop - 1], parameters.joint_damping)
+            commands = data.commands[start : stop - 1] * strength
+            states[start:stop] = self._replay(initial, commands, parameters.joint_damping)
         self.evaluations += 1
         return states
 
@@ -159,10 +165,12 @@ class ShootingProblem:
         plant.world.steps_taken += len(commands)
         return states
 
-    def residuals(self, parameters: DynamicsParameters, offsets: np.ndarray | None = None) -> np.ndarray:
+    def residuals(
+        self, parameters: DynamicsParameters, offsets: np.ndarray | None = None, strength: float = 1.0
+    ) -> np.ndarray:
         """Simulation error in units of sensor noise, sample by sample (positions then velocities), flat."""
         try:
-            states = self.simulate(parameters, offsets)
+            states = self.simulate(parameters, offsets, strength)
         except ValueError:  # e.g. damping too large to simulate stably: a very bad guess, not a crash
             self.evaluations += 1
             return np.full(self.size, _REFUSED_RESIDUAL)
@@ -198,6 +206,7 @@ class CalibrationResult:
         correlations: correlation matrix of the fitted parameters' estimates, in ``fitted`` order.
         fitted: the parameters actually fitted.
         samples: how many samples the trajectory had.
+        strength: the actuator strength the estimate goes with (fitted, or the value assumed).
     """
 
     estimate: DynamicsParameters
@@ -211,6 +220,7 @@ class CalibrationResult:
     correlations: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     fitted: tuple[str, ...] = ()
     samples: int = 0
+    strength: float = 1.0
 
     def interval(self, name: str, sigmas: float = 2.0) -> tuple[float, float]:
         """(low, high): the estimate plus or minus ``sigmas`` standard errors (about 95 % for 2)."""
@@ -355,19 +365,22 @@ def calibrate(
     velocity_noise_std: float = 0.02,
     max_relative_error: float = 0.5,
     max_evaluations: int = 200,
+    strength: float = 1.0,
 ) -> CalibrationResult:
     """Fit dynamics ``parameters`` of ``robot`` to a recorded ``trajectory`` by multiple shooting.
 
     Args:
         trajectory: uniformly sampled data with the commands that produced it (``record_trajectory``).
         robot: catalogue name of the model.
-        parameters: names of ``DynamicsParameters`` fields to fit; the others stay at ``initial``'s values.
+        parameters: names of ``DynamicsParameters`` fields to fit, and/or ``"strength"`` (the actuator's
+            delivered / commanded torque); the others stay at ``initial``'s values (and ``strength``).
         initial: the starting guess (default the URDF's nominal values).
         horizon: seconds per shooting segment (restarts from the measured state after each).
         position_noise_std, velocity_noise_std: sensor noise, rad and rad/s (default: ``JointStateSensor``'s).
         max_relative_error: a parameter whose standard error exceeds this fraction of its size is
             reported as unidentifiable, kept at its initial value, and the rest are fitted again.
         max_evaluations: cap on re-simulations per fit.
+        strength: the actuator strength assumed (or the starting guess when ``"strength"`` is fitted).
 
     Returns:
         A ``CalibrationResult``.
@@ -383,6 +396,7 @@ def calibrate(
     _check_positive("position_noise_std", position_noise_std, "rad, e.g. 0.002")
     _check_positive("velocity_noise_std", velocity_noise_std, "rad/s, e.g. 0.02")
     _check_positive("max_relative_error", max_relative_error, "e.g. 0.5 for +-50 %")
+    _check_positive("strength", strength, "delivered / commanded torque, 1.0 = nominal")
     if not trajectory.is_uniform():
         raise ValueError("The trajectory's samples are not evenly spaced; calibrate each evenly sampled piece.")
     if len(trajectory) < MIN_CALIBRATION_SAMPLES:
@@ -404,7 +418,8 @@ def calibrate(
                 f"The trajectory has {trajectory.joints} joints but the {robot!r} model has {problem.plant.dof}; "
                 "calibrate with the robot the data came from."
             )
-        return _fit(problem, names, initial, max_relative_error, max_evaluations, len(trajectory))
+        start = {**{f.name: getattr(initial, f.name) for f in fields(DynamicsParameters)}, "strength": float(strength)}
+        return _fit(problem, names, start, max_relative_error, max_evaluations, len(trajectory))
     finally:
         problem.close()
 
@@ -412,23 +427,25 @@ def calibrate(
 def _fit(
     problem: ShootingProblem,
     names: tuple[str, ...],
-    initial: DynamicsParameters,
+    initial: dict[str, float],
     max_relative_error: float,
     max_evaluations: int,
     samples: int,
 ) -> CalibrationResult:
+    """``initial`` holds every parameter by name (the dynamics fields and ``strength``)."""
     free = list(names)
     reasons: dict[str, str] = {}
-    estimate = initial
+    estimate = dict(initial)
     errors: dict[str, float] = {}
     correlations = np.zeros((0, 0))
     state_count = problem.segments * problem.state_size
-    residuals = problem.residuals(initial)
+    initial_dynamics, initial_strength = _split(initial)
+    residuals = problem.residuals(initial_dynamics, None, initial_strength)
     while free:
         p = len(free)
         scales = np.array([PARAMETER_SCALES[name] for name in free])
         lower = np.array([LOWER_BOUNDS[name] for name in free]) / scales
-        start = np.maximum(np.array([getattr(estimate, name) for name in free]) / scales, lower)
+        start = np.maximum(np.array([estimate[name] for name in free]) / scales, lower)
         model = _JointProblem(problem, initial, free, scales)
         solution = least_squares(
             model.residuals,
@@ -446,7 +463,7 @@ def _fit(
         analysis = _analyse(effective, solution.fun, free, values, scales, max_relative_error, state_count)
         residuals = solution.fun
         if analysis.worst is None:
-            estimate = initial.with_changes(**{n: float(v) for n, v in zip(free, values, strict=True)})
+            estimate = {**initial, **{n: float(v) for n, v in zip(free, values, strict=True)}}
             errors = {n: float(e) for n, e in zip(free, analysis.standard_errors, strict=True)}
             correlations = analysis.correlations
             break
@@ -454,20 +471,22 @@ def _fit(
         reasons[dropped] = analysis.reason
         # start the next round from this round's values (the dropped one back at its initial value)
         kept = np.delete(values, analysis.worst)
-        estimate = initial.with_changes(**{n: float(v) for n, v in zip(free, kept, strict=True)})
+        estimate = {**initial, **{n: float(v) for n, v in zip(free, kept, strict=True)}}
     unidentifiable = tuple(name for name in names if name in reasons)
+    dynamics, strength = _split(estimate)
     return CalibrationResult(
-        estimate=estimate,
-        values={name: float(getattr(estimate, name)) for name in names},
+        estimate=dynamics,
+        values={name: float(estimate[name]) for name in names},
         standard_errors={name: errors.get(name, math.nan) for name in names},
         unidentifiable=unidentifiable,
         residual_rmse=float(np.sqrt(np.mean(np.square(residuals)))),
         cost_evaluations=problem.evaluations,
         reasons=reasons,
-        initial=initial,
+        initial=_split(initial)[0],
         correlations=correlations,
         fitted=tuple(free),
         samples=samples,
+        strength=strength,
     )
 
 
@@ -478,7 +497,7 @@ class _JointProblem:
     STATE_STEP = 1e-2  # in units of sensor noise
 
     def __init__(
-        self, problem: ShootingProblem, initial: DynamicsParameters, free: list[str], scales: np.ndarray
+        self, problem: ShootingProblem, initial: dict[str, float], free: list[str], scales: np.ndarray
     ) -> None:
         self.problem = problem
         self.initial = initial
@@ -491,9 +510,10 @@ class _JointProblem:
             return self._cache[1]
         p = len(self.free)
         values = x[:p] * self.scales
-        guess = self.initial.with_changes(**{n: float(v) for n, v in zip(self.free, values, strict=True)})
+        guess = {**self.initial, **{n: float(v) for n, v in zip(self.free, values, strict=True)}}
         offsets = x[p:].reshape(self.problem.segments, self.problem.state_size)
-        r = self.problem.residuals(guess, offsets)
+        dynamics, strength = _split(guess)
+        r = self.problem.residuals(dynamics, offsets, strength)
         self._cache = (x.copy(), r)
         return r
 
@@ -523,6 +543,12 @@ class _JointProblem:
         return jac
 
 
+def _split(values: dict[str, float]) -> tuple[DynamicsParameters, float]:
+    """(dynamics parameters, actuator strength) from one dictionary of every parameter."""
+    dynamics = {f.name: values[f.name] for f in fields(DynamicsParameters)}
+    return DynamicsParameters(**dynamics), values["strength"]
+
+
 def _eliminate_states(jacobian: np.ndarray, p: int) -> np.ndarray:
     """The parameter columns with whatever the segment starts can explain projected out.
 
@@ -544,6 +570,7 @@ def predict(
     fit_starts: bool = False,
     position_noise_std: float = 0.002,
     velocity_noise_std: float = 0.02,
+    strength: float = 1.0,
 ) -> Trajectory:
     """What the model with ``parameters`` predicts under the trajectory's commands.
 
@@ -555,6 +582,7 @@ def predict(
         fit_starts: estimate each restart state from the whole segment's data (least squares on the
             starts only) instead of trusting one noisy sample; use it before a whiteness test.
         position_noise_std, velocity_noise_std: sensor noise (rad, rad/s), weighing the start fit.
+        strength: actuator strength, delivered / commanded torque.
 
     Returns:
         A ``Trajectory`` with the same times and commands and the *predicted* positions and velocities.
@@ -577,11 +605,12 @@ def predict(
             raise ValueError(f"The trajectory has {trajectory.joints} joints but {robot!r} has {problem.plant.dof}.")
         offsets = None
         if fit_starts:
-            model = _JointProblem(problem, parameters, [], np.zeros(0))
+            every = {**{f.name: getattr(parameters, f.name) for f in fields(DynamicsParameters)}, "strength": strength}
+            model = _JointProblem(problem, every, [], np.zeros(0))
             size = problem.segments * problem.state_size
             solution = least_squares(model.residuals, np.zeros(size), jac=model.jacobian, ftol=1e-6, xtol=1e-6)
             offsets = solution.x.reshape(problem.segments, problem.state_size)
-        states = problem.simulate(parameters, offsets)
+        states = problem.simulate(parameters, offsets, strength)
     finally:
         problem.close()
     dof = trajectory.joints
