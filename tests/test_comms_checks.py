@@ -35,10 +35,28 @@ def test_ntp_unfinished_or_broken_answers_do_not_raise():
 
 def test_latency_tolerance_check():
     assert balances(25.0) and not balances(30.0)  # the experiment the exercise asks for
-    assert check_latency_tolerance(25).passed
-    too_low = check_latency_tolerance(10)
+    assert check_latency_tolerance(lambda candidates: 25).passed
+    too_low = check_latency_tolerance(lambda candidates: 10)
     assert not too_low.passed and "still balances at 15" in too_low.message
-    too_high = check_latency_tolerance(35)
+    too_high = check_latency_tolerance(lambda candidates: 35)
     assert not too_high.passed and "falls" in too_high.message
-    assert "Pick one of" in check_latency_tolerance(12).message
-    assert "number" in check_latency_tolerance("25 ms").message
+    assert "Pick one of" in check_latency_tolerance(lambda candidates: 12).message
+    assert "number" in check_latency_tolerance(lambda candidates: "25 ms").message
+
+    def stub(candidates):
+        raise NotImplementedError
+
+    assert "Not answered" in check_latency_tolerance(stub).message
+
+
+def test_the_solution_notebook_passes_its_own_checks():
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "solutions" / "06_real_time_communication_exercises.ipynb"
+    namespace: dict = {}
+    for cell in json.loads(path.read_text())["cells"]:
+        if cell["cell_type"] == "code" and "check_" not in "".join(cell["source"]).split("\n")[-1]:
+            exec(compile("".join(cell["source"]), path.name, "exec"), namespace)
+    assert check_ntp(namespace["ntp"]).passed
+    assert check_latency_tolerance(namespace["largest_tolerated_latency"]).passed

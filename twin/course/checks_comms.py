@@ -80,9 +80,13 @@ def balances(latency_ms: float, seconds: float = 2.0) -> bool:
     return bool(np.abs(run.tracking_errors[-60:]).max() < HELD_WITHIN)
 
 
-def check_latency_tolerance(answer_ms: object) -> CheckResult:
-    """Checks the largest one-way latency (ms, a multiple of 5) at which the pendulum still balances."""
+def check_latency_tolerance(largest_tolerated_latency: Callable[[tuple[int, ...]], float]) -> CheckResult:
+    """Checks ``largest_tolerated_latency(candidates_ms)``: the largest one-way latency (ms) among the
+    candidates at which the pendulum still balances."""
     name = "Exercise 2: how much latency can the balancing twin take?"
+    answer_ms, failure = _call(name, largest_tolerated_latency, TOLERANCE_CANDIDATES_MS)
+    if failure is not None:
+        return failure
     if isinstance(answer_ms, bool) or not isinstance(answer_ms, int | float | np.number):
         return CheckResult(name, False, f"Give a number of milliseconds, e.g. 15; got {answer_ms!r}.")
     if float(answer_ms) not in TOLERANCE_CANDIDATES_MS:
