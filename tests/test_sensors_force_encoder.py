@@ -169,3 +169,22 @@ def test_force_torque_same_seed_same_readings():
             runs.append(np.array([sensor.read().wrench for _ in range(50)]))
     np.testing.assert_array_equal(runs[0], runs[1])
     assert not np.allclose(runs[0], runs[2])
+
+
+def test_taring_removes_the_offset_of_an_unloaded_sensor():
+    with World(gravity=0.0) as world:  # no gravity: the pendulum's hinge carries no load
+        pendulum = world.load_robot("pendulum")
+        world.step(5)
+        noise = WrenchNoise(offset=(2.0, -1.0, 0.5, 0.1, 0.0, -0.2), noise_std=0.05)
+        sensor = ForceTorqueSensor(pendulum, "hinge", noise=noise, seed=0)
+        zero = sensor.tare(samples=400)
+        np.testing.assert_allclose(zero, noise.offset, atol=0.01)
+        np.testing.assert_allclose(sensor.read().wrench - zero, 0.0, atol=0.25)
+
+
+def test_insole_noise_needs_a_generator_and_keeps_forces_non_negative(standing):
+    world, humanoid, _ = standing
+    with pytest.raises(ValueError, match="rng"):
+        contact_forces(world, humanoid.body_id, FEET["right_ankle"], noise_std=5.0)
+    noisy = contact_forces(world, humanoid.body_id, FEET["right_ankle"], noise_std=500.0, rng=np.random.default_rng(0))
+    assert noisy.normal_force >= 0.0
