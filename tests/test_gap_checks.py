@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -54,9 +57,34 @@ def test_diagnosis_check_accepts_the_reference_and_explains_typical_mistakes(sha
     assert "pair" in check_diagnosis(lambda s: "friction", shares).message
 
 
-def test_ranges_check_accepts_ranges_that_cover_the_robots_and_rejects_the_nominal_model():
-    good = check_training_ranges(lambda: {"mass_scale": (0.8, 1.4), "sensor_bias": (-0.03, 0.03)})
-    assert good.passed, good.message
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _code_cells_without_checks(path: Path) -> dict:
+    """Run a notebook's code cells in one namespace, except the check cells (the test calls the checks)."""
+    namespace: dict = {}
+    for cell in json.loads(path.read_text())["cells"]:
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "code" and not source.startswith("check_"):
+            exec(compile(source, path.name, "exec"), namespace)
+    return namespace
+
+
+def test_the_solutions_pass_and_the_untouched_exercise_does_not():
+    solved = _code_cells_without_checks(ROOT / "solutions" / "07_reality_gap_exercises.ipynb")
+    first = check_diagnosis(solved["diagnose"], solved["ablation"].shares)
+    second = check_training_ranges(solved["training_ranges"])
+    assert first.passed, first.message
+    assert second.passed, second.message
+    unsolved = _code_cells_without_checks(ROOT / "exercises" / "07_reality_gap_exercises.ipynb")
+    for verdict in (
+        check_diagnosis(unsolved["diagnose"], unsolved["ablation"].shares),
+        check_training_ranges(unsolved["training_ranges"]),
+    ):
+        assert not verdict.passed and "Not answered yet" in verdict.message
+
+
+def test_ranges_check_rejects_the_nominal_model_without_leaking_an_answer():
     nominal = check_training_ranges(lambda: {})
     assert not nominal.passed and "torque budget" in nominal.message
     assert "0.8" not in nominal.message and "1.4" not in nominal.message  # no ranges leaked
