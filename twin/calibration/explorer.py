@@ -77,7 +77,12 @@ class ExcitationExplorer:
             )
         estimates.set_yticks(range(len(names)), names)
         estimates.set_ylim(-0.6, len(names) - 0.3)
-        estimates.set_xlim(0.0, 2.0)
+        shown = [1.0] + [
+            (result.values[n] + 2 * result.standard_errors[n]) / (getattr(self.truth, n) or PARAMETER_SCALES[n])
+            for n in names
+            if n not in result.unidentifiable
+        ]
+        estimates.set_xlim(0.0, min(max(2.0, 1.1 * max(shown)), 6.0))
         estimates.set_xlabel("estimate / true value (black: truth, bars: 95 % interval)")
         estimates.set_title(f"residual RMS {result.residual_rmse:.2f} x noise", fontsize=10)
         fig.tight_layout()

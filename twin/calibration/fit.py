@@ -248,8 +248,14 @@ class CalibrationResult:
             else:
                 low, high = self.interval(name)
                 status = '<span style="color:#1b7f3b">identified</span>'
-                cells = f"<td>{value:.4g}</td><td>{self.standard_errors[name]:.2g}</td><td>[{low:.4g}, {high:.4g}]</td>"
-            rows.append(f"<tr><td><b>{html.escape(name)}</b></td><td>{unit}</td>{cells}<td>{status}</td></tr>")
+                cells = (
+                    f"<td>{value:.4g}</td><td>{self.standard_errors[name]:.2g}</td>"
+                    f'<td style="white-space:nowrap">[{low:.4g}, {high:.4g}]</td>'
+                )
+            rows.append(
+                f'<tr><td><b>{html.escape(name)}</b></td><td style="white-space:nowrap">{unit}</td>{cells}'
+                f'<td style="text-align:left">{status}</td></tr>'
+            )
         head = (
             "<tr><th>parameter</th><th>unit</th><th>estimate</th><th>std. error</th>"
             "<th>95 % interval</th><th>status</th></tr>"
