@@ -151,3 +151,35 @@ def test_lost_messages_are_counted_not_hidden():
     for direction in (link.uplink, link.downlink):
         assert direction.lost > 0
         assert direction.sent == direction.lost + direction.delivered + direction.channel.in_flight
+
+
+def test_timestamped_correction_is_identical_without_delay_and_better_with_it():
+    from twin.link.in_process import InProcessLink
+
+    runs = {}
+    for delay in (0, 10):
+        for correction in ("on_arrival", "timestamped"):
+            with DigitalTwin(
+                "arm", "shadow", controller=JointPD(np.full(7, 0.4)), link=InProcessLink(delay), correction=correction
+            ) as twin:
+                runs[delay, correction] = twin.run(240)
+    np.testing.assert_array_equal(runs[0, "on_arrival"].estimated_positions, runs[0, "timestamped"].estimated_positions)
+    # with 10 steps of delay, correcting the past and re-predicting keeps the model far closer to the robot
+    late, rolled_back = runs[10, "on_arrival"], runs[10, "timestamped"]
+    assert rolled_back.rmse("prediction") < 0.5 * late.rmse("prediction")
+
+
+def test_timestamped_correction_lets_the_twin_balance_with_more_latency():
+    from twin.link.impaired_link import balance_under_impairments
+    from twin.link.impairments import Impairments
+
+    latency = Impairments(latency=0.035)
+    on_arrival, _ = balance_under_impairments(latency, seconds=2.0)
+    timestamped, _ = balance_under_impairments(latency, seconds=2.0, correction="timestamped")
+    assert np.abs(on_arrival.tracking_errors[-60:]).max() > 1.0
+    assert np.abs(timestamped.tracking_errors[-60:]).max() < 0.05
+
+
+def test_unknown_correction_is_refused():
+    with pytest.raises(ValueError, match="timestamped"):
+        DigitalTwin("pendulum", correction="psychic")

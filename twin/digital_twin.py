@@ -108,6 +108,11 @@ class DigitalTwin:
             its own process and talks to it over ZeroMQ on 127.0.0.1 in lock-step
             (``twin.link.process.ProcessStandIn``): the same run, bit for bit, through a real transport.
             ``close()`` stops that process. A custom ``sensor`` needs ``"in_process"``.
+        correction: ``"on_arrival"`` (default) pulls the model towards each measurement when it arrives, as
+            if it were current; ``"timestamped"`` uses the measurement's timestamp: it rolls the model back
+            to the step the measurement was taken, corrects it there and re-predicts up to now with the
+            torques it applied since (rollback and replay). The same when the link has no delay; better
+            when it has. Measurement times must be the stand-in's step times (``k * time_step``).
     """
 
     def __init__(
@@ -125,7 +130,10 @@ class DigitalTwin:
         time_step: float = DEFAULT_TIME_STEP,
         seed: int = 0,
         standin: str = "in_process",
+        correction: str = "on_arrival",
     ) -> None:
+        if correction not in ("on_arrival", "timestamped"):
+            raise ValueError(f"correction={correction!r}; choose 'on_arrival' or 'timestamped' (rollback and replay).")
         if standin not in ("in_process", "process"):
             raise ValueError(f"standin={standin!r}; choose 'in_process' or 'process' (its own process, over ZeroMQ).")
         if mode not in MODES:
@@ -133,6 +141,8 @@ class DigitalTwin:
         if not 0.0 <= correction_gain <= 1.0:
             raise ValueError(f"correction_gain={correction_gain} must lie in [0, 1]: 0 ignores measurements.")
         self.mode = mode
+        self.correction = correction
+        self._past: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # step -> (q, qd, tau) of the model
         self.controller = controller
         self.correction_gain = correction_gain
         self.physical: PhysicalStandIn | ProcessStandIn
@@ -228,8 +238,12 @@ class DigitalTwin:
 
         if self.mode in ("shadow", "twin"):
             self.link.uplink.send(measurement, k)
-            for delivered in self.link.uplink.receive(k):
-                self.model.correct(delivered, self.correction_gain)
+            delivered = self.link.uplink.receive(k)
+            if self.correction == "timestamped" and delivered:
+                self._correct_in_the_past(delivered, k)
+            else:
+                for measurement_now in delivered:
+                    self.model.correct(measurement_now, self.correction_gain)
         estimate = self.model.state()
 
         if self.mode == "twin":
@@ -260,10 +274,35 @@ class DigitalTwin:
                 target,
             )
         )
+        if self.correction == "timestamped":
+            self._past[k] = (estimate.positions, estimate.velocities, np.asarray(tau, dtype=float))
+            self._past.pop(k - self.ROLLBACK_STEPS, None)
         self.model.predict(tau)
         self.physical.step()
         self.steps_taken += 1
         return error
+
+    ROLLBACK_STEPS = 240  # how far back (steps) a timestamped correction may reach; older ones apply on arrival
+
+    def _correct_in_the_past(self, measurements: list, now_step: int) -> None:
+        """Rollback and replay: correct each measurement at the step it was taken, re-predict up to now."""
+        by_step: dict[int, list] = {}
+        for m in measurements:
+            step = int(round(m.time / self.time_step))
+            by_step.setdefault(step if step in self._past else now_step, []).append(m)
+        first = min(by_step)
+        for step in range(first, now_step):
+            q, qd, tau = self._past[step]
+            if step != first:
+                q, qd = self.model.state().positions, self.model.state().velocities
+            self.model.plant.set_state(q, qd)
+            for m in by_step.get(step, []):
+                self.model.correct(m, self.correction_gain)
+            state = self.model.state()
+            self._past[step] = (state.positions, state.velocities, tau)
+            self.model.predict(tau)
+        for m in by_step.get(now_step, []):
+            self.model.correct(m, self.correction_gain)
 
     def run(self, steps: int, progress: bool = False) -> TwinRun:
         """Run ``steps`` time steps; returns the record of just those steps. ``progress`` shows a bar."""

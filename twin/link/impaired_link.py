@@ -89,9 +89,11 @@ def balance_under_impairments(
     robot: str = "pendulum",
     tilt: float = 0.2,
     seed: int = 0,
+    correction: str = "on_arrival",
 ):
     """Twin-in-the-loop balancing: the twin's PD controller holds the pendulum upright (pi rad), starting
-    ``tilt`` rad off, with ``impairments`` on both directions of the link. Returns ``(TwinRun, link)``."""
+    ``tilt`` rad off, with ``impairments`` on both directions of the link. ``correction`` is the twin's
+    (``"on_arrival"`` or ``"timestamped"``, see ``DigitalTwin``). Returns ``(TwinRun, link)``."""
     import numpy as np
 
     from twin.control.pd import JointPD
@@ -102,7 +104,13 @@ def balance_under_impairments(
     link = ImpairedLink(impairments, impairments, seed=seed)
     steps = int(round(seconds / DEFAULT_TIME_STEP))
     with DigitalTwin(
-        robot, "twin", controller=JointPD([np.pi]), link=link, initial_positions=[np.pi - tilt], seed=seed
+        robot,
+        "twin",
+        controller=JointPD([np.pi]),
+        link=link,
+        initial_positions=[np.pi - tilt],
+        seed=seed,
+        correction=correction,
     ) as twin:
         run = twin.run(steps)
     return run, link
