@@ -75,6 +75,19 @@ def test_wear_raises_the_health_indicator_and_the_fit_predicts_failure():
     assert abs(estimate.rul - true_rul) < 2.0, (estimate, true_rul)
 
 
+def test_a_weakening_motor_raises_the_indicator_in_proportion_and_a_line_predicts_its_failure():
+    motor = WearScenario(friction_wear=0.0, strength_loss_per_day=0.01, seed=7)  # 1 % torque lost per day
+    assert motor.strength(10) == pytest.approx(0.9)
+    days, health = motor.inspect(np.arange(0.0, 21.0, 4.0))
+    slope = np.polyfit(days, health, 1)[0]
+    assert health[-1] / health[2] == pytest.approx(20 / 8, rel=0.1)  # HI grows like the torque lost (linear)
+    assert slope > 0
+    threshold = 0.06
+    true_rul = motor.failure_day(threshold, tolerance=0.1) - days[-1]
+    estimate = fit_degradation(days[1:], health[1:], model="linear").remaining_useful_life(threshold)
+    assert abs(estimate.rul - true_rul) < 2.0, (estimate, true_rul)
+
+
 def test_healthy_day_residual_is_the_sensor_noise():
     scenario = WearScenario(friction_wear=0.0, seed=5)
     assert scenario.health_indicator(0, noisy=False) == pytest.approx(0.0, abs=1e-9)
@@ -94,6 +107,7 @@ def test_healthy_day_residual_is_the_sensor_noise():
         (lambda: cmapss_score([1.0, 2.0], [1.0]), "same shape"),
         (lambda: cmapss_score([math.inf], [1.0]), "finite"),
         (lambda: WearScenario(wear_rate=-1), "wear_rate"),
+        (lambda: WearScenario(strength_loss_per_day=1.5), "strength_loss_per_day"),
         (lambda: WearScenario().inspect(0), "days"),
         (lambda: WearScenario(friction_wear=0.0).failure_day(0.1, horizon=4), "stays below"),
     ],

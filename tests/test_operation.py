@@ -129,3 +129,66 @@ def test_monitor_dashboard_turns_the_robot_red_when_a_fault_is_injected():
         assert shown[-1] == 1.0  # red
     with pytest.raises(ValueError, match="hold_seconds"):
         MonitorPanelModel(monitor, hold_seconds=-1)
+
+
+# -- chapter 5 exercises: the checks accept the solution and reject typical mistakes ----------------------
+def _solution_namespace() -> dict:
+    import json
+    from pathlib import Path
+
+    namespace: dict = {}
+    path = Path(__file__).resolve().parents[1] / "solutions" / "05_operating_the_twin_exercises.ipynb"
+    for cell in json.loads(path.read_text())["cells"]:
+        if cell["cell_type"] == "code":
+            exec(compile("".join(cell["source"]), path.name, "exec"), namespace)
+    return namespace
+
+
+def test_solution_notebook_passes_both_checks():
+    from twin.course.checks_operation import check_cmapss_score, check_cusum_threshold
+
+    solved = _solution_namespace()
+    assert check_cusum_threshold(solved["cusum_threshold"]).passed
+    assert check_cmapss_score(solved["score"]).passed
+
+
+def test_threshold_check_rejects_stub_one_sided_and_oversized_answers():
+    from twin.analytics.anomaly import average_run_length
+    from twin.course.checks_operation import check_cusum_threshold, reference_cusum_threshold
+
+    def stub(drift, budget):
+        raise NotImplementedError("replace me")
+
+    def one_sided(drift, budget):  # forgets that two sides alarm twice as often
+        return reference_cusum_threshold(drift, budget / 2)
+
+    assert 5.0 < reference_cusum_threshold(0.5, 1000) < 6.0  # h = 5 gives 469 samples, h = 6 gives 1286
+    assert average_run_length(0.0, 0.5, reference_cusum_threshold(0.5, 1000)) / 2 >= 1000
+    verdict = check_cusum_threshold(stub)
+    assert not verdict.passed and "Not answered" in verdict.message
+    verdict = check_cusum_threshold(one_sided)
+    assert not verdict.passed and "ARL(0)/2" in verdict.message
+    verdict = check_cusum_threshold(lambda drift, budget: 20.0)
+    assert not verdict.passed and "smallest" in verdict.message
+    assert not check_cusum_threshold(lambda drift, budget: "five").passed
+    assert check_cusum_threshold(lambda d, b: reference_cusum_threshold(d, b) + 0.03).passed  # within tolerance
+    assert f"{reference_cusum_threshold(0.5, 240 * 60):.2f}" not in verdict.message  # never leaks the answer
+
+
+def test_score_check_rejects_swapped_branches_and_the_mean():
+    from twin.course.checks_operation import check_cmapss_score
+
+    def swapped(p, t):
+        d = p - t
+        return float(np.sum(np.where(d > 0, np.exp(d / 13) - 1, np.exp(-d / 10) - 1)))
+
+    def mean(p, t):
+        d = p - t
+        return float(np.mean(np.where(d < 0, np.exp(-d / 13) - 1, np.exp(d / 10) - 1)))
+
+    verdict = check_cmapss_score(swapped)
+    assert not verdict.passed and "swapped" in verdict.message
+    verdict = check_cmapss_score(mean)
+    assert not verdict.passed and "sums" in verdict.message
+    verdict = check_cmapss_score(lambda p, t: float(np.sum(np.abs(p - t))))
+    assert not verdict.passed and "branches" in verdict.message

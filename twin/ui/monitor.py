@@ -80,7 +80,7 @@ class MonitorPanelModel:
             f"Healthy, a false alarm comes about every {arl:.1f} s per joint.</div>"
             f"<table style='font-size:90%'><tr>{rows}</tr></table>"
             f"<div style='font-size:85%'>largest CUSUM / threshold, last {self.history} steps:</div>"
-            f"{sparkline(m.statistic_history[-self.history :] + [1.0], width=360, height=48)}"
+            f"{sparkline(m.statistic_history[-self.history :] + [1.0], width=360, height=48) or '(none yet: run it)'}"
         )
 
 
