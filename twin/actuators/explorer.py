@@ -44,7 +44,7 @@ def plot_motor_curves(motor: DCMotor = MINITAUR_MOTOR, voltages: tuple[float, ..
     ts.set_ylim(0, 1.15 * motor.stall_torque)
     ts.set_xlabel("joint speed [rad/s]")
     ts.set_ylabel("largest joint torque [N m]")
-    ts.set_title("torque-speed limit (dotted: no current limit)", fontsize=10)
+    ts.set_title("torque-speed limit (dotted: ideal Kt I, no current limit)", fontsize=10)
     ts.legend(fontsize=8)
     fig.tight_layout()
     return fig

@@ -11,7 +11,10 @@ What happens to a command on its way to the joint, in this order:
 5. **backlash**: the gear teeth have ``backlash`` rad of play; while the motor crosses the gap (driven by
    the torque, against its own inertia ``motor_inertia``) no torque reaches the joint;
 6. **gear friction**: Coulomb friction ``gear_friction`` in the gearbox opposes motion; at rest it absorbs up
-   to that much of the torque (Karnopp's stick band: speeds below ``stick_velocity`` count as rest).
+   to that much of the *motor's* torque (a breakaway threshold; speeds below ``stick_velocity`` count as rest).
+   The model sees only the motor's torque, not the load's, so it cannot hold a joint still against gravity or
+   other external torques: a loaded joint creeps, its friction torque flipping sign each step. To hold a loaded
+   joint, use the plant's implicit joint friction (``DynamicsParameters.joint_friction``).
 
 With ``ActuatorParameters()`` every stage is off and ``torques`` returns the command exactly.
 """
@@ -116,7 +119,8 @@ class ActuatorModel:
             raise TypeError(f"parameters must be twin.actuators.ActuatorParameters, got {type(parameters).__name__}.")
         if isinstance(n_joints, bool) or not isinstance(n_joints, int | np.integer) or n_joints < 0:
             raise ValueError(f"n_joints={n_joints!r} must be a whole number >= 0.")
-        if isinstance(time_step, bool) or not isinstance(time_step, int | float) or not 0 < time_step < math.inf:
+        number = isinstance(time_step, int | float | np.floating) and not isinstance(time_step, bool)
+        if not number or not 0 < time_step < math.inf:
             raise ValueError(f"time_step={time_step!r} s must be a finite number > 0 (e.g. 1/240).")
         self.parameters = parameters
         self.n_joints = int(n_joints)
@@ -186,7 +190,7 @@ class ActuatorModel:
         return np.where(engaged, tau, 0.0)
 
     def _through_friction(self, tau: np.ndarray, qd: np.ndarray) -> np.ndarray:
-        """Coulomb friction: -F sign(qd) when moving; at rest it cancels up to F of the torque (stick)."""
+        """Coulomb friction: -F sign(qd) when moving; at rest it cancels up to F of the motor's torque."""
         friction = self.parameters.gear_friction
         moving = np.abs(qd) > self.parameters.stick_velocity
         sliding = tau - friction * np.sign(qd)

@@ -60,6 +60,15 @@ class StepResponse:
         return float(np.max(np.abs(self.delivered[:, joint])))
 
 
+def _per_joint(name: str, value: float | Sequence[float], n: int) -> np.ndarray:
+    array = np.asarray(value, dtype=float)
+    if array.ndim == 0:
+        array = np.full(n, float(array))
+    if array.shape != (n,) or not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} must be one finite angle (rad) or one per joint ({n} values); got {value!r}.")
+    return array
+
+
 def joint_step_response(
     actuator: ActuatorParameters | None = None,
     target: float | Sequence[float] = 0.5,
@@ -84,8 +93,7 @@ def joint_step_response(
     parameters = ActuatorParameters() if actuator is None else actuator
     with SimulatedRobot(robot, time_step=time_step) as plant:
         n = plant.dof
-        start_vector = np.broadcast_to(np.asarray(start, dtype=float), (n,)).copy()
-        target_vector = np.broadcast_to(np.asarray(target, dtype=float), (n,)).copy()
+        start_vector, target_vector = _per_joint("start", start, n), _per_joint("target", target, n)
         plant.set_state(start_vector)
         servo = PositionServo(ActuatorModel(parameters, n, time_step), kp, kd, encoder=encoder)
         steps = int(round(seconds / time_step))

@@ -139,8 +139,11 @@ class SoftCubeDrop:
         for name, value in (("mass", mass), ("mu", mu), ("lam", lam), ("drop_height", drop_height)):
             if not (isinstance(value, int | float) and 0 < value < math.inf):
                 raise ValueError(f"{name}={value!r} must be a finite number > 0.")
-        if drop_height <= size / 2 * math.sqrt(3):
-            raise ValueError(f"drop_height={drop_height} m would start the cube inside the ground; use > {size:.3g}.")
+        lowest_safe = size / 2 * math.sqrt(3)  # half the cube's diagonal: clear of the ground at any tilt
+        if drop_height <= lowest_safe:
+            raise ValueError(
+                f"drop_height={drop_height} m could start the cube inside the ground; use > {lowest_safe:.3g} m."
+            )
         self.size, self.mass, self.mu, self.lam = float(size), float(mass), float(mu), float(lam)
         self.rest_nodes, self.tetrahedra = cube_tetrahedra(size, divisions)
         self.world = World(time_step=time_step)
@@ -149,8 +152,8 @@ class SoftCubeDrop:
             c.resetSimulation(pybullet.RESET_USE_DEFORMABLE_WORLD)  # forgets gravity and step: set them again
             c.setGravity(0.0, 0.0, -self.world.gravity)
             c.setTimeStep(self.world.time_step)
-            self.world.ground_id = None
-            self.world.add_ground()
+            # the reset removed everything, so load the ground plane here (World.add_ground would think it exists)
+            self.ground_id = c.loadURDF("plane.urdf")
             with tempfile.TemporaryDirectory() as folder:
                 mesh = write_vtk(Path(folder) / "jelly.vtk", self.rest_nodes, self.tetrahedra)
                 with quiet_c_output():  # pybullet prints the mesh size from C
