@@ -91,6 +91,15 @@ def test_depth_noise_grows_with_distance_like_the_kinect_model():
     assert np.isnan(noise.depth(np.array([0.1, 12.0, np.inf]), rng)).all()  # out of range: no return
 
 
+@pytest.mark.parametrize("p", [0.01, 0.3, 0.9])
+def test_depth_dropout_fraction_is_the_probability_asked_for(p):
+    """Each pixel drops on its own: the dropped count is Binomial(n, p), so within 5 sigma of n p."""
+    n = 200 * 300
+    noise = CameraNoise(dropout_probability=p, max_range=10.0)
+    dropped = np.isnan(noise.depth(np.full((200, 300), 2.0), np.random.default_rng(3))).sum()
+    assert abs(dropped - n * p) <= 5 * math.sqrt(n * p * (1 - p))
+
+
 def test_shot_noise_variance_equals_the_electron_count():
     rng = np.random.default_rng(1)
     noise = CameraNoise(full_well=10000.0, read_noise=0.0)

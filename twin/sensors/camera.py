@@ -307,8 +307,9 @@ class CameraNoise:
         sigma = kinect_depth_sigma(z, self.depth_sigma_a, self.depth_sigma_b, self.depth_sigma_c).astype(np.float32)
         noisy = z + sigma * rng.standard_normal(z.shape, dtype=np.float32)
         if self.dropout_probability > 0:
-            dropped = rng.binomial(z.size, self.dropout_probability)  # how many, then which: cheaper than a mask
-            noisy.reshape(-1)[rng.integers(0, z.size, dropped)] = np.nan
+            # each pixel drops out on its own with probability p (a Bernoulli mask; picking pixels with
+            # replacement would drop only 1 - exp(-p) of them)
+            noisy[rng.random(z.shape, dtype=np.float32) < np.float32(self.dropout_probability)] = np.nan
         return noisy
 
 
