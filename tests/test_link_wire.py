@@ -11,7 +11,11 @@ import pytest
 
 from twin.link.impairments import ImpairedChannel, Impairments, SimulatedClock
 from twin.link.schema import (
+    _OPTIONAL,
+    _REQUIRED,
     MAX_MESSAGE_BYTES,
+    MAX_STEPS_PER_COMMAND,
+    MAX_VECTOR_LENGTH,
     REASONS,
     WIRE_VERSION,
     Inbox,
@@ -131,6 +135,115 @@ def test_fuzzing_thousands_of_messages_never_crashes_and_counts_every_one(caplog
     for message in accepted:
         if message is not None:  # whatever got through really is a valid message of 7 joints
             assert message.type == "state" and message["q"].shape == (7,) and np.all(np.isfinite(message["q"]))
+
+
+def wrong_value(rng: np.random.Generator) -> object:
+    """A value of some type the schema may not expect: maps, lists, None, huge ints, nan, text, odd bytes."""
+    choices = [
+        lambda: {"a": 1},
+        lambda: {},
+        lambda: [1.0, 2.0],
+        lambda: None,
+        lambda: True,
+        lambda: 2**64 - 1,
+        lambda: -(2**63),
+        lambda: -1,
+        lambda: math.nan,
+        lambda: math.inf,
+        lambda: float(rng.normal()),
+        lambda: int(rng.integers(0, 10**6)),
+        lambda: "state",
+        lambda: "x" * 300,
+        lambda: "",
+        lambda: rng.bytes(int(rng.integers(0, 20))),  # usually not a whole number of float64
+        lambda: np.full(int(rng.integers(1, 5)), np.nan).tobytes(),
+        lambda: np.ones(int(rng.integers(1, 5))).tobytes(),
+        lambda: np.ones(MAX_VECTOR_LENGTH + 1).tobytes(),
+    ]
+    return choices[int(rng.integers(len(choices)))]()
+
+
+def structured_fuzz(rng: np.random.Generator, count: int) -> list[bytes]:
+    """Maps built from the schema's own keys, with well-formed or wrong-typed values, keys left out or added."""
+    payloads = []
+    kinds = list(_REQUIRED)
+    for _ in range(count):
+        kind = kinds[int(rng.integers(len(kinds)))]
+        body: dict = {"v": WIRE_VERSION, "type": kind, "seq": int(rng.integers(0, 100)), "t": float(rng.random())}
+        for name, spec in {**_REQUIRED[kind], **_OPTIONAL.get(kind, {})}.items():
+            if rng.random() < 0.5:
+                body[name] = {"vector": np.ones(3).tobytes(), "str": "ok", "int": 3, "number": 1.5}[spec]
+        for _ in range(int(rng.integers(1, 4))):  # then break one to three things
+            keys = ["v", "type", "seq", "t", *_REQUIRED[kind], *_OPTIONAL.get(kind, {}), "extra"]
+            key = keys[int(rng.integers(len(keys)))]
+            if rng.random() < 0.15:
+                body.pop(key, None)
+            else:
+                body[key] = wrong_value(rng)
+        try:
+            payloads.append(msgpack.packb(body, use_bin_type=True))
+        except (OverflowError, ValueError, TypeError):  # e.g. an int msgpack cannot hold: not sendable anyway
+            continue
+    return payloads
+
+
+def test_structured_fuzzing_with_wrong_types_never_raises_and_counts_every_one(caplog):
+    rng = np.random.default_rng(11)
+    payloads = structured_fuzz(rng, 6000)
+    payloads += [
+        raw({"v": WIRE_VERSION, "type": {}}),  # once crashed decode: an unhashable type
+        raw({"v": WIRE_VERSION, "type": ["state"]}),
+        raw({"v": {}, "type": "state"}),
+        raw({"v": WIRE_VERSION, "type": "control", "seq": 0, "t": 0.0, "action": "reset"}),  # reset without q
+        raw({"v": WIRE_VERSION, "type": "command", "seq": 0, "t": 0.0, "tau": b"", "steps": 2**63}),
+        raw({b"v": WIRE_VERSION, "type": "state"}),  # bytes keys
+    ]
+    assert len(payloads) > 5000
+    inbox = Inbox("structured", expected_length=3)
+    with caplog.at_level("WARNING", logger="twin.link"):
+        for payload in payloads:
+            message = inbox.accept(payload)  # never raises
+            if message is not None:
+                decode(payload)  # anything accepted really is valid
+    assert inbox.received == len(payloads) == inbox.accepted + sum(inbox.dropped.values())
+    assert inbox.dropped["error"] == 0  # every drop has a real reason: validation caught it, not the safety net
+    assert set(inbox.dropped) <= set(REASONS) and inbox.accepted > 0
+    assert len(caplog.records) == sum(inbox.dropped.values())
+
+
+def test_crash_cases_found_by_the_audit_are_refused_with_a_reason():
+    cases = {
+        "type": {"v": WIRE_VERSION, "type": {}},
+        "field": {"v": WIRE_VERSION, "type": "control", "seq": 0, "t": 0.0, "action": "reset"},
+    }
+    for reason, body in cases.items():
+        with pytest.raises(MessageError) as caught:
+            decode(raw(body))
+        assert caught.value.reason == reason
+    too_many = {"v": WIRE_VERSION, "type": "command", "seq": 0, "t": 0.0, "tau": b""}
+    too_many["steps"] = MAX_STEPS_PER_COMMAND + 1
+    with pytest.raises(MessageError, match="several commands") as caught:
+        decode(raw(too_many))
+    assert caught.value.reason == "field"
+    assert decode(raw({**too_many, "steps": MAX_STEPS_PER_COMMAND}))["steps"] == MAX_STEPS_PER_COMMAND
+    with pytest.raises(ValueError, match="needs q"):
+        encode("control", 0, 0.0, action="reset")
+    with pytest.raises(ValueError, match="several commands"):
+        encode("command", 0, 0.0, tau=[0.0], steps=MAX_STEPS_PER_COMMAND + 1)
+
+
+def test_inbox_counts_an_unexpected_exception_as_a_drop(monkeypatch, caplog):
+    import twin.link.schema as schema
+
+    def broken(payload: bytes) -> None:
+        raise KeyError("a bug in validation")
+
+    monkeypatch.setattr(schema, "decode", broken)
+    inbox = Inbox("safety-net")
+    with caplog.at_level("ERROR", logger="twin.link"):
+        assert inbox.accept(b"anything") is None
+    assert inbox.dropped == {"error": 1} and inbox.received == 1
+    assert "KeyError" in caplog.text and "bug" in caplog.text
 
 
 def test_humanoid_state_message_size():

@@ -11,17 +11,20 @@ Schema version 2 (version 1 was the in-process dataclasses of ``twin.link.messag
 ``state``        ``q``, ``qd``: joint positions (rad) and velocities (rad/s), same length;
                  optional ``sim_t``: simulated time of the sample (s, a stand-in's own time);
                  optional ``true_q``, ``true_qd``: the stand-in's exact state, for teaching only
-``sensor``       ``name`` (str), ``values``: one sensor sample (units of that sensor)
-``command``      ``tau``: joint torques (N m); ``steps`` (int >= 0): in lock-step mode, how many
-                 time steps the stand-in advances under it before it reports (0 = free-running)
-``heartbeat``    ``session`` (str, new at each start of the sender), ``rate`` (Hz of its stream)
+``sensor``       ``name`` (str), ``values``: one sensor sample (units of that sensor);
+                 optional ``sim_t``: simulated time of the sample (s)
+``command``      ``tau``: joint torques (N m); ``steps`` (int, 0 .. ``MAX_STEPS_PER_COMMAND``): in lock-step
+                 mode, how many time steps the stand-in advances under it before it reports (0 = free-running)
+``heartbeat``    ``session`` (str, new at each start of the sender), ``rate`` (Hz of its stream);
+                 optional ``dropped`` (int): how many received messages the sender has dropped so far
 ``sync_request`` ``probe`` (int): an NTP-style clock probe; ``t`` is t0 on the requester's clock
 ``sync_reply``   ``probe``, ``t0`` (copied back), ``t1`` (received, replier clock), ``t`` = t2 (sent)
-``control``      ``action``: ``"reset"`` (with ``q``) or ``"stop"``
+``control``      ``action``: ``"reset"`` (``q`` required) or ``"stop"``
 ===============  ============================================================================
 
 ``decode`` checks everything (size, type, version, field types, lengths, finite numbers) and raises
-``MessageError`` with a ``reason`` naming what was wrong; ``Inbox`` counts and logs those drops.
+``MessageError`` with a ``reason`` naming what was wrong; ``Inbox`` counts and logs those drops (and,
+as a safety net, counts any unexpected exception while decoding as reason ``"error"``: it never raises).
 """
 
 from __future__ import annotations
@@ -38,9 +41,10 @@ import numpy as np
 WIRE_VERSION = 2
 MAX_MESSAGE_BYTES = 64 * 1024  # larger messages are refused before decoding
 MAX_VECTOR_LENGTH = 1024  # values per vector
+MAX_STEPS_PER_COMMAND = 10_000  # one command may not hold the stand-in busy for longer than this
 MESSAGE_TYPES = ("state", "sensor", "command", "heartbeat", "sync_request", "sync_reply", "control")
 CONTROL_ACTIONS = ("reset", "stop")
-REASONS = ("size", "decode", "type", "version", "field", "shape", "nonfinite")
+REASONS = ("size", "decode", "type", "version", "field", "shape", "nonfinite", "error")
 
 log = logging.getLogger("twin.link")
 
@@ -55,6 +59,8 @@ _REQUIRED: dict[str, dict[str, str]] = {
 }
 _OPTIONAL: dict[str, dict[str, str]] = {
     "state": {"sim_t": "number", "true_q": "vector", "true_qd": "vector"},
+    "sensor": {"sim_t": "number"},
+    "heartbeat": {"dropped": "int"},
     "control": {"q": "vector"},
 }
 
@@ -118,6 +124,10 @@ def encode(type: str, seq: int, t: float, **fields: object) -> bytes:
         raise ValueError(f"seq={seq!r} must be an integer >= 0.")
     if not math.isfinite(t):
         raise ValueError(f"t={t!r} must be a finite number of seconds.")
+    if type == "control" and fields.get("action") == "reset" and "q" not in fields:
+        raise ValueError("a reset control message needs q=, the joint positions to reset to (rad).")
+    if type == "command" and not 0 <= int(fields["steps"]) <= MAX_STEPS_PER_COMMAND:
+        raise ValueError(f"steps={fields['steps']} must be 0 .. {MAX_STEPS_PER_COMMAND}; send several commands.")
     body: dict[str, object] = {"v": WIRE_VERSION, "type": type, "seq": seq, "t": float(t)}
     for name, value in fields.items():
         kind = spec[name]
@@ -138,6 +148,8 @@ def encode(type: str, seq: int, t: float, **fields: object) -> bytes:
 def _number(name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise MessageError("field", f"{name} must be a number, got {type(value).__name__}")
+    if isinstance(value, int):
+        value = float(value)  # msgpack ints are at most 64 bits: always a finite float
     if not math.isfinite(value):
         raise MessageError("nonfinite", f"{name}={value}")
     return float(value)
@@ -157,7 +169,8 @@ def _field(name: str, kind: str, value: object) -> object:
         return array
     if kind == "int":
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise MessageError("field", f"{name} must be an integer >= 0, got {value!r}")
+            shown = repr(value)[:40] if isinstance(value, int | float) else f"a {type(value).__name__}"
+            raise MessageError("field", f"{name} must be an integer >= 0, got {shown}")
         return value
     if kind == "number":
         return _number(name, value)
@@ -190,8 +203,9 @@ def decode(payload: bytes) -> Message:
     if body.get("v") != WIRE_VERSION:
         raise MessageError("version", f"v={body.get('v')!r}, this twin speaks version {WIRE_VERSION}")
     kind = body.get("type")
-    if kind not in _REQUIRED:
-        raise MessageError("type", f"type={kind!r} is not one of {MESSAGE_TYPES}")
+    if not isinstance(kind, str) or kind not in _REQUIRED:  # check the type first: a map is unhashable
+        shown = repr(kind) if isinstance(kind, str | int | float | None) else f"a {type(kind).__name__}"
+        raise MessageError("type", f"type={shown[:40]} is not one of {MESSAGE_TYPES}")
     seq = _field("seq", "int", body.get("seq"))
     if "t" not in body:
         raise MessageError("field", "t is missing")
@@ -216,8 +230,15 @@ def _check_shapes(kind: str, fields: dict[str, object]) -> None:
         sizes = {name: fields[name].size for name in ("q", "qd", "true_q", "true_qd") if name in fields}
         if len(set(sizes.values())) != 1:
             raise MessageError("shape", f"state vectors differ in length: {sizes}")
-    if kind == "control" and fields["action"] not in CONTROL_ACTIONS:
-        raise MessageError("field", f"action={fields['action']!r} is not one of {CONTROL_ACTIONS}")
+    if kind == "control":
+        if fields["action"] not in CONTROL_ACTIONS:
+            raise MessageError("field", f"action={fields['action'][:40]!r} is not one of {CONTROL_ACTIONS}")
+        if fields["action"] == "reset" and "q" not in fields:
+            raise MessageError("field", "a reset control message needs q (the joint positions to reset to, rad)")
+    if kind == "command" and fields["steps"] > MAX_STEPS_PER_COMMAND:
+        raise MessageError(
+            "field", f"steps={fields['steps']} exceeds {MAX_STEPS_PER_COMMAND}: send several commands instead"
+        )
 
 
 class Inbox:
@@ -248,6 +269,16 @@ class Inbox:
         except MessageError as error:
             self.dropped[error.reason] += 1
             log.warning("%s dropped message #%d (%d bytes): %s", self.name, self.received, len(payload), error)
+            return None
+        except Exception as error:  # a bug in validation must not kill a live link: count it, log it, go on
+            self.dropped["error"] += 1
+            log.error(
+                "%s dropped message #%d: unexpected %s while decoding: %s (please report this as a bug)",
+                self.name,
+                self.received,
+                type(error).__name__,
+                error,
+            )
             return None
         self.accepted += 1
         return message

@@ -29,7 +29,7 @@ import uuid
 
 import numpy as np
 
-from twin.link.schema import Inbox, encode
+from twin.link.schema import Inbox, Message, encode
 from twin.link.transport import ZmqTransport
 from twin.physical.standin import PhysicalStandIn
 from twin.sensors.joint_state import JointStateSensor
@@ -57,7 +57,8 @@ class StandInServer:
         self.parent_pid = parent_pid
         self.session = uuid.uuid4().hex[:12]
         self.inbox = Inbox("stand-in", expected_length=standin.robot.dof)
-        self.seq = {"state": 0, "heartbeat": 0, "sync_reply": 0}
+        self.seq = {"state": 0, "heartbeat": 0, "sync_reply": 0, "sensor": 0}
+        self.refused = 0  # valid messages the robot could not obey (counted, logged, never fatal)
         self.running = True
 
     def clock(self) -> float:
@@ -68,9 +69,22 @@ class StandInServer:
         self.seq[kind] += 1
         return self.seq[kind] - 1
 
+    @property
+    def dropped(self) -> int:
+        """Messages received and not obeyed: refused by the schema, or valid but refused by the robot."""
+        return sum(self.inbox.dropped.values()) + self.refused
+
     def send_heartbeat(self) -> None:
+        """Announce the session and rate, and report how many received messages were dropped so far."""
         self.transport.send(
-            encode("heartbeat", self._next("heartbeat"), self.clock(), session=self.session, rate=self.rate)
+            encode(
+                "heartbeat",
+                self._next("heartbeat"),
+                self.clock(),
+                session=self.session,
+                rate=self.rate,
+                dropped=self.dropped,
+            )
         )
 
     def send_state(self) -> None:
@@ -86,9 +100,17 @@ class StandInServer:
         self.transport.send(encode("state", self._next("state"), self.clock(), **fields))
 
     def handle(self, payload: bytes, received_at: float) -> None:
+        """Obey one received message; a bad one is counted and dropped, never fatal."""
         message = self.inbox.accept(payload)
         if message is None:
             return
+        try:
+            self._obey(message, received_at)
+        except Exception as error:  # valid on the wire, refused by the robot (e.g. a reset it cannot do)
+            self.refused += 1
+            log.warning("stand-in refused a %s message: %s: %s", message.type, type(error).__name__, error)
+
+    def _obey(self, message: Message, received_at: float) -> None:
         if message.type == "command":
             from twin.link.messages import JointCommand
 
