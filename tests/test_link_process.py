@@ -183,3 +183,127 @@ def test_timestamped_correction_lets_the_twin_balance_with_more_latency():
 def test_unknown_correction_is_refused():
     with pytest.raises(ValueError, match="timestamped"):
         DigitalTwin("pendulum", correction="psychic")
+
+
+# -- a robot the twin did not start ------------------------------------------------------------------
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class HandStarted:
+    """``python -m twin.physical.server --connect ENDPOINT ...`` started as a user would, always cleaned up."""
+
+    def __init__(self, endpoint: str, *arguments: str) -> None:
+        command = [sys.executable, "-m", "twin.physical.server", "--connect", endpoint, *arguments]
+        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+
+    def __enter__(self) -> subprocess.Popen:
+        return self.process
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def test_a_stand_in_started_by_hand_works_exactly_like_a_spawned_one():
+    steps, torque = 60, np.array([0.3])
+    with ProcessStandIn("pendulum", seed=4, initial_positions=[0.4]) as spawned:
+        expected = []
+        spawned.apply(JointCommand(0.0, torque))
+        for _ in range(steps):
+            spawned.step()
+            expected.append(spawned.measure().positions.copy())
+    port = free_port()
+    with HandStarted(f"tcp://127.0.0.1:{port}", "--seed", "4", "--initial-positions", "[0.4]") as robot:
+        with ProcessStandIn("pendulum", spawn=False, port=port, timeout=30.0) as remote:
+            assert remote.transport.endpoint == f"tcp://127.0.0.1:{port}" and remote.alive and remote.rate == 0.0
+            got = []
+            remote.apply(JointCommand(0.0, torque))
+            for _ in range(steps):
+                remote.step()
+                got.append(remote.measure().positions.copy())
+            with pytest.raises(Exception, match="did not start"):
+                remote.kill()
+            remote.stop_robot()
+            assert robot.wait(timeout=20) == 0  # it obeyed the stop and exited cleanly
+        np.testing.assert_array_equal(np.array(got), np.array(expected))  # same messages, same robot
+    assert not [c for c in psutil.net_connections("inet") if c.laddr and c.laddr.port == port and c.status == "LISTEN"]
+
+
+def test_waiting_for_a_robot_that_never_comes_says_what_to_start():
+    from twin.link.process import StandInError
+
+    port = free_port()
+    with pytest.raises(StandInError, match=f"twin-standin --connect tcp://127.0.0.1:{port}"):
+        ProcessStandIn("pendulum", spawn=False, port=port, timeout=0.3)
+    assert not [c for c in psutil.net_connections("inet") if c.laddr and c.laddr.port == port and c.status == "LISTEN"]
+    with pytest.raises(ValueError, match="twin-standin"):
+        ProcessStandIn("pendulum", spawn=False, rate=100.0)  # options of a spawned stand-in are refused
+    with pytest.raises(ValueError, match="port"):
+        ProcessStandIn("pendulum", spawn=False, port=70000)
+
+
+def test_an_injected_transport_carries_a_streaming_robot_and_its_rate():
+    from twin.link.transport import ZmqTransport
+
+    transport = ZmqTransport.bind()
+    with HandStarted(transport.endpoint, "--rate", "100"):
+        with ProcessStandIn("pendulum", spawn=False, transport=transport) as remote:
+            assert remote.rate == 100.0  # told by the robot's heartbeat
+            wait_until(lambda: remote.monitor.received >= 10, remote, "a stream from the injected transport")
+            assert remote.monitor.gaps == 0 and not remote.monitor.is_stale(time.monotonic())
+    assert transport.closed  # the twin closed what it was given
+
+
+# -- sensor streams ----------------------------------------------------------------------------------
+def test_streamed_encoders_read_the_true_angle_within_half_a_count():
+    resolution = 2 * np.pi / 4096  # JointEncoders' default: 12 bits
+    with ProcessStandIn("arm", sensors={"encoders": 120.0}, seed=2) as standin:
+        truth = {}
+        standin.apply(JointCommand(0.0, np.full(7, 2.0)))
+        for _ in range(60):
+            standin.step()
+            truth[standin.latest["sim_t"]] = np.array(standin.latest["true_q"])
+        wait_until(lambda: len(standin.sensor_samples.get("encoders", ())) >= 30, standin, "30 encoder samples")
+        stream = standin.sensor_samples["encoders"]
+    np.testing.assert_allclose(np.diff(stream.times), 1 / 120.0, atol=1e-9)  # the encoder's rate, simulated clock
+    assert stream.values.shape == (30, 7)
+    errors = np.array([stream.values[k] - truth[t] for k, t in enumerate(stream.times)])
+    assert np.abs(errors).max() <= resolution / 2 + 1e-12  # quantisation is the only error (noise off)
+    assert np.abs(np.diff(stream.values, axis=0)).max() > 10 * resolution  # and the arm really moved
+
+
+def test_streamed_imu_on_a_still_pendulum_feels_gravity_and_no_rotation():
+    with ProcessStandIn("pendulum", sensors={"imu": 120.0}, initial_positions=[0.0]) as standin:
+        for _ in range(240):
+            standin.step()
+        wait_until(lambda: len(standin.sensor_samples.get("imu", ())) >= 120, standin, "120 IMU samples")
+        values = standin.sensor_samples["imu"].values
+    assert values.shape == (120, 6)
+    from twin.sensors.imu import ADIS16448_ACCELEROMETER as spec
+    from twin.sensors.imu import ADIS16448_GYROSCOPE
+    from twin.sim.world import STANDARD_GRAVITY
+
+    accel, gyro = values[:, :3].mean(axis=0), values[:, 3:].mean(axis=0)
+    bias = np.asarray(spec.bias)
+    # hanging still, the link's z axis up: specific force +1 g on z, read through the datasheet's bias and scale
+    assert accel[2] == pytest.approx((STANDARD_GRAVITY + bias[2]) * (1 + spec.scale_factor), abs=0.01)
+    tilt = spec.misalignment * STANDARD_GRAVITY  # a misaligned axis sees a little of gravity
+    assert np.all(np.abs(accel[:2] - bias[:2]) < tilt + 0.01)
+    np.testing.assert_allclose(gyro, ADIS16448_GYROSCOPE.bias, atol=0.005)  # no rotation: the gyro bias only
+
+
+def test_unknown_sensor_names_and_bad_rates_are_refused_before_spawning():
+    with pytest.raises(ValueError, match="encoders"):
+        ProcessStandIn("pendulum", sensors={"lidar": 10.0})
+    with pytest.raises(ValueError, match="Hz"):
+        ProcessStandIn("pendulum", sensors={"imu": -5})

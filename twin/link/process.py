@@ -13,19 +13,29 @@ Two ways to use it:
 - lock-step (``rate=0``): the same methods as ``PhysicalStandIn`` (``measure``, ``apply``, ``step``,
   ``true_state``), so ``DigitalTwin(standin="process")`` runs exactly as in-process, bit for bit.
 - streaming (``rate=HZ``): call ``poll()`` to take in whatever arrived; ``monitor`` counts gaps and
-  says when the stream is stale; ``restart()`` starts a fresh stand-in on the same endpoint.
+  says when the stream is stale; ``restart()`` starts a fresh stand-in on the same endpoint;
+  ``estimate()`` gives the state now on the local clock (interpolated, or dead-reckoned past the newest).
+
+A robot the twin did not start (``spawn=False``): the twin binds 127.0.0.1:``port`` and waits for the
+robot's first heartbeat, then works exactly as with its own child. Start the robot (or a stand-in by
+hand: ``twin-standin --connect tcp://127.0.0.1:PORT``) before or after. Any ``Transport`` can be passed
+in (``transport=``), for example an MQTT one implementing the same four methods.
+
+Sensor streams (``sensors={"encoders": 240, "imu": 120}``, Hz on the simulation clock): the stand-in
+sends ``sensor`` messages; ``sensor_samples[name]`` holds their times (s, simulated) and values.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
 import tempfile
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from types import TracebackType
 
@@ -35,18 +45,73 @@ from twin.link.clock_sync import ClockSync
 from twin.link.messages import JointCommand, StateMeasurement
 from twin.link.recording import Recorder
 from twin.link.schema import Inbox, Message, encode
-from twin.link.sync import StateBuffer, StreamMonitor
-from twin.link.transport import ZmqTransport
+from twin.link.sync import Estimate, StateBuffer, StreamMonitor
+from twin.link.transport import LOOPBACK, Transport, ZmqTransport
 from twin.sim.plant import DynamicsParameters
 from twin.sim.robots import JointState
 from twin.sim.world import DEFAULT_TIME_STEP
+
+SENSOR_NAMES = ("encoders", "imu")  # what a stand-in can stream: joint encoders (rad), IMU (m/s^2 then rad/s)
 
 
 class StandInError(RuntimeError):
     """The stand-in process did not answer in time or exited; the message says what it printed."""
 
 
-def _stop_process(process: subprocess.Popen, transport: ZmqTransport | None, grace: float = 2.0) -> None:
+def check_sensor_rates(sensors: Mapping[str, float]) -> dict[str, float]:
+    """``{name: rate Hz}`` checked: names from ``SENSOR_NAMES``, rates finite and > 0."""
+    if not isinstance(sensors, Mapping):
+        raise TypeError(f"sensors must be a mapping of name to rate in Hz, e.g. {{'encoders': 240}}, got {sensors!r}.")
+    checked = {}
+    for name, rate in sensors.items():
+        if name not in SENSOR_NAMES:
+            raise ValueError(f"sensor {name!r} is unknown; a stand-in can stream {SENSOR_NAMES}.")
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not math.isfinite(rate) or rate <= 0:
+            raise ValueError(f"sensors[{name!r}]={rate!r} must be a rate in Hz > 0, e.g. 240.")
+        checked[name] = float(rate)
+    return checked
+
+
+class SensorStream:
+    """The samples of one named sensor as they arrived: ``times`` (n,) in s and ``values`` (n, k).
+
+    ``times`` are the stand-in's simulated times when it sent them (``sim_t``), else the sender clock mapped
+    onto the local clock. At most ``capacity`` samples are kept (the oldest go first, and are counted).
+    """
+
+    def __init__(self, name: str, capacity: int = 100_000) -> None:
+        self.name, self.capacity, self.discarded = name, capacity, 0
+        self._times: list[float] = []
+        self._values: list[np.ndarray] = []
+
+    def __repr__(self) -> str:
+        return f"SensorStream({self.name!r}, {len(self)} samples)"
+
+    def __len__(self) -> int:
+        return len(self._times)
+
+    def add(self, time: float, values: np.ndarray) -> None:
+        self._times.append(float(time))
+        self._values.append(values)
+        if len(self._times) > self.capacity:
+            del self._times[0], self._values[0]
+            self.discarded += 1
+
+    @property
+    def times(self) -> np.ndarray:
+        return np.array(self._times)
+
+    @property
+    def values(self) -> np.ndarray:
+        if not self._values:
+            return np.zeros((0, 0))
+        try:
+            return np.vstack(self._values)
+        except ValueError:  # a sender changed the sample length mid-stream: show it, do not guess
+            raise StandInError(f"sensor {self.name!r} sent samples of different lengths.") from None
+
+
+def _stop_process(process: subprocess.Popen, transport: Transport | None, grace: float = 2.0) -> None:
     """Ask politely (``stop``), then SIGTERM, then SIGKILL; always reap the process and close the socket."""
     if process.poll() is None and transport is not None and not transport.closed:
         transport.send(encode("control", 0, time.monotonic(), action="stop"))
@@ -61,7 +126,7 @@ def _stop_process(process: subprocess.Popen, transport: ZmqTransport | None, gra
             process.wait()
 
 
-def _cleanup(process_holder: list, transport: ZmqTransport) -> None:
+def _cleanup(process_holder: list, transport: Transport) -> None:
     for process in process_holder:
         _stop_process(process, transport)
     if not transport.closed:
@@ -83,6 +148,11 @@ class ProcessStandIn:
         timeout: s to wait for any one answer before raising ``StandInError``.
         stale_after: s of silence after which ``monitor.is_stale`` says so.
         record_to: an ``.mcap`` path to record every received message to (optional).
+        sensors: ``{"encoders": Hz, "imu": Hz}``: sensor streams the spawned stand-in sends (simulated clock).
+        spawn: True starts the stand-in as a child process; False waits for a robot started elsewhere
+            (``twin-standin --connect tcp://127.0.0.1:PORT``); its heartbeat says its rate.
+        port: the loopback port to listen on (0: one the OS picks; give one for a robot started by hand).
+        transport: a ready ``Transport`` to use instead of binding ZeroMQ (closed by ``close()``).
     """
 
     def __init__(
@@ -99,10 +169,35 @@ class ProcessStandIn:
         timeout: float = 30.0,
         stale_after: float = 0.5,
         record_to: str | None = None,
+        sensors: Mapping[str, float] | None = None,
+        spawn: bool = True,
+        port: int = 0,
+        transport: Transport | None = None,
     ) -> None:
         if rate < 0:
             raise ValueError(f"rate={rate} must be >= 0 Hz (0 = lock-step).")
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+            raise ValueError(f"port={port!r} must be 0 (the OS picks one) or a port number 1 .. 65535.")
+        if not spawn:
+            child_only = {
+                "truth": truth is not None,
+                "sensor_noise": sensor_noise is not None,
+                "initial_positions": initial_positions is not None,
+                "rate": rate != 0.0,
+                "clock_offset": clock_offset != 0.0,
+                "sensors": bool(sensors),
+            }
+            given = [name for name, set_ in child_only.items() if set_]
+            if given:
+                raise ValueError(
+                    f"{given} describe a stand-in the twin starts; with spawn=False the robot is started elsewhere: "
+                    "give those options to twin-standin instead (its heartbeat tells the twin its rate)."
+                )
+        if transport is not None and spawn and not str(getattr(transport, "endpoint", "")).startswith("tcp://"):
+            raise ValueError("a spawned stand-in connects over ZeroMQ: pass a bound ZmqTransport, or spawn=False.")
+        sensors = check_sensor_rates(sensors or {})
         self.robot_name, self.time_step, self.rate, self.timeout = robot, time_step, rate, timeout
+        self.spawn = bool(spawn)
         self._arguments = [
             "--robot",
             robot,
@@ -121,7 +216,9 @@ class ProcessStandIn:
             self._arguments += ["--sensor-noise", json.dumps(list(map(float, sensor_noise)))]
         if initial_positions is not None:
             self._arguments += ["--initial-positions", json.dumps(np.asarray(initial_positions, float).tolist())]
-        self.transport = ZmqTransport.bind()
+        if sensors:
+            self._arguments += ["--sensors", json.dumps(sensors)]
+        self.transport: Transport = transport if transport is not None else ZmqTransport.bind(LOOPBACK, port)
         self._processes: list[subprocess.Popen] = []
         self._finalizer = weakref.finalize(self, _cleanup, self._processes, self.transport)
         self.inbox = Inbox("twin")
@@ -130,10 +227,13 @@ class ProcessStandIn:
         self.buffer = StateBuffer()
         self.recorder = Recorder(record_to) if record_to else None
         self.latest: Message | None = None
+        self.latest_heartbeat: Message | None = None
         self.dof: int | None = None
         self._torques: np.ndarray | None = None
         self._command_seq = self._probe_seq = 0
         self._replies: dict[int, tuple[float, Message]] = {}
+        self.sensor_samples: dict[str, SensorStream] = {}
+        self.remote_dropped = 0  # messages the robot says it dropped (from its heartbeats)
         self._stderr = tempfile.TemporaryFile()
         try:
             self._start()
@@ -142,19 +242,28 @@ class ProcessStandIn:
             raise
 
     def __repr__(self) -> str:
-        state = "running" if self.alive else "stopped"
-        return f"ProcessStandIn({self.robot_name!r}, {state}, {self.transport.endpoint}, {self.monitor})"
+        state = ("running" if self.alive else "stopped") if self.spawn else ("heard" if self.alive else "silent")
+        where = getattr(self.transport, "endpoint", type(self.transport).__name__)
+        return f"ProcessStandIn({self.robot_name!r}, {state}, {where}, {self.monitor})"
 
     # -- process lifetime -----------------------------------------------------------------------
     @property
     def process(self) -> subprocess.Popen:
+        if not self._processes:
+            raise StandInError("this twin did not start the robot (spawn=False): it has no process to show.")
         return self._processes[-1]
 
     @property
     def alive(self) -> bool:
+        """Spawned: the child process runs. Started elsewhere: the robot was heard within ``stale_after`` s."""
+        if not self.spawn:
+            return not self.monitor.is_stale(time.monotonic())
         return bool(self._processes) and self.process.poll() is None
 
     def _start(self) -> None:
+        if not self.spawn:
+            self._await_robot()
+            return
         command = [
             sys.executable,
             "-m",
@@ -174,8 +283,29 @@ class ProcessStandIn:
             "a heartbeat and a first state",
         )
 
+    def _await_robot(self) -> None:
+        """Wait for a robot started elsewhere: its first heartbeat and state, with an error that says what to run."""
+        endpoint = getattr(self.transport, "endpoint", "the transport you passed")
+        deadline = time.monotonic() + self.timeout
+        while self.monitor.session is None or self.latest is None:
+            if time.monotonic() > deadline:
+                raise StandInError(
+                    f"no robot spoke on {endpoint} within {self.timeout} s. Start one that connects there, "
+                    f"e.g. in a terminal: twin-standin --connect {endpoint} --robot {self.robot_name}"
+                )
+            self.poll(timeout=0.05)
+        self.rate = float(self.latest_heartbeat["rate"])
+
+    def _not_ours(self, what: str) -> StandInError:
+        return StandInError(
+            f"this twin did not start the robot (spawn=False), so it cannot {what} it: do that where it runs; "
+            "the twin notices the new session when it comes back."
+        )
+
     def restart(self) -> None:
         """Start a fresh stand-in on the same endpoint (after it died or was killed)."""
+        if not self.spawn:
+            raise self._not_ours("restart")
         if self.alive:
             _stop_process(self.process, self.transport)
         self.process.wait()
@@ -185,6 +315,8 @@ class ProcessStandIn:
 
     def kill(self) -> None:
         """Kill the stand-in abruptly (SIGKILL), as a crash would, and reap it."""
+        if not self.spawn:
+            raise self._not_ours("kill")
         self.process.kill()
         self.process.wait()
 
@@ -192,8 +324,12 @@ class ProcessStandIn:
         self._stderr.seek(0)
         return self._stderr.read().decode(errors="replace")[-2000:]
 
+    def stop_robot(self) -> None:
+        """Ask the robot to stop (a ``stop`` control message); ``close()`` does this only for its own child."""
+        self.transport.send(encode("control", 0, time.monotonic(), action="stop"))
+
     def close(self) -> None:
-        """Stop the child, close the socket and the recording. Safe to call twice."""
+        """Stop the child (if the twin started it), close the socket and the recording. Safe to call twice."""
         self._finalizer()
         if self.recorder is not None:
             self.recorder.close()
@@ -225,6 +361,8 @@ class ProcessStandIn:
         if self.recorder is not None:
             self.recorder.write(message.type, payload, now)
         if message.type == "heartbeat":
+            self.latest_heartbeat = message
+            self.remote_dropped = int(message.get("dropped", 0))
             if self.monitor.heartbeat(message["session"], now):
                 self.latest = None  # a new stand-in: forget the old one's state
         elif message.type == "state":
@@ -233,14 +371,20 @@ class ProcessStandIn:
             self.dof = message["q"].size
             local_time = self.clock_sync.to_local(message.t) if self.clock_sync.probes else now
             self.buffer.add(local_time, message["q"], message["qd"])
+        elif message.type == "sensor":
+            stream = self.sensor_samples.setdefault(message["name"], SensorStream(message["name"]))
+            stream.add(
+                message.get("sim_t", self.clock_sync.to_local(message.t) if self.clock_sync.probes else now),
+                message["values"],
+            )
         elif message.type == "sync_reply":
             self._replies[message["probe"]] = (now, message)
 
-    def wait_for(self, condition: object, what: str) -> None:
+    def wait_for(self, condition: Callable[[], bool], what: str) -> None:
         """Poll until ``condition()`` holds; raise ``StandInError`` on timeout or if the child exits."""
         deadline = time.monotonic() + self.timeout
         while not condition():
-            if not self.alive:
+            if self.spawn and not self.alive:
                 raise StandInError(
                     f"the stand-in process exited (code {self.process.returncode}) while the "
                     f"twin waited for {what}. It printed:\n{self._error_output()}"
@@ -248,6 +392,16 @@ class ProcessStandIn:
             if time.monotonic() > deadline:
                 raise StandInError(f"no {what} from the stand-in within {self.timeout} s.")
             self.poll(timeout=0.05)
+
+    def estimate(self, now: float | None = None) -> Estimate:
+        """Streaming: the robot's state at local time ``now`` (default: now), from the buffer of received states.
+
+        Interpolated between samples, dead-reckoned (constant velocity) up to ``buffer.max_extrapolation`` s past
+        the newest, held beyond that (``how`` says which). Sample times are on the local clock: mapped by clock
+        sync when ``synchronise_clocks`` has run, else the arrival times (later than the truth by the latency).
+        """
+        self.poll()
+        return self.buffer.at(time.monotonic() if now is None else now)
 
     # -- clock sync -----------------------------------------------------------------------------
     def synchronise_clocks(self, probes: int = 16) -> ClockSync:

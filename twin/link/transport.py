@@ -28,6 +28,7 @@ class Transport:
     sent: int = 0
     received: int = 0
     send_failures: int = 0
+    closed: bool = False
 
     def send(self, payload: bytes) -> bool:  # pragma: no cover - interface
         raise NotImplementedError

@@ -10,6 +10,11 @@ streams ``state`` messages and obeys ``command``, ``sync_request`` and ``control
 - lock-step mode (``--rate 0``, the default): it advances only when a command says ``steps`` > 0,
   then reports the new state. Exact and repeatable, whatever the machine's load.
 - free-running mode (``--rate HZ``): it steps in real time at HZ and streams every state.
+- sensor streams (``--sensors '{"encoders": 240, "imu": 120}'``): after every time step it polls each
+  sensor on the simulation clock and sends a ``sensor`` message (with ``sim_t``) whenever one is due:
+  ``encoders`` = joint angles quantised by ``twin.sensors.encoder.JointEncoders`` (rad), ``imu`` = the
+  specific force (m/s^2, 3 values) then the angular rate (rad/s, 3 values) of a ``twin.sensors.imu.Imu``
+  on the robot's last link, in that link's axes.
 
 It never trusts its input: a malformed message is counted and dropped with one log line. It exits on
 a ``stop`` control message, on SIGTERM/SIGINT, or as soon as its parent process is gone, so a
@@ -26,17 +31,53 @@ import signal
 import sys
 import time
 import uuid
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
 from twin.link.schema import Inbox, Message, encode
-from twin.link.transport import ZmqTransport
+from twin.link.transport import Transport, ZmqTransport
 from twin.physical.standin import PhysicalStandIn
 from twin.sensors.joint_state import JointStateSensor
 from twin.sim.plant import DynamicsParameters
 
 HEARTBEAT_PERIOD = 0.1  # s
 log = logging.getLogger("twin.physical.server")
+
+SensorPoll = Callable[[], "tuple[float, np.ndarray] | None"]  # (simulated time s, values) when a sample is due
+
+
+def make_sensors(standin: PhysicalStandIn, rates: Mapping[str, float], seed: int = 0) -> dict[str, SensorPoll]:
+    """Sensors on the stand-in's robot, by name (``encoders``, ``imu``) and rate (Hz, simulation clock).
+
+    Each is wrapped as a poll function, called after every time step, that returns (time, values) when due.
+    """
+    from twin.link.process import check_sensor_rates  # the same check the twin side does before spawning
+
+    robot = standin.robot
+    polls: dict[str, SensorPoll] = {}
+    for index, (name, rate) in enumerate(check_sensor_rates(rates).items()):
+        if name == "encoders":
+            from twin.sensors.encoder import JointEncoders
+
+            encoders = JointEncoders(robot, rate_hz=rate, seed=seed + 1 + index)
+
+            def poll_encoders(sensor: JointEncoders = encoders) -> tuple[float, np.ndarray] | None:
+                reading = sensor.poll()
+                return None if reading is None else (reading.time, reading.positions)
+
+            polls[name] = poll_encoders
+        else:
+            from twin.sensors.imu import Imu
+
+            imu = Imu(robot.world, robot.body_id, robot.links[-1].index, rate_hz=rate, seed=seed + 1 + index)
+
+            def poll_imu(sensor: Imu = imu) -> tuple[float, np.ndarray] | None:
+                sample = sensor.poll()
+                return None if sample is None else (sample.time, np.concatenate([sample.accel, sample.gyro]))
+
+            polls[name] = poll_imu
+    return polls
 
 
 class StandInServer:
@@ -45,14 +86,17 @@ class StandInServer:
     def __init__(
         self,
         standin: PhysicalStandIn,
-        transport: ZmqTransport,
+        transport: Transport,
         *,
         rate: float = 0.0,
         clock_offset: float = 0.0,
         send_truth: bool = True,
         parent_pid: int | None = None,
+        sensors: Mapping[str, float] | None = None,
+        seed: int = 0,
     ) -> None:
         self.standin, self.transport = standin, transport
+        self.sensors = make_sensors(standin, sensors or {}, seed)
         self.rate, self.clock_offset, self.send_truth = rate, clock_offset, send_truth
         self.parent_pid = parent_pid
         self.session = uuid.uuid4().hex[:12]
@@ -99,6 +143,17 @@ class StandInServer:
             fields.update(true_q=truth.positions, true_qd=truth.velocities)
         self.transport.send(encode("state", self._next("state"), self.clock(), **fields))
 
+    def step(self) -> None:
+        """One time step of the robot, then every sensor that is due sends its sample."""
+        self.standin.step()
+        for name, poll in self.sensors.items():
+            sample = poll()
+            if sample is not None:
+                sim_t, values = sample
+                self.transport.send(
+                    encode("sensor", self._next("sensor"), self.clock(), name=name, values=values, sim_t=sim_t)
+                )
+
     def handle(self, payload: bytes, received_at: float) -> None:
         """Obey one received message; a bad one is counted and dropped, never fatal."""
         message = self.inbox.accept(payload)
@@ -116,7 +171,7 @@ class StandInServer:
 
             self.standin.apply(JointCommand(self.standin.time, message["tau"]))
             for _ in range(message["steps"]):
-                self.standin.step()
+                self.step()
             if message["steps"]:
                 self.send_state()
         elif message.type == "sync_request":
@@ -158,7 +213,7 @@ class StandInServer:
                 continue
             now = time.monotonic()
             if period and now >= next_tick:
-                self.standin.step()
+                self.step()
                 self.send_state()
                 next_tick = max(next_tick + period, now - period)  # fall behind gracefully, never burst
             if now >= next_heartbeat:
@@ -182,6 +237,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clock-offset", type=float, default=0.0, help="added to this process's clock, s")
     parser.add_argument("--no-truth", action="store_true", help="do not send the exact state (like a real robot)")
     parser.add_argument("--parent-pid", type=int, default=None, help="exit when this parent process is gone")
+    parser.add_argument(
+        "--sensors", type=json.loads, default=None, help='JSON {name: Hz}, e.g. {"encoders": 240, "imu": 120}'
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s", stream=sys.stderr)
 
@@ -197,6 +255,14 @@ def main(argv: list[str] | None = None) -> int:
     standin = PhysicalStandIn(
         args.robot, truth, sensor, time_step=args.time_step, seed=args.seed, initial_positions=initial
     )
+    try:
+        server_sensors = args.sensors or {}
+        from twin.link.process import check_sensor_rates
+
+        check_sensor_rates(server_sensors)
+    except (TypeError, ValueError) as error:
+        standin.close()
+        parser.error(str(error))
     transport = ZmqTransport.connect(args.connect)
     try:
         StandInServer(
@@ -206,6 +272,8 @@ def main(argv: list[str] | None = None) -> int:
             clock_offset=args.clock_offset,
             send_truth=not args.no_truth,
             parent_pid=args.parent_pid,
+            sensors=server_sensors,
+            seed=args.seed,
         ).serve()
     except KeyboardInterrupt:
         pass
