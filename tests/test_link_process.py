@@ -307,3 +307,31 @@ def test_unknown_sensor_names_and_bad_rates_are_refused_before_spawning():
         ProcessStandIn("pendulum", sensors={"lidar": 10.0})
     with pytest.raises(ValueError, match="Hz"):
         ProcessStandIn("pendulum", sensors={"imu": -5})
+
+
+# -- keeping in sync with a free-running stream ------------------------------------------------------
+def test_streamed_timestamps_are_mapped_onto_the_local_clock_and_dead_reckoned_after_a_crash():
+    offset = 2.5  # the stand-in's clock runs 2.5 s ahead of ours
+    with ProcessStandIn("pendulum", rate=200.0, clock_offset=offset, initial_positions=[1.0]) as standin:
+        sync = standin.synchronise_clocks(probes=8)
+        assert abs(sync.offset - offset) <= sync.error_bound
+        seq = standin.latest.seq
+        wait_until(lambda: standin.latest.seq >= seq + 20, standin, "20 states after clock sync")
+        message = standin.latest
+        arrived = time.monotonic()
+        mapped = standin.buffer.newest_time
+        assert mapped == pytest.approx(message.t - sync.offset, abs=1e-12)  # remote stamp, on our clock
+        assert mapped <= arrived + sync.error_bound  # sent before it arrived, within the clock's bound
+        assert arrived - mapped < 0.5  # and not long before (loopback: well under a millisecond, unloaded)
+        between = standin.buffer.at(mapped - 0.5 / 200.0)
+        assert between.how == "interpolated"
+        standin.kill()
+        standin.poll(timeout=0.05)
+        newest = standin.buffer.newest_time
+        q, qd = standin.latest["q"], standin.latest["qd"]
+        ahead = standin.estimate(newest + 0.04)  # nothing more arrives: dead reckoning at constant velocity
+        assert ahead.how == "extrapolated"
+        np.testing.assert_allclose(ahead.positions, q + 0.04 * qd, rtol=0, atol=1e-12)
+        held = standin.estimate(newest + 1.0)  # beyond max_extrapolation it stops guessing
+        assert held.how == "held" and np.all(held.velocities == 0) and np.all(held.positions == q)
+        assert standin.monitor.is_stale(time.monotonic() + standin.monitor.stale_after)
