@@ -146,3 +146,60 @@ def test_misalignment_turns_a_true_x_reading_into_a_small_y_reading():
     errors = InertialErrors(InertialNoise(misalignment=(0.0, 0.0, 0.01)), 100.0, np.random.default_rng(0))
     measured, _ = errors.corrupt(np.array([[1.0, 0.0, 0.0]]))
     np.testing.assert_allclose(measured, [[1.0, 0.01, 0.0]])  # (I + [m]x) x: a 10 mrad turn about z
+
+
+def test_single_floats_path_equals_the_block_path_across_block_boundaries():
+    """corrupt_one (what poll uses) and corrupt (what record uses) draw from one stream: any mix, same numbers."""
+    from twin.sensors.imu import InertialErrors
+
+    noise = InertialNoise(0.01, 0.01, bias=(0.1, -0.2, 0.3), scale_factor=0.02, misalignment=0.01, measuring_range=2.0)
+    true = np.random.default_rng(9).normal(size=(2600, 3))
+    block, bias = InertialErrors(noise, 100.0, np.random.default_rng(2)).corrupt(true)
+    mixed = InertialErrors(noise, 100.0, np.random.default_rng(2))
+    rows = [mixed.corrupt_one(*row)[0] for row in true[:1500]]  # crosses a drawn-ahead block's end
+    rows += list(mixed.corrupt(true[1500:1510])[0])  # the rest of that block plus nothing new
+    rows += [mixed.corrupt_one(*row)[0] for row in true[1510:2000]]
+    rows += list(mixed.corrupt(true[2000:])[0])  # what is left of a block, then fresh draws
+    np.testing.assert_allclose(np.array(rows), block, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(mixed.walk, bias[-1] - np.array([0.1, -0.2, 0.3]), atol=1e-12)
+
+
+def _tumbling_box_readings(use_poll: bool, steps: int = 300) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    noise = InertialNoise(0.01, 0.001, bias=0.05, scale_factor=0.01, misalignment=0.002)
+    with World(seed=0) as world:
+        body = _box(world, (0, 0, 50), orientation=(0.2, -0.3, 0.1, 0.927))
+        world.client.resetBaseVelocity(body, [1.0, -0.5, 3.0], [2.0, -4.0, 1.5])
+        imu = Imu(world, body, rate_hz=120, accelerometer=noise, gyroscope=noise, seed=4)
+        if not use_poll:
+            log = imu.record(steps)
+            return log.accel, log.gyro, log.true_gyro
+        samples = []
+        for _ in range(steps):
+            world.step()
+            samples.append(imu.poll())
+        samples = [s for s in samples if s is not None]
+        return (np.array([s.accel for s in samples]), np.array([s.gyro for s in samples]),
+                np.array([s.true_gyro for s in samples]))  # fmt: skip
+
+
+def test_poll_per_step_equals_record_on_a_tumbling_box():
+    """poll's float arithmetic (its own quaternion-to-matrix) gives what record's numpy path gives."""
+    polled, recorded = _tumbling_box_readings(True), _tumbling_box_readings(False)
+    assert len(polled[0]) == len(recorded[0]) == 150  # 120 Hz on a 240 Hz clock
+    for a, b in zip(polled, recorded, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
+    true_gyro_body = recorded[2]
+    assert np.abs(true_gyro_body).max() > 1.0  # it really tumbles: the frame change is exercised
+
+
+def test_true_reading_turns_world_rates_into_sensor_axes_as_pybullet_does():
+    with World(seed=0) as world:
+        body = _box(world, (0, 0, 50), orientation=(0.2, -0.3, 0.1, 0.927))
+        world.client.resetBaseVelocity(body, [0, 0, 0], [2.0, -4.0, 1.5])
+        imu = Imu(world, body, ideal=True)
+        world.step()
+        _, gyro = imu.true_reading()
+        orientation = world.client.getBasePositionAndOrientation(body)[1]
+        rotation = np.array(world.client.getMatrixFromQuaternion(orientation)).reshape(3, 3)
+        omega = np.array(world.client.getBaseVelocity(body)[1])
+    np.testing.assert_allclose(gyro, rotation.T @ omega, atol=1e-12)

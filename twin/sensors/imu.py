@@ -121,20 +121,66 @@ class InertialErrors:
     """The stateful error process of one sensor: its bias wanders, so it remembers where it is.
 
     ``corrupt(true)`` turns a block of true readings (n, 3) into measurements in one vectorised call, and
-    continues the bias random walk from the end of the previous block. Drawing one sample at a time or all
-    at once gives the same numbers for the same seed.
+    continues the bias random walk from the end of the previous block; ``corrupt_one(x, y, z)`` does the same
+    for one reading in plain Python floats (the cheap path ``Imu.poll`` takes). Random numbers are drawn
+    ahead in blocks of ``BLOCK`` samples from one stream, so drawing one sample at a time, all at once or any
+    mix gives the same numbers for the same seed.
     """
+
+    BLOCK = 1024  # samples of noise drawn ahead at a time
 
     def __init__(self, noise: InertialNoise, rate_hz: float, rng: np.random.Generator) -> None:
         self.noise = noise
         self.rate_hz = check_positive("rate_hz", rate_hz, "Hz", "e.g. 200")
         self.rng = rng
-        self.walk = np.zeros(3)  # u: the random-walk part of the bias, now
         # everything that does not change from sample to sample, worked out once
         self._matrix_t = noise.distortion_matrix.T
+        self._matrix_rows = tuple(tuple(float(v) for v in row) for row in noise.distortion_matrix)
         self._bias = _axes("bias", noise.bias, "u")
         self._white_std = noise.discrete_noise_std(self.rate_hz)
         self._step_std = noise.discrete_bias_step_std(self.rate_hz)
+        self._limit = float(noise.measuring_range)
+        self._resolution = float(noise.resolution)
+        # drawn ahead: total bias (n, 3) and white noise (n, 3) per sample, and the walk at the block's end
+        self._walk_end = np.zeros(3)
+        self._bias_block = np.zeros((0, 3))
+        self._white_block = np.zeros((0, 3))
+        self._position = 0
+        self._last_bias: np.ndarray | list[float] = self._bias
+        self._rows: list[list[float]] = []  # bias + white noise per sample of the block, as Python floats
+        self._bias_rows: list[list[float]] = []
+
+    @property
+    def walk(self) -> np.ndarray:
+        """The random-walk part of the bias (u) at the last sample corrupted."""
+        return np.asarray(self._last_bias, dtype=np.float64) - self._bias
+
+    def _draw(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Total bias (n, 3) and white noise (n, 3) for the next n samples of the stream, continuing the walk."""
+        draws = self.rng.standard_normal((n, 2, 3))  # one white and one walk draw per sample and axis
+        walk = self._walk_end + np.cumsum(draws[:, 1] * self._step_std, axis=0)
+        if n:
+            self._walk_end = walk[-1]
+        return self._bias + walk, draws[:, 0] * self._white_std
+
+    def _refill(self) -> None:
+        self._bias_block, self._white_block = self._draw(self.BLOCK)
+        self._rows = (self._bias_block + self._white_block).tolist()
+        self._bias_rows = self._bias_block.tolist()
+        self._position = 0
+
+    def _take(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Bias and white noise (each (n, 3)) of the next n samples: what is left of the block, then fresh draws."""
+        left = len(self._bias_block) - self._position
+        if n <= left:
+            k = self._position
+            self._position += n
+            return self._bias_block[k : k + n], self._white_block[k : k + n]
+        bias_rest, white_rest = self._bias_block[self._position :], self._white_block[self._position :]
+        bias_new, white_new = self._draw(n - left)
+        self._bias_block, self._white_block, self._rows, self._bias_rows = np.zeros((0, 3)), np.zeros((0, 3)), [], []
+        self._position = 0
+        return np.concatenate([bias_rest, bias_new]), np.concatenate([white_rest, white_new])
 
     def corrupt(self, true: np.ndarray, ideal: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Measured values (n, 3) and the total bias (n, 3) for true values (n, 3)."""
@@ -142,18 +188,40 @@ class InertialErrors:
         if ideal:
             return true.copy(), np.zeros_like(true)
         n = true.shape[0]
-        draws = self.rng.standard_normal((n, 2, 3))  # one white and one walk draw per sample and axis
-        walk = self.walk + np.cumsum(draws[:, 1] * self._step_std, axis=0)
+        bias, white = self._take(n)
         if n:
-            self.walk = walk[-1]
-        bias = self._bias + walk
-        measured = true @ self._matrix_t + bias + draws[:, 0] * self._white_std
-        limit = self.noise.measuring_range
+            self._last_bias = bias[-1]
+        measured = true @ self._matrix_t + bias + white
+        limit = self._limit
         if limit != float("inf"):
             np.clip(measured, -limit, limit, out=measured)
-        if self.noise.resolution > 0:
-            measured = np.round(measured / self.noise.resolution) * self.noise.resolution
+        if self._resolution > 0:
+            measured = np.round(measured / self._resolution) * self._resolution
         return measured, bias
+
+    def corrupt_one(self, x: float, y: float, z: float) -> tuple[list[float], list[float]]:
+        """One measurement [x, y, z] and its total bias [x, y, z] (u) for one true reading, in Python floats.
+
+        The same model and the same random stream as ``corrupt``, without numpy's per-call cost.
+        """
+        if self._position >= len(self._rows):  # block used up (``_rows`` always tables the current block)
+            self._refill()
+        k = self._position
+        self._position = k + 1
+        add, bias = self._rows[k], self._bias_rows[k]
+        (m00, m01, m02), (m10, m11, m12), (m20, m21, m22) = self._matrix_rows
+        out = [
+            m00 * x + m01 * y + m02 * z + add[0],
+            m10 * x + m11 * y + m12 * z + add[1],
+            m20 * x + m21 * y + m22 * z + add[2],
+        ]
+        limit, lsb = self._limit, self._resolution
+        if limit != float("inf"):
+            out = [limit if v > limit else -limit if v < -limit else v for v in out]
+        if lsb > 0:
+            out = [round(v / lsb) * lsb for v in out]
+        self._last_bias = bias
+        return out, bias
 
 
 def simulate_still_sensor(noise: InertialNoise, rate_hz: float, samples: int, seed: int = 0) -> np.ndarray:
@@ -233,11 +301,12 @@ class Imu(SensorBase):
         self.accel_errors = InertialErrors(accelerometer, rate, accel_rng)
         self.gyro_errors = InertialErrors(gyroscope, rate, gyro_rng)
         self._gravity = np.array([0.0, 0.0, -world.gravity])
+        self._gravity_xyz = tuple(float(g) for g in self._gravity)
         c = world.client  # bound once: pybullet_utils' client looks methods up on every attribute access
         self._base_pose, self._base_velocity = c.getBasePositionAndOrientation, c.getBaseVelocity
         self._link_state, self._matrix_from_quaternion = c.getLinkState, c.getMatrixFromQuaternion
         self._previous_time = world.time
-        self._previous_velocity = self._kinematics()[1]
+        self._previous_velocity: tuple[float, float, float] = tuple(self._kinematics()[1].tolist())
 
     def __repr__(self) -> str:
         mode = "ideal" if self.ideal else "noisy"
@@ -258,26 +327,61 @@ class Imu(SensorBase):
         rotation = np.array(self._matrix_from_quaternion(orientation)).reshape(3, 3)
         return rotation, np.array(linear), np.array(angular)
 
+    def _true_floats(self) -> tuple[float, float, float, float, float, float]:
+        """Specific force (m/s^2) and angular rate (rad/s) in sensor axes, as six Python floats.
+
+        The rotation comes from the quaternion here (no extra pybullet call), and all the arithmetic is on
+        floats: for one sample, numpy's per-call overhead would cost more than the physics step of a small body.
+        Updates the velocity memory.
+        """
+        (qx, qy, qz, qw), (vx, vy, vz), (wx, wy, wz) = self._raw_state()
+        now = self.world.time
+        elapsed = now - self._previous_time
+        pvx, pvy, pvz = self._previous_velocity
+        if elapsed > 0:
+            ax, ay, az = (vx - pvx) / elapsed, (vy - pvy) / elapsed, (vz - pvz) / elapsed
+        else:
+            ax = ay = az = 0.0
+        self._previous_time, self._previous_velocity = now, (vx, vy, vz)
+        ax, ay, az = ax - self._gravity_xyz[0], ay - self._gravity_xyz[1], az - self._gravity_xyz[2]
+        s = 2.0 / (qx * qx + qy * qy + qz * qz + qw * qw)  # 2 / |q|^2: tolerates a slightly unnormalised q
+        xx, yy, zz, xy, xz, yz, wx_, wy_, wz_ = (
+            s * qx * qx, s * qy * qy, s * qz * qz, s * qx * qy, s * qx * qz, s * qy * qz, s * qw * qx, s * qw * qy,
+            s * qw * qz,
+        )  # fmt: skip
+        # columns of R (world from sensor); R^T v is the dot product of each column with v
+        c0 = (1.0 - yy - zz, xy + wz_, xz - wy_)
+        c1 = (xy - wz_, 1.0 - xx - zz, yz + wx_)
+        c2 = (xz + wy_, yz - wx_, 1.0 - xx - yy)
+        return (
+            c0[0] * ax + c0[1] * ay + c0[2] * az,
+            c1[0] * ax + c1[1] * ay + c1[2] * az,
+            c2[0] * ax + c2[1] * ay + c2[2] * az,
+            c0[0] * wx + c0[1] * wy + c0[2] * wz,
+            c1[0] * wx + c1[1] * wy + c1[2] * wz,
+            c2[0] * wx + c2[1] * wy + c2[2] * wz,
+        )
+
     def true_reading(self) -> tuple[np.ndarray, np.ndarray]:
         """What a perfect IMU reads now: specific force (m/s^2) and angular rate (rad/s), sensor axes.
 
         Updates the velocity memory, so call it once per step (``poll`` does).
         """
-        rotation, velocity, angular = self._kinematics()
-        now = self.world.time
-        elapsed = now - self._previous_time
-        acceleration = (velocity - self._previous_velocity) / elapsed if elapsed > 0 else np.zeros(3)
-        self._previous_time, self._previous_velocity = now, velocity
-        return (acceleration - self._gravity) @ rotation, angular @ rotation  # R^T v, as row vectors
+        values = self._true_floats()
+        return np.array(values[:3]), np.array(values[3:])
 
     def poll(self) -> ImuSample | None:
         """Call after each ``world.step()``; a sample when one is due at ``rate_hz``, else None."""
-        true_accel, true_gyro = self.true_reading()
-        if not self.clock.due(self.world.time):
+        fx, fy, fz, gx, gy, gz = self._true_floats()
+        now = self.world.time
+        if not self.clock.due(now):
             return None
-        accel, _ = self.accel_errors.corrupt(true_accel[None], self.ideal)
-        gyro, _ = self.gyro_errors.corrupt(true_gyro[None], self.ideal)
-        return ImuSample(self.world.time, accel[0], gyro[0], true_accel, true_gyro)
+        if self.ideal:
+            accel, gyro = (fx, fy, fz), (gx, gy, gz)
+        else:
+            accel = self.accel_errors.corrupt_one(fx, fy, fz)[0]
+            gyro = self.gyro_errors.corrupt_one(gx, gy, gz)[0]
+        return ImuSample(now, np.array(accel), np.array(gyro), np.array((fx, fy, fz)), np.array((gx, gy, gz)))
 
     def record(self, steps: int, on_step: Callable[[World], None] | None = None) -> ImuLog:
         """Step the world ``steps`` times, sampling at ``rate_hz``; returns an ``ImuLog``.
@@ -305,7 +409,7 @@ class Imu(SensorBase):
         v = np.vstack([self._previous_velocity, np.array(linear)])
         acceleration = np.diff(v, axis=0) / np.diff(t)[:, None]
         rotations = rotation_matrices(np.array(quaternions))
-        self._previous_time, self._previous_velocity = t[-1], v[-1]
+        self._previous_time, self._previous_velocity = float(t[-1]), tuple(v[-1].tolist())
         keep_rows = np.array(keep)
         specific_force = np.einsum("nji,nj->ni", rotations, acceleration - self._gravity)[keep_rows]
         rates = np.einsum("nji,nj->ni", rotations, np.array(angular))[keep_rows]
