@@ -2,7 +2,9 @@
 
 Run it by hand (the twin normally starts it for you)::
 
-    python -m twin.physical.server --connect tcp://127.0.0.1:5555 --robot pendulum --rate 240
+    twin-standin --connect tcp://127.0.0.1:5555 --robot pendulum --rate 240
+
+after (or before) the twin side listens with ``ProcessStandIn("pendulum", spawn=False, port=5555)``.
 
 It connects to the twin (which listens), announces itself with heartbeats (a new ``session`` each start),
 streams ``state`` messages and obeys ``command``, ``sync_request`` and ``control`` messages:
