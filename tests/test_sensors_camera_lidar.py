@@ -124,6 +124,20 @@ def test_image_distortion_moves_pixels_as_the_lens_moves_points_and_undistortion
     assert abs(cols.mean() - 100) <= 1.0 and abs(rows.mean() - 20) <= 1.0
 
 
+def test_bilinear_distortion_of_a_linear_ramp_equals_the_ramp_at_the_undistorted_source_point():
+    """Bilinear interpolation is exact on a linear image, so each output pixel must equal a u + b v evaluated where
+    the lens model says its light comes from (undistort its own pixel centre)."""
+    i = CameraIntrinsics(120, 90, 70.0)
+    lens = BrownConrady(k1=-0.2, k2=0.05, p1=0.002, p2=-0.001)
+    u, v = i.pixel_grid()
+    ramp = (0.7 * u + 1.3 * v).astype(np.float32)  # value at pixel centre (u, v)
+    out = distort_image(ramp, i, lens, fill=np.nan)
+    su, sv = i.to_pixels(*lens.undistort(*i.to_normalized(u, v)))
+    inside = (su > 1) & (su < i.width - 1) & (sv > 1) & (sv < i.height - 1)
+    assert inside.mean() > 0.5
+    np.testing.assert_allclose(out[inside], (0.7 * su + 1.3 * sv)[inside], atol=2e-3)
+
+
 def test_camera_same_seed_same_frame_different_seed_different_noise():
     with World() as world:
         _wall(world, x=3.0)

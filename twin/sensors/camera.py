@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
+import scipy.sparse
 
 from twin.sensors._common import (
     SensorBase,
@@ -165,12 +166,17 @@ def project_points(
 
 @dataclass(frozen=True)
 class _RemapTable:
-    """For each output pixel: the four input pixels around the point it samples and their bilinear weights."""
+    """For each output pixel: the four input pixels around the point it samples and their bilinear weights.
+
+    ``matrix`` holds the same weights as a sparse (H*W, H*W) matrix, so that a whole bilinear remap is one
+    sparse product (four non-zeros a row), much cheaper than four gathers and blends in numpy.
+    """
 
     corners: np.ndarray  # (4, H*W) flat indices into the input image
     weights: np.ndarray  # (4, H*W, 1) float32, summing to 1
     nearest: np.ndarray  # (H*W,) flat index of the closest input pixel
     outside: np.ndarray  # (H*W,) True where the output pixel sees nothing of the input
+    matrix: scipy.sparse.csr_matrix  # (H*W, H*W) float32 bilinear weights
 
 
 @functools.lru_cache(maxsize=16)
@@ -192,20 +198,19 @@ def _remap_table(intrinsics: CameraIntrinsics, distortion: BrownConrady, directi
     corners = np.stack([v0 * w + u0, v0 * w + u1, v1 * w + u0, v1 * w + u1])
     weights = np.stack([(1 - a) * (1 - b), a * (1 - b), (1 - a) * b, a * b]).astype(np.float32)[..., None]
     nearest = np.rint(fv).astype(np.intp) * w + np.rint(fu).astype(np.intp)
-    return _RemapTable(corners, weights, nearest, outside)
+    n = w * h
+    matrix = scipy.sparse.csr_matrix(
+        (weights[..., 0].T.ravel(), corners.T.ravel(), np.arange(0, 4 * n + 1, 4)), shape=(n, n), dtype=np.float32
+    )
+    return _RemapTable(corners, weights, nearest, outside, matrix)
 
 
-def _remap(image: np.ndarray, table: _RemapTable, bilinear: bool, fill: float) -> np.ndarray:
+def _remap(image: np.ndarray, table: _RemapTable, bilinear: bool, fill: float, keep_float: bool = False) -> np.ndarray:
+    """``image`` resampled through ``table``; ``keep_float`` returns a bilinear uint8 remap as float32 (no rounding)."""
     flat = image.reshape(image.shape[0] * image.shape[1], -1)
     if bilinear:
-        source = flat.astype(np.float32)
-        out = np.take(source, table.corners[0], axis=0)
-        out *= table.weights[0]
-        for k in range(1, 4):
-            corner = np.take(source, table.corners[k], axis=0)
-            corner *= table.weights[k]
-            out += corner
-        if image.dtype == np.uint8:
+        out = table.matrix @ flat.astype(np.float32, copy=False)
+        if image.dtype == np.uint8 and not keep_float:
             out = np.clip(out + 0.5, 0, 255).astype(np.uint8)
     else:
         out = np.take(flat, table.nearest, axis=0)
@@ -290,22 +295,38 @@ class CameraNoise:
     def photometric(self, rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """A noisy 8-bit image: rendered values become electrons, get shot and read noise, saturate, quantise.
 
+        ``rgb`` is the light reaching the sensor in 8-bit units (uint8, or float32 straight from the lens model).
         Shot noise is Poisson; with more than a few tens of electrons it is a Gaussian of variance equal to the
-        count, which is what is drawn here (one draw per pixel for shot and read noise together).
+        count, which is what is drawn here (one draw per pixel for shot and read noise together). The arithmetic
+        is done in 8-bit units (DN): mean = exposure * value, sigma = sqrt(electrons + read^2) * 255 / full_well.
         """
-        electrons = rgb.astype(np.float32) * np.float32(self.full_well * self.exposure / 255.0)
-        sigma = np.sqrt(electrons + np.float32(self.read_noise**2))
-        electrons += sigma * rng.standard_normal(rgb.shape, dtype=np.float32)
-        scaled = electrons * np.float32(255.0 / self.full_well)
-        return np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
+        gain = np.float32(255.0 / self.full_well)  # DN per electron
+        mean = np.multiply(rgb, np.float32(self.exposure), dtype=np.float32)  # a new float32 array
+        # variance in DN^2: electrons * gain^2 + (read gain)^2 = mean * gain + (read gain)^2
+        sigma = mean * gain
+        sigma += np.float32((self.read_noise * gain) ** 2)
+        np.sqrt(sigma, out=sigma)
+        noise = rng.standard_normal(rgb.shape, dtype=np.float32)
+        noise *= sigma
+        noise += mean
+        noise += np.float32(0.5)
+        np.clip(noise, 0, 255.49, out=noise)  # saturation at the full well, and nothing below zero
+        return noise.astype(np.uint8)  # + 0.5 then truncation: rounding to the nearest count
 
     def depth(self, z: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Noisy metric depth (m); NaN where the sensor returns nothing (out of range or dropped out)."""
-        z = np.asarray(z, dtype=np.float32)
+        z = np.array(z, dtype=np.float32)  # a copy, noised in place
         invalid = ~((z >= self.min_range) & (z <= self.max_range))  # NaN and inf (no surface) included
-        z = np.where(invalid, np.float32(np.nan), z)
-        sigma = kinect_depth_sigma(z, self.depth_sigma_a, self.depth_sigma_b, self.depth_sigma_c).astype(np.float32)
-        noisy = z + sigma * rng.standard_normal(z.shape, dtype=np.float32)
+        z[invalid] = np.nan  # before the arithmetic: inf - inf would warn
+        a, b, c = (np.float32(v) for v in (self.depth_sigma_a, self.depth_sigma_b, self.depth_sigma_c))
+        sigma = z - c  # sigma_z = a + b (z - c)^2, as kinect_depth_sigma, in float32 and in place
+        sigma *= sigma
+        sigma *= b
+        sigma += a
+        noise = rng.standard_normal(z.shape, dtype=np.float32)
+        noise *= sigma
+        noisy = z
+        noisy += noise
         if self.dropout_probability > 0:
             # each pixel drops out on its own with probability p (a Bernoulli mask; picking pixels with
             # replacement would drop only 1 - exp(-p) of them)
@@ -424,9 +445,13 @@ class Camera(SensorBase):
         if self.ideal:
             return frame
         i, d = self.intrinsics, self.distortion
-        rgb = distort_image(frame.rgb, i, d)
-        depth = distort_image(frame.depth, i, d, bilinear=False, fill=np.nan)
-        seg = distort_image(frame.segmentation, i, d, bilinear=False, fill=-1)
+        if d.is_identity:
+            rgb, depth, seg = frame.rgb, frame.depth, frame.segmentation.copy()
+        else:  # the lens's light goes to the sensor unrounded (float32); depth and ids are never blended
+            table = _remap_table(i, d, "distort")
+            rgb = _remap(frame.rgb, table, True, 0.0, keep_float=True)
+            depth = _remap(frame.depth, table, False, np.nan)
+            seg = _remap(frame.segmentation, table, False, -1)
         rgb = self.noise.photometric(rgb, self.rng)
         depth = self.noise.depth(depth, self.rng)
         return CameraFrame(rgb, depth, seg, frame.time, frame.time + self.noise.latency)
