@@ -51,8 +51,11 @@ class CameraIntrinsics:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | np.integer) or not 1 <= value <= 4096:
                 raise ValueError(f"{name}={value!r} must be a whole number of pixels in 1..4096, e.g. 320 x 240.")
-        if not (isinstance(self.fov_deg, int | float) and 1.0 <= self.fov_deg <= 170.0):
-            raise ValueError(f"fov_deg={self.fov_deg!r} must be a vertical field of view in 1..170 degrees, e.g. 60.")
+        fov = self.fov_deg
+        if isinstance(fov, bool) or not isinstance(fov, int | float | np.integer | np.floating):
+            raise TypeError(f"fov_deg must be a number of degrees, e.g. 60, got {type(fov).__name__} {fov!r}.")
+        if not 1.0 <= fov <= 170.0:  # NaN fails this too
+            raise ValueError(f"fov_deg={fov!r} must be a vertical field of view in 1..170 degrees, e.g. 60.")
 
     @property
     def fy(self) -> float:
@@ -117,7 +120,8 @@ class BrownConrady:
     def __post_init__(self) -> None:
         for name in ("k1", "k2", "p1", "p2", "k3"):
             value = getattr(self, name)
-            if not (isinstance(value, int | float) and math.isfinite(value) and abs(value) < 10):
+            number = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
+            if not (number and math.isfinite(value) and abs(value) < 10):
                 raise ValueError(
                     f"{name}={value!r} must be a finite distortion coefficient (|value| < 10; typical 0..0.5)."
                 )

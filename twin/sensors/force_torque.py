@@ -33,7 +33,17 @@ def _check_cutoff(cutoff_hz: object) -> float:
 
 
 def _six(name: str, value: object) -> np.ndarray:
-    v = np.broadcast_to(np.asarray(value, dtype=float), (6,)).copy()
+    """``value`` as six floats (Fx, Fy, Fz in N, Tx, Ty, Tz in N m); one number applies to all six."""
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be numbers: one value or six (Fx, Fy, Fz, Tx, Ty, Tz), got {value!r}.") from None
+    if array.size not in (1, 6) or array.ndim > 1:
+        raise ValueError(
+            f"{name}={value!r} has {array.size} values; give one value (all axes) or six "
+            "(Fx, Fy, Fz in N, Tx, Ty, Tz in N m)."
+        )
+    v = np.broadcast_to(array.reshape(-1), (6,)).copy()
     if not np.all(np.isfinite(v)):
         raise ValueError(f"{name} must be finite: one value or six (Fx, Fy, Fz in N, Tx, Ty, Tz in N m).")
     return v
@@ -57,8 +67,9 @@ class WrenchNoise:
 
     def __post_init__(self) -> None:
         _six("offset", self.offset)
-        if np.any(_six("drift_density", self.drift_density) < 0) or np.any(_six("noise_std", self.noise_std) < 0):
-            raise ValueError("drift_density and noise_std must be >= 0 (0 switches them off).")
+        for name in ("drift_density", "noise_std"):
+            if np.any(_six(name, getattr(self, name)) < 0):
+                raise ValueError(f"{name}={getattr(self, name)!r} must be >= 0 on every axis (0 switches it off).")
         _check_cutoff(self.cutoff_hz)
 
     def with_changes(self, **changes: object) -> WrenchNoise:

@@ -18,6 +18,7 @@ The Allan deviation of a still IMU (``twin.sensors.allan``) gives N back at tau 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -33,7 +34,16 @@ G0 = 9.80665  # m/s^2, the standard gravity datasheets use to convert "g" and "m
 
 
 def _axes(name: str, value: object, unit: str) -> np.ndarray:
-    v = np.broadcast_to(np.asarray(value, dtype=np.float64), (3,)).copy()
+    """``value`` as three per-axis floats (x, y, z); one number applies to all three axes."""
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be numbers in {unit}: one value or three (x, y, z), got {value!r}.") from None
+    if array.size not in (1, 3) or array.ndim > 1:
+        raise ValueError(
+            f"{name}={value!r} has {array.size} values; give one value (all axes) or three (x, y, z) in {unit}."
+        )
+    v = np.broadcast_to(array.reshape(-1), (3,)).copy()
     if not np.all(np.isfinite(v)):
         raise ValueError(f"{name} must be finite numbers in {unit} (one value or one per axis x, y, z), got {value!r}.")
     return v
@@ -67,7 +77,8 @@ class InertialNoise:
         check_non_negative("noise_density", self.noise_density, "u/sqrt(Hz)")
         check_non_negative("bias_random_walk", self.bias_random_walk, "u*sqrt(Hz)")
         check_non_negative("resolution", self.resolution, "u", "0 means no quantisation")
-        if not (isinstance(self.measuring_range, int | float) and self.measuring_range > 0):
+        range_ok = isinstance(self.measuring_range, int | float | np.integer | np.floating)
+        if isinstance(self.measuring_range, bool) or not (range_ok and self.measuring_range > 0):
             raise ValueError(
                 f"measuring_range={self.measuring_range!r} must be > 0 (the datasheet's full scale, 16 g = 157 m/s^2)."
             )
@@ -270,7 +281,8 @@ class Imu(SensorBase):
         world: the ``World`` the body lives in.
         body_id: pybullet body id (``robot.body_id``).
         link_index: -1 for the base, else the link (= joint) index.
-        rate_hz: output data rate, Hz (at most the physics rate).
+        rate_hz: output data rate, Hz. At most the physics rate: a higher rate warns and samples once per step
+            (``effective_rate`` says the rate achieved; the noise is scaled to it).
         accelerometer, gyroscope: error models (default: an ADIS16448's datasheet values).
         seed: noise seed. ideal: no errors at all.
     """
@@ -288,6 +300,13 @@ class Imu(SensorBase):
         ideal: bool = False,
     ) -> None:
         super().__init__(rate_hz=rate_hz, seed=seed, ideal=ideal, world=world)
+        if self.clock.effective_rate < self.clock.rate_hz * (1 - 1e-9):
+            warnings.warn(
+                f"rate_hz={self.clock.rate_hz:g} Hz is above the physics rate; the IMU samples once per step, "
+                f"at {self.clock.effective_rate:g} Hz (see effective_rate). Ask for at most that, or shorten "
+                "the world's time step.",
+                stacklevel=2,
+            )
         n_links = world.client.getNumJoints(body_id)
         if not -1 <= int(link_index) < n_links:
             raise ValueError(f"link_index={link_index} must be -1 (base) .. {n_links - 1} for body {body_id}.")
@@ -307,6 +326,11 @@ class Imu(SensorBase):
         self._link_state, self._matrix_from_quaternion = c.getLinkState, c.getMatrixFromQuaternion
         self._previous_time = world.time
         self._previous_velocity: tuple[float, float, float] = tuple(self._kinematics()[1].tolist())
+
+    @property
+    def effective_rate(self) -> float:
+        """The rate (Hz) samples really come at: ``rate_hz``, or the physics rate when that is lower."""
+        return self.clock.effective_rate
 
     def __repr__(self) -> str:
         mode = "ideal" if self.ideal else "noisy"

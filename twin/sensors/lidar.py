@@ -215,6 +215,10 @@ class Lidar(SensorBase):
     def move_to(self, position: object, yaw: float = 0.0) -> None:
         """Place the scanner (m, world) with its x axis turned ``yaw`` rad about world z."""
         self.position = check_vector3("position", position)
+        if isinstance(yaw, bool) or not isinstance(yaw, int | float | np.integer | np.floating):
+            raise TypeError(f"yaw must be a number of radians, e.g. 0.0 or np.pi / 2, got {type(yaw).__name__}.")
+        if not np.isfinite(yaw):
+            raise ValueError(f"yaw={yaw!r} rad must be finite: the heading of the scanner's x axis, e.g. 0.0.")
         self.yaw = float(yaw)
         c, s = np.cos(self.yaw), np.sin(self.yaw)
         rotation = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
