@@ -80,7 +80,7 @@ class ShootingProblem:
     every simulated segment and make the residuals anything but sensor noise.
 
     Args:
-        trajectory: the recorded data, uniformly sampled.
+        trajectory: the recorded data on one time grid (a new segment starts after each gap).
         robot: catalogue name of the model (the same robot the data came from).
         horizon_steps: samples per segment.
         position_noise_std, velocity_noise_std: measurement noise, rad and rad/s; residuals are divided
@@ -100,7 +100,11 @@ class ShootingProblem:
         self.noise = np.array([position_noise_std, velocity_noise_std])
         self.plant = SimulatedRobot(robot, time_step=trajectory.time_step)
         self.evaluations = 0
-        self.starts = list(range(0, len(trajectory), horizon_steps))
+        # segments of horizon_steps samples, and a fresh one after every gap (lost samples: their commands
+        # are unknown, so no segment may run across one)
+        bounds = [0, *trajectory.gaps().tolist(), len(trajectory)]
+        self.starts = [k for a, b in zip(bounds[:-1], bounds[1:], strict=True) for k in range(a, b, horizon_steps)]
+        self.stops = [*self.starts[1:], len(trajectory)]
         self.measured = np.concatenate([trajectory.positions, trajectory.velocities], axis=1)  # (n, 2 dof)
 
     @property
@@ -128,11 +132,10 @@ class ShootingProblem:
         dof = data.joints
         self.plant.set_parameters(parameters)
         states = np.empty_like(self.measured)
-        for s, start in enumerate(self.starts):
+        for s, (start, stop) in enumerate(zip(self.starts, self.stops, strict=True)):
             initial = self.measured[start].copy()
             if offsets is not None:
                 initial += offsets[s] * np.repeat(self.noise, dof)
-            stop = min(start + self.horizon_steps, len(data))
             commands = data.commands[start : stop - 1] * strength
             states[start:stop] = self._replay(initial, commands, parameters.joint_damping)
         self.evaluations += 1
@@ -180,8 +183,7 @@ class ShootingProblem:
     def segment_rows(self) -> list[slice]:
         """The residual rows that belong to each segment."""
         width = self.state_size
-        stops = [*self.starts[1:], len(self.trajectory)]
-        return [slice(a * width, b * width) for a, b in zip(self.starts, stops, strict=True)]
+        return [slice(a * width, b * width) for a, b in zip(self.starts, self.stops, strict=True)]
 
     def close(self) -> None:
         self.plant.close()
@@ -196,8 +198,8 @@ class CalibrationResult:
         values: fitted value of each requested parameter (the initial value for unidentifiable ones).
         standard_errors: one standard deviation of each estimate (``nan`` for unidentifiable ones).
         unidentifiable: parameters this data cannot determine; ``reasons`` says why. They keep their
-            initial values, and the other estimates (and their standard errors) hold *given* those values:
-            if a kept value is wrong, the fitted parameters absorb the difference.
+            initial values, and the other estimates hold *given* those values: if a kept value is wrong,
+            the fitted parameters absorb the difference (``error_basis`` says what their errors cover).
         residual_rmse: RMS of the residuals in units of measurement noise; about 1-2 when the model
             explains the data down to the sensor noise, much more when it does not.
         cost_evaluations: how many times the trajectory was re-simulated.
@@ -207,6 +209,11 @@ class CalibrationResult:
         fitted: the parameters actually fitted.
         samples: how many samples the trajectory had.
         strength: the actuator strength the estimate goes with (fitted, or the value assumed).
+        error_basis: ``""`` when nothing was dropped; ``"full model"`` when parameters were dropped and
+            the survivors' standard errors were widened to allow for the dropped ones being unknown (from the
+            fit that still had them free); ``"conditional"`` when every such fit was exactly degenerate, so the
+            survivors' standard errors hold only *given* the kept values (the survivors then stand for a
+            combination, e.g. the damping relative to the mass).
     """
 
     estimate: DynamicsParameters
@@ -221,6 +228,7 @@ class CalibrationResult:
     fitted: tuple[str, ...] = ()
     samples: int = 0
     strength: float = 1.0
+    error_basis: str = ""
 
     def interval(self, name: str, sigmas: float = 2.0) -> tuple[float, float]:
         """(low, high): the estimate plus or minus ``sigmas`` standard errors (about 95 % for 2)."""
@@ -236,7 +244,15 @@ class CalibrationResult:
                 parts.append(f"{name}=? (unidentifiable)")
             else:
                 parts.append(f"{name}={value:.4g}±{self.standard_errors[name]:.2g}")
-        return f"CalibrationResult({', '.join(parts)}; residual_rmse={self.residual_rmse:.3g})"
+        note = ""
+        if self.unidentifiable and self.fitted:
+            held = ", ".join(f"{n}={self.values[n]:.4g}" for n in self.unidentifiable)
+            note = f"; values conditional on held {held}"
+            if self.error_basis == "full model":
+                note += ", errors widened for the held ones being unknown"
+            else:
+                note += ", errors assume the held values are right"
+        return f"CalibrationResult({', '.join(parts)}; residual_rmse={self.residual_rmse:.3g}{note})"
 
     def _repr_html_(self) -> str:
         rows = []
@@ -265,7 +281,13 @@ class CalibrationResult:
             f"{self.cost_evaluations} re-simulations"
         )
         if self.unidentifiable and self.fitted:
-            caption += "; the identified values assume the kept ones are right"
+            if self.error_basis == "full model":
+                caption += (
+                    "; the identified values are conditional on the kept ones, their errors widened to allow for "
+                    "the kept ones being unknown"
+                )
+            else:
+                caption += "; the identified values and their errors assume the kept ones are right"
         return (
             f'<table style="border-collapse:collapse"><caption style="text-align:left">{html.escape(caption)}'
             f"</caption>{head}{''.join(rows)}</table>"
@@ -276,6 +298,7 @@ class CalibrationResult:
 class _Analysis:
     standard_errors: np.ndarray  # in parameter units
     correlations: np.ndarray
+    covariance: np.ndarray  # in parameter units; inf where the data cannot pin a parameter down
     worst: int | None  # index of the least identifiable parameter when one fails the test
     reason: str
 
@@ -315,6 +338,7 @@ def _analyse(
         correlations = covariance / np.outer(sd, sd)
     correlations[~np.isfinite(correlations)] = np.nan
     np.fill_diagonal(correlations, 1.0)
+    covariance = covariance * np.outer(scales, scales)
     # How big a value we need to resolve: the value itself, but at least a tenth of its typical size
     # (a friction of 0.0001 N m known to +-0.001 N m is "about zero", which is a fine answer).
     resolution = np.maximum(np.abs(values), 0.02 * scales)
@@ -324,11 +348,12 @@ def _analyse(
         return _Analysis(
             errors,
             correlations,
+            covariance,
             worst,
             "changing it does not change the simulated data at all (no motion or no excitation that it affects)",
         )
     if np.all(relative <= max_relative_error):
-        return _Analysis(errors, correlations, None, "")
+        return _Analysis(errors, correlations, covariance, None, "")
     worst = int(np.argmax(relative))
     if not np.isfinite(relative[worst]):
         unit = jacobian / np.maximum(column_norms, 1e-300)
@@ -338,6 +363,7 @@ def _analyse(
         return _Analysis(
             errors,
             correlations,
+            covariance,
             worst,
             f"its effect on the data is a combination of {', '.join(partners)}'s: only that combination shows",
         )
@@ -349,6 +375,7 @@ def _analyse(
             return _Analysis(
                 errors,
                 correlations,
+                covariance,
                 worst,
                 f"it changes the data almost exactly as {names[partner]} does (estimates correlated "
                 f"{correlations[worst, partner]:+.3f}): only a combination of the two shows in this data",
@@ -357,7 +384,7 @@ def _analyse(
         size = f"it cannot be told apart from zero ({values[worst]:.2g} +- {errors[worst]:.2g})"
     else:
         size = f"its standard error {errors[worst]:.2g} is {relative[worst]:.0%} of its size"
-    return _Analysis(errors, correlations, worst, size)
+    return _Analysis(errors, correlations, covariance, worst, size)
 
 
 def calibrate(
@@ -376,7 +403,8 @@ def calibrate(
     """Fit dynamics ``parameters`` of ``robot`` to a recorded ``trajectory`` by multiple shooting.
 
     Args:
-        trajectory: uniformly sampled data with the commands that produced it (``record_trajectory``).
+        trajectory: data on one time grid with the commands that produced it (``record_trajectory``); samples
+            lost in a link leave gaps, after which a new shooting segment starts.
         robot: catalogue name of the model.
         parameters: names of ``DynamicsParameters`` fields to fit, and/or ``"strength"`` (the actuator's
             delivered / commanded torque); the others stay at ``initial``'s values (and ``strength``).
@@ -403,8 +431,11 @@ def calibrate(
     _check_positive("velocity_noise_std", velocity_noise_std, "rad/s, e.g. 0.02")
     _check_positive("max_relative_error", max_relative_error, "e.g. 0.5 for +-50 %")
     _check_positive("strength", strength, "delivered / commanded torque, 1.0 = nominal")
-    if not trajectory.is_uniform():
-        raise ValueError("The trajectory's samples are not evenly spaced; calibrate each evenly sampled piece.")
+    if not trajectory.on_grid():
+        raise ValueError(
+            "The trajectory's samples are not a whole number of time steps apart; resample it onto one time grid "
+            "(record_trajectory does) or calibrate each evenly sampled piece."
+        )
     if len(trajectory) < MIN_CALIBRATION_SAMPLES:
         raise ValueError(
             f"The trajectory has {len(trajectory)} samples; calibration needs at least {MIN_CALIBRATION_SAMPLES}. "
@@ -447,6 +478,7 @@ def _fit(
     state_count = problem.segments * problem.state_size
     initial_dynamics, initial_strength = _split(initial)
     residuals = problem.residuals(initial_dynamics, None, initial_strength)
+    rounds: list[tuple[list[str], np.ndarray, np.ndarray]] = []  # (fitted names, values, covariance) per round
     while free:
         p = len(free)
         scales = np.array([PARAMETER_SCALES[name] for name in free])
@@ -468,6 +500,7 @@ def _fit(
         effective = _eliminate_states(model.jacobian(solution.x), p)
         analysis = _analyse(effective, solution.fun, free, values, scales, max_relative_error, state_count)
         residuals = solution.fun
+        rounds.append((list(free), values.copy(), analysis.covariance))
         if analysis.worst is None:
             estimate = {**initial, **{n: float(v) for n, v in zip(free, values, strict=True)}}
             errors = {n: float(e) for n, e in zip(free, analysis.standard_errors, strict=True)}
@@ -479,6 +512,9 @@ def _fit(
         kept = np.delete(values, analysis.worst)
         estimate = {**initial, **{n: float(v) for n, v in zip(free, kept, strict=True)}}
     unidentifiable = tuple(name for name in names if name in reasons)
+    basis = ""
+    if reasons and free:
+        errors, basis = _widen_for_held(rounds, free, estimate, errors)
     dynamics, strength = _split(estimate)
     return CalibrationResult(
         estimate=dynamics,
@@ -493,7 +529,44 @@ def _fit(
         fitted=tuple(free),
         samples=samples,
         strength=strength,
+        error_basis=basis,
     )
+
+
+def _widen_for_held(
+    rounds: list[tuple[list[str], np.ndarray, np.ndarray]],
+    survivors: list[str],
+    estimate: dict[str, float],
+    conditional: dict[str, float],
+) -> tuple[dict[str, float], str]:
+    """Standard errors of the survivors that allow for the dropped parameters being unknown.
+
+    The final fit holds the dropped parameters at their initial values, so its standard errors hold
+    *given* those values and are too small whenever a held value is wrong (the survivors absorb the
+    difference). The largest earlier fit whose covariance pins the survivors down had the dropped
+    ones free: there the survivors' marginal variance ``Sigma_ss`` covers not knowing them. The final
+    value differs from that fit's by a known shift ``b``, so the error of the reported value has RMS
+    ``sqrt(Sigma_ss + b^2)``; that (or the conditional error, if larger) is reported.
+
+    When a dropped one shows only in combination with a survivor (free swing: mass with damping), the
+    widened error is large: the survivor's *absolute* value is not known, only the combination (damping
+    per unit mass), which its value holds given the kept one.
+
+    Returns:
+        (standard errors, basis): basis ``"full model"`` when widened that way, ``"conditional"`` when
+        no larger fit pinned the survivors down and the errors hold given the kept values.
+    """
+    for names, values, covariance in rounds[:-1]:  # largest model first
+        index = [names.index(n) for n in survivors]
+        block = covariance[np.ix_(index, index)]
+        if not np.all(np.isfinite(block)):
+            continue
+        widened = {}
+        for i, name in zip(index, survivors, strict=True):
+            shift = estimate[name] - values[i]
+            widened[name] = max(conditional[name], math.sqrt(covariance[i, i] + shift**2))
+        return widened, "full model"
+    return conditional, "conditional"
 
 
 class _JointProblem:
@@ -584,7 +657,8 @@ def predict(
         trajectory: the measured run (its commands and, at each restart, its measured state are used).
         robot: catalogue name of the model.
         parameters: the model's dynamics (never changed here).
-        horizon: seconds between restarts from the measured state; ``None`` runs free from the first sample.
+        horizon: seconds between restarts from the measured state; ``None`` runs free from the first sample
+            (and restarts after each gap of lost samples, whose commands are unknown).
         fit_starts: estimate each restart state from the whole segment's data (least squares on the
             starts only) instead of trusting one noisy sample; use it before a whiteness test.
         position_noise_std, velocity_noise_std: sensor noise (rad, rad/s), weighing the start fit.
@@ -598,8 +672,10 @@ def predict(
     _check_robot(robot)
     if not isinstance(parameters, DynamicsParameters):
         raise TypeError(f"parameters must be a DynamicsParameters, got {type(parameters).__name__}.")
-    if not trajectory.is_uniform():
-        raise ValueError("The trajectory's samples are not evenly spaced; predict each evenly sampled piece.")
+    if not trajectory.on_grid():
+        raise ValueError(
+            "The trajectory's samples are not a whole number of time steps apart; predict each evenly sampled piece."
+        )
     if horizon is None:
         steps = len(trajectory)
     else:

@@ -15,6 +15,7 @@ from typing import Protocol
 
 import numpy as np
 
+from twin.link.impaired_link import ImpairedLink
 from twin.link.in_process import InProcessLink
 from twin.link.messages import JointCommand, StateMeasurement
 from twin.sim.plant import SimulatedRobot
@@ -95,6 +96,20 @@ class Trajectory:
         """True when every sample spacing equals ``time_step`` within ``tolerance`` (relative)."""
         return bool(np.all(np.abs(np.diff(self.time) - self.time_step) <= tolerance * self.time_step))
 
+    def on_grid(self, tolerance: float = 1e-6) -> bool:
+        """True when every spacing is a whole number of ``time_step`` (evenly sampled, perhaps with lost samples)."""
+        ratio = np.diff(self.time) / self.time_step
+        return bool(np.all(np.abs(ratio - np.round(ratio)) <= tolerance * np.maximum(1.0, ratio)))
+
+    def gaps(self) -> np.ndarray:
+        """Indices ``k`` where samples are missing between sample ``k - 1`` and ``k`` (lost in the link)."""
+        return np.flatnonzero(np.diff(self.time) > 1.5 * self.time_step) + 1
+
+    @property
+    def missing(self) -> int:
+        """How many samples of the ``time_step`` grid are missing between the first and the last."""
+        return int(np.sum(np.round(np.diff(self.time) / self.time_step) - 1))
+
     def slice(self, start: int, stop: int) -> Trajectory:
         """Samples ``start`` (inclusive) to ``stop`` (exclusive), like ``list[start:stop]``."""
         return Trajectory(
@@ -122,15 +137,18 @@ class Trajectory:
             raise ValueError(f"steps={steps!r} must be an integer >= 0.")
         if steps >= len(self):
             raise ValueError(f"A delay of {steps} steps is not shorter than the trajectory ({len(self)} samples).")
+        if steps and len(self.gaps()):
+            raise ValueError(
+                f"The trajectory misses {self.missing} samples, and their commands with them, so commands cannot be "
+                "shifted across the gaps; estimate the delay on a gap-free piece (slice between trajectory.gaps())."
+            )
         shifted = np.zeros_like(self.commands)
         shifted[steps:] = self.commands[: len(self) - steps]
         return Trajectory(self.time, self.positions, self.velocities, shifted)
 
 
 class _Measurable(Protocol):
-    """What ``record_trajectory`` needs from a source (``PhysicalStandIn`` has it)."""
-
-    time: float
+    """What ``record_trajectory`` needs from a source (``PhysicalStandIn`` and ``ProcessStandIn`` have it)."""
 
     def measure(self) -> StateMeasurement: ...
     def apply(self, command: JointCommand) -> None: ...
@@ -164,13 +182,21 @@ class _ExactSensor:
 
 
 def _dof_of(source: object) -> int:
-    robot = getattr(source, "robot", None)
-    dof = getattr(robot, "dof", None)
-    if dof is None:
+    """Joints of any source with ``measure``, ``apply`` and ``step`` (duck typing), or of a ``SimulatedRobot``."""
+    if isinstance(source, SimulatedRobot):
+        return source.dof
+    missing = [name for name in ("measure", "apply", "step") if not callable(getattr(source, name, None))]
+    if missing:
         raise TypeError(
-            f"source must be a PhysicalStandIn or a SimulatedRobot, got {type(source).__name__}."
+            f"source must have measure(), apply(command) and step() (a PhysicalStandIn, ProcessStandIn or a real "
+            f"robot's adapter) or be a SimulatedRobot; {type(source).__name__} lacks {missing}."
             " Build one with twin.PhysicalStandIn('pendulum')."
         )
+    dof = getattr(source, "dof", None)
+    if dof is None:
+        dof = getattr(getattr(source, "robot", None), "dof", None)
+    if dof is None:
+        dof = len(source.measure().positions)  # type: ignore[attr-defined]
     return int(dof)
 
 
@@ -181,22 +207,27 @@ def record_trajectory(
     source: object,
     torques: np.ndarray | Sequence[Sequence[float]],
     *,
-    link: InProcessLink | None = None,
+    link: InProcessLink | ImpairedLink | None = None,
     feedback: Feedback | None = None,
 ) -> Trajectory:
     """Drive ``source`` with ``torques`` (one row per time step, N m) and record what comes back.
 
     Each step: read the measurement, command ``torques[k]`` (plus ``feedback(measurement)`` if given),
     advance one time step. With a ``link``, measurements travel up and commands down through it; the
-    recorded samples are then matched *by time stamp*: each received measurement is paired with the
-    command the twin sent at that measurement's time (synchronisation). A command delay in the link
-    cannot be seen this way: it shows up as latency, which calibration must identify.
+    recorded samples are then matched *by time stamp*: the received measurements are sorted by the time
+    they were taken (jitter and reordering deliver them out of order), and each is paired with the command
+    the twin sent at that measurement's time (synchronisation). Lost measurements leave gaps of whole
+    time steps (``Trajectory.gaps()``, ``.missing``), which ``calibrate`` handles by starting a new shooting
+    segment after each. A command delay or loss in the link cannot be seen this way: it shows up as
+    latency, which calibration must identify.
 
     Args:
-        source: a ``PhysicalStandIn`` (noisy measurements of hidden true dynamics) or a ``SimulatedRobot``
-            (exact states).
+        source: anything with ``measure()``, ``apply(command)`` and ``step()``: a ``PhysicalStandIn``
+            (noisy measurements of hidden true dynamics), a ``ProcessStandIn`` (the same in its own process,
+            lock-step) or a real robot's adapter; or a ``SimulatedRobot`` (exact states).
         torques: (steps, joints) commanded torques.
-        link: optional ``InProcessLink``; measurements still in flight at the end are not recorded.
+        link: optional link with ``uplink`` and ``downlink`` channels (``InProcessLink``, ``ImpairedLink``);
+            measurements still in flight at the end, or lost, are not recorded.
         feedback: optional function of the received measurement returning extra torques (e.g. a PD hold).
 
     Returns:
@@ -240,6 +271,9 @@ def record_trajectory(
             for delivered in link.downlink.receive(k):
                 plant.apply(delivered)
         plant.step()
+    # by the time each was taken, not by arrival; a duplicate (same stamp) is the same sample
+    unique = {round(s.time, 9): s for s in samples}
+    samples = [unique[stamp] for stamp in sorted(unique) if stamp in sent_at]
     if len(samples) < MIN_SAMPLES:
         raise ValueError(
             f"Only {len(samples)} measurements arrived through the link; record more steps than its delay."
