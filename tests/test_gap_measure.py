@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
-from twin.actuators import ActuatorParameters
+from twin.actuators import MINITAUR_MOTOR, ActuatorParameters
 from twin.control import JointPD
 from twin.gap.ablation import ablate
 from twin.gap.experiment import GapExperiment, multisine_torques, planned_commands
@@ -191,3 +193,52 @@ def test_actuator_causes_switch_off_one_by_one_down_to_an_ideal_actuator():
     only_latency = reality.without(["motor strength"], NOMINAL)
     assert only_latency.effects.actuator == ActuatorParameters(latency=0.01)
     assert reality.without(["latency", "motor strength"], NOMINAL).effects.actuator is None
+
+
+# -- the DC motor (twin.actuators.DCMotor) is a cause like the others --------------------------------
+def _motor(**changes: object) -> Reality:
+    return Reality(effects=UnmodeledEffects(actuator=ActuatorParameters(motor=replace(MINITAUR_MOTOR, **changes))))
+
+
+def test_a_dc_motor_is_a_cause_that_switches_off_to_exact_agreement(track_experiment):
+    reality = _motor()  # the Minitaur's direct-drive motor: at most 3.5 N m (its measured curve ends at 60 A)
+    assert reality.active_causes(NOMINAL) == ("DC motor",)
+    assert CAUSES["DC motor"].kind == "unmodeled"
+    record = track_experiment.run(reality)
+    assert np.abs(track_experiment.commands).max() > 4.0  # the plan asks for more than the motor can give
+    assert np.abs(record.delivered_torques).max() < 3.5
+    assert record.gap().final[0] < -0.05  # too weak: the pendulum sags below the model
+    ablation = ablate(track_experiment, reality)
+    assert ablation.shares == {"DC motor": pytest.approx(1.0)}
+    switched_off = reality.without(CAUSES, NOMINAL)
+    assert switched_off == Reality.matching(NOMINAL) and switched_off.effects.actuator is None
+    off_record = track_experiment.run(switched_off)
+    np.testing.assert_array_equal(off_record.true_positions, off_record.model_positions)
+
+
+def test_an_ideal_dc_motor_inside_its_limits_delivers_the_command(track_experiment):
+    # Kt I curve, geared 20:1 (stall 164 N m, no-load speed 8.4 rad/s): the driver's voltage produces exactly the
+    # commanded torque, so only floating-point rounding separates robot and model.
+    record = track_experiment.run(_motor(gear_ratio=20.0, torque_current_curve=None))
+    np.testing.assert_allclose(record.delivered_torques, track_experiment.commands, rtol=1e-9, atol=1e-12)
+    assert record.gap().overall_rmse < 1e-8
+    # The measured curve lies above Kt I at low current (1.0 N m at 10 A, not 0.954): the same motor pushes harder.
+    stronger = track_experiment.run(_motor(gear_ratio=20.0))
+    assert np.mean(np.abs(stronger.delivered_torques)) > 1.01 * np.mean(np.abs(track_experiment.commands))
+
+
+def test_ablation_with_an_actuator_delay_adds_up_within_tolerance(track_experiment):
+    """The robot of notebook 07: parameter errors, a 12.5 ms delay, a biased and noisy sensor."""
+    reality = Reality(
+        DynamicsParameters(mass_scale=1.15, joint_friction=0.03, joint_damping=0.02),
+        UnmodeledEffects(sensor_bias=-0.01, actuator=ActuatorParameters(latency=0.0125)),
+        position_noise_std=0.002,
+        velocity_noise_std=0.02,
+    )
+    ablation = ablate(track_experiment, reality)
+    assert "latency" in ablation.causes and ablation.shares["latency"] > 0.02
+    assert sum(ablation.shares.values()) + ablation.interaction == pytest.approx(1.0)
+    # Stated tolerance, as for the parameter-only case: the parts explain the total within 15 %.
+    assert ablation.additivity_error < 0.15
+    assert abs(ablation.interaction) < 0.15
+    assert ablation.dominant == "mass"

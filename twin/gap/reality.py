@@ -98,12 +98,15 @@ class Reality:
 
 
 # -- the causes ------------------------------------------------------------------------------------
-_ACTUATOR_IDEAL: dict[str, float] = {
+# What each field of ``effects.actuator`` (twin.actuators.ActuatorParameters) is on an ideal actuator:
+# the model's belief, torques delivered exactly as commanded. ``motor=None`` means no DC motor model.
+_ACTUATOR_IDEAL: dict[str, object] = {
     "torque_limit": math.inf,
     "latency": 0.0,
     "backlash": 0.0,
     "gear_friction": 0.0,
     "strength": 1.0,
+    "motor": None,
 }
 
 
@@ -118,8 +121,7 @@ def _actuator_off(reality: Reality, name: str) -> Reality:
     if actuator is None:
         return reality
     actuator = replace(actuator, **{name: _ACTUATOR_IDEAL[name]})
-    ideal = all(getattr(actuator, key) == value for key, value in _ACTUATOR_IDEAL.items())
-    if ideal and getattr(actuator, "motor", None) is None:
+    if all(getattr(actuator, key) == value for key, value in _ACTUATOR_IDEAL.items()):
         actuator = None  # nothing left: deliver torques exactly, as the model does
     return replace(reality, effects=reality.effects.with_changes(actuator=actuator))
 
@@ -189,6 +191,7 @@ _ALL = (
     _actuator_cause("backlash", "backlash", "residual"),
     _actuator_cause("gear friction", "gear_friction", "residual"),
     _actuator_cause("motor strength", "strength", "residual"),
+    _actuator_cause("DC motor", "motor", "residual"),
     _effect_cause("sensor bias", "sensor_bias", "sensor calibration"),
     Cause("sensor noise", "sensor", "filtering", _noise_is_on, _noise_off),
 )
