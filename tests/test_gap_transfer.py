@@ -7,7 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from twin.gap.randomization import QUANTITIES, TAN_2018_RANGES, Randomization, Range
+from twin.actuators import MINITAUR_MOTOR, ActuatorParameters
+from twin.gap.experiment import GapExperiment
+from twin.gap.randomization import QUANTITIES, TAN_2018_NOT_CARRIED, TAN_2018_RANGES, Randomization, Range
 from twin.gap.reality import Reality
 from twin.gap.transfer import (
     Gains,
@@ -20,6 +22,7 @@ from twin.gap.transfer import (
     tune,
     wilson_interval,
 )
+from twin.physical import UnmodeledEffects
 from twin.sim.plant import DynamicsParameters, SimulatedRobot
 
 TRAINING = Randomization(
@@ -185,3 +188,77 @@ def test_actuator_quantities_are_sampled_into_an_actuator_within_their_ranges():
     assert min(latencies) >= 0.0 and max(latencies) <= 0.04
     assert min(strengths) >= 0.8 and max(strengths) <= 1.2
     assert all(r.effects.actuator.torque_limit == math.inf for r in realities)  # unrandomised fields stay ideal
+
+
+# -- every Tan et al. range, each sampler inside its range and reproducible ---------------------------
+MOTORED = Reality(effects=UnmodeledEffects(actuator=ActuatorParameters(motor=MINITAUR_MOTOR)))
+
+
+def _sampled(reality: Reality, quantity: str) -> float:
+    """Read a sampled quantity back from wherever it lives in a reality."""
+    where = QUANTITIES[quantity][1]
+    if where == "truth":
+        return getattr(reality.truth, quantity)
+    if where == "effects":
+        return getattr(reality.effects, quantity)
+    if where == "actuator":
+        return getattr(reality.effects.actuator, quantity)
+    if where == "motor":
+        return getattr(reality.effects.actuator.motor, quantity)
+    return getattr(reality, quantity)  # "sensor" and "reality": fields of Reality itself
+
+
+@pytest.mark.parametrize("quantity", sorted(TAN_2018_RANGES))
+def test_every_tan_2018_sampler_stays_in_its_range_and_repeats_from_its_seed(quantity):
+    limits = TAN_2018_RANGES[quantity]
+    ranges = Randomization({quantity: limits}, base=MOTORED)
+    draws = np.array([_sampled(r, quantity) for r in ranges.sample(100, seed=11)])
+    assert np.all((draws >= limits.low) & (draws <= limits.high))
+    assert draws.min() < limits.low + 0.1 * (limits.high - limits.low)  # uniform: both ends reached
+    assert draws.max() > limits.high - 0.1 * (limits.high - limits.low)
+    assert ranges.sample(20, seed=11) == ranges.sample(20, seed=11)
+    assert ranges.sample(20, seed=11) != ranges.sample(20, seed=12)
+
+
+def test_all_tan_2018_ranges_together_build_working_standins():
+    realities = Randomization(TAN_2018_RANGES, base=MOTORED).sample(30, seed=5)
+    assert realities == Randomization(TAN_2018_RANGES, base=MOTORED).sample(30, seed=5)
+    for reality in realities:
+        for quantity, limits in TAN_2018_RANGES.items():
+            assert limits.contains(_sampled(reality, quantity)), quantity
+        # the motor's other constants stay the Minitaur's; only the battery voltage varies
+        assert reality.effects.actuator.motor.resistance == MINITAUR_MOTOR.resistance
+    holds = {r.hold_steps() for r in realities}
+    assert holds <= {1, 2, 3, 4, 5} and {1, 5} & holds  # 3-20 ms in whole 1/240 s steps
+    assert set(TAN_2018_RANGES) <= set(QUANTITIES)
+    assert {"inertia 50-150 %", "contact friction 0.5-1.25"} == set(TAN_2018_NOT_CARRIED)
+
+
+def test_supply_voltage_without_a_motor_says_how_to_add_one():
+    with pytest.raises(ValueError, match="MINITAUR_MOTOR"):
+        Randomization({"supply_voltage": Range(14.0, 16.8)})
+    with pytest.raises(ValueError, match="control_period"):
+        Reality(control_period=-0.01)
+    with pytest.raises(ValueError, match="hold_steps"):
+        run_episode(TASK, Gains(1.0, 1.0), None, None, hold_steps=0)
+
+
+def test_a_lower_battery_voltage_weakens_the_motor_at_speed():
+    """Back-EMF: at 14 V the largest torque falls to zero at a lower speed than at 16.8 V (V / (N Kt))."""
+    low = Randomization({"supply_voltage": Range(14.0, 14.0)}, base=MOTORED).sample(1, seed=0)[0]
+    high = Randomization({"supply_voltage": Range(16.8, 16.8)}, base=MOTORED).sample(1, seed=0)[0]
+    slow, fast = low.effects.actuator.motor, high.effects.actuator.motor
+    assert slow.no_load_speed == pytest.approx(14.0 / 0.0954)
+    assert float(slow.max_torque(100.0)) < float(fast.max_torque(100.0))
+
+
+def test_a_held_command_is_a_zero_order_hold_of_the_plan():
+    """Holding each command 5 steps equals replaying a plan in which every 5th command repeats."""
+    commands = np.random.default_rng(0).uniform(-2, 2, size=(60, 1))
+    held = np.repeat(commands[::5], 5, axis=0)
+    experiment, replayed = GapExperiment("pendulum", commands), GapExperiment("pendulum", held)
+    period = 5 * TASK.time_step
+    record = experiment.run(Reality(control_period=period))
+    assert Reality(control_period=period).active_causes(DynamicsParameters()) == ("control period",)
+    np.testing.assert_array_equal(record.true_positions, replayed.model_positions)
+    assert record.gap().overall_rmse > 0

@@ -115,17 +115,22 @@ class GapExperiment:
         return int(self.commands.shape[0])
 
     def run(self, reality: Reality, seed: int = 0) -> GapRecord:
-        """Replay the commands on a stand-in that behaves like ``reality`` (``seed`` drives its sensor noise)."""
+        """Replay the commands on a stand-in that behaves like ``reality`` (``seed`` drives its sensor noise).
+
+        With ``reality.control_period`` the stand-in receives only every ``hold_steps``-th command and holds it.
+        """
         with_standin = reality.standin(
             self.robot, seed=seed, time_step=self.time_step, initial_positions=self.initial_positions
         )
         try:
             n = self.steps
+            hold = reality.hold_steps(self.time_step)  # the robot's controller sends a new command every `hold` steps
             true_q, true_qd = np.empty_like(self.commands), np.empty_like(self.commands)
             meas_q, meas_qd = np.empty_like(self.commands), np.empty_like(self.commands)
             delivered = np.empty_like(self.commands)
             for k in range(n):
-                with_standin.apply(JointCommand(with_standin.time, self.commands[k]))
+                if k % hold == 0:
+                    with_standin.apply(JointCommand(with_standin.time, self.commands[k]))
                 with_standin.step()
                 delivered[k] = with_standin.delivered_torques
                 state = with_standin.true_state()

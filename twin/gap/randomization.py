@@ -30,6 +30,8 @@ QUANTITIES: dict[str, tuple[str, str, float]] = {
     "strength": ("delivered / commanded torque", "actuator", 0.05),
     "gear_friction": ("friction in the gearbox, N m", "actuator", 0.0),
     "backlash": ("play in the gearbox, rad", "actuator", 0.0),
+    "supply_voltage": ("the DC motor's supply (battery) voltage, V", "motor", 0.1),
+    "control_period": ("how long each command is held, s (whole simulation steps, at least one)", "reality", 0.0),
 }
 
 
@@ -83,6 +85,14 @@ class Randomization:
             floor = QUANTITIES[key][2]
             if value.low < floor:
                 raise ValueError(f"{key} range starts at {value.low}, below its physical minimum {floor}.")
+        if "supply_voltage" in self.ranges:
+            actuator = self.base.effects.actuator
+            if actuator is None or actuator.motor is None:
+                raise ValueError(
+                    "supply_voltage needs a DC motor to feed: give a base with one, e.g. "
+                    "base=Reality(effects=UnmodeledEffects(actuator=ActuatorParameters(motor=MINITAUR_MOTOR))) "
+                    "(twin.physical, twin.actuators)."
+                )
         object.__setattr__(self, "ranges", dict(sorted(self.ranges.items())))
 
     def table(self) -> Table:
@@ -111,6 +121,8 @@ class Randomization:
         effects = {k: v for k, v in values.items() if where[k] == "effects"}
         sensor = {k: v for k, v in values.items() if where[k] == "sensor"}
         actuator = {k: v for k, v in values.items() if where[k] == "actuator"}
+        motor = {k: v for k, v in values.items() if where[k] == "motor"}
+        own = {k: v for k, v in values.items() if where[k] == "reality"}
         if truth:
             reality = replace(reality, truth=reality.truth.with_changes(**truth))
         if actuator:
@@ -118,23 +130,38 @@ class Randomization:
 
             current = reality.effects.actuator or ActuatorParameters()
             effects["actuator"] = replace(current, **actuator)
+        if motor:
+            current = effects.get("actuator", reality.effects.actuator)  # has a motor: checked in __post_init__
+            effects["actuator"] = replace(current, motor=current.motor.with_supply_voltage(motor["supply_voltage"]))
         if effects:
             reality = replace(reality, effects=reality.effects.with_changes(**effects))
-        if sensor:
-            reality = replace(reality, **sensor)
+        if sensor or own:
+            reality = replace(reality, **sensor, **own)
         return reality
 
 
-# Tan et al. (2018), Table of randomised parameters, carried over where a fixed-base joint has the
-# quantity: mass 80-120 %, motor friction 0-0.05 N m (here joint friction), motor strength 80-120 %,
-# latency 0-40 ms, IMU bias +-0.05 and IMU noise 0-0.05 (here on the joint sensor: rad and rad/s).
-# Not carried over: inertia 50-150 % (our model scales inertia with mass), control step, battery
-# voltage (no motor model here), contact friction (fixed-base robots have no feet on the ground).
+# Tan et al. (2018), the table of randomised parameters, carried over where a fixed-base pendulum has the quantity:
+# mass 80-120 %, motor friction 0-0.05 N m (here joint friction), motor strength 80-120 %, latency 0-40 ms,
+# battery 14-16.8 V (the supply of a ``twin.actuators.DCMotor``: sample it with a base reality that has one),
+# control step 3-20 ms (commands held for whole 1/240 s steps: 3 ms rounds to one step, 20 ms to five), and the
+# IMU's bias +-0.05 and noise 0-0.05, both put on the joint angle sensor in rad, since the bias is on positions.
+# Not carried over (``TAN_2018_NOT_CARRIED`` says why): inertia 50-150 % and contact friction 0.5-1.25.
 TAN_2018_RANGES: dict[str, Range] = {
     "mass_scale": Range(0.8, 1.2),
     "joint_friction": Range(0.0, 0.05),
     "strength": Range(0.8, 1.2),
     "latency": Range(0.0, 0.040),
+    "supply_voltage": Range(14.0, 16.8),
+    "control_period": Range(0.003, 0.020),
     "sensor_bias": Range(-0.05, 0.05),
-    "velocity_noise_std": Range(0.0, 0.05),
+    "position_noise_std": Range(0.0, 0.05),
+}
+
+TAN_2018_NOT_CARRIED: dict[str, str] = {
+    "inertia 50-150 %": (
+        "twin.sim scales each link's inertia with its mass (DynamicsParameters has no separate term); and on the "
+        "pendulum the links' own inertia is under 1 % of the joint inertia (the rest is m l^2, the mass), so "
+        "scaling it by 50-150 % would move the joint inertia by less than 0.5 %"
+    ),
+    "contact friction 0.5-1.25": "a fixed-base pendulum touches nothing: it has no feet or contacts",
 }

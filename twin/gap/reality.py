@@ -38,12 +38,16 @@ class Reality:
         effects: unmodeled effects (sensor bias, payload, actuator).
         position_noise_std: white noise on measured positions, rad.
         velocity_noise_std: white noise on measured velocities, rad/s.
+        control_period: how long the robot's controller holds each command, s (0 = a new command every
+            simulation step, as the model assumes). Applied as whole simulation steps, at least one
+            (``hold_steps``): at 240 Hz a 3 ms period rounds to one step, 20 ms to five.
     """
 
     truth: DynamicsParameters = field(default_factory=DynamicsParameters)
     effects: UnmodeledEffects = NO_EFFECTS
     position_noise_std: float = 0.0
     velocity_noise_std: float = 0.0
+    control_period: float = 0.0
 
     def __post_init__(self) -> None:
         if not isinstance(self.truth, DynamicsParameters):
@@ -54,6 +58,15 @@ class Reality:
             value = getattr(self, name)
             if not isinstance(value, int | float | np.floating) or not math.isfinite(value) or value < 0:
                 raise ValueError(f"{name}={value!r} must be a finite standard deviation >= 0 (0 = no noise).")
+        period = self.control_period
+        if not isinstance(period, int | float | np.floating) or not math.isfinite(period) or period < 0:
+            raise ValueError(f"control_period={period!r} s must be a finite number >= 0 (0 = every simulation step).")
+
+    def hold_steps(self, time_step: float = DEFAULT_TIME_STEP) -> int:
+        """Simulation steps each command is held: ``control_period / time_step`` rounded, at least 1."""
+        if not isinstance(time_step, int | float | np.floating) or not 0 < time_step < math.inf:
+            raise ValueError(f"time_step={time_step!r} s must be a finite number > 0 (e.g. 1/240).")
+        return max(1, round(self.control_period / time_step))
 
     @classmethod
     def matching(cls, model: DynamicsParameters) -> Reality:
@@ -181,6 +194,14 @@ def _noise_off(reality: Reality, model: DynamicsParameters) -> Reality:
     return replace(reality, position_noise_std=0.0, velocity_noise_std=0.0)
 
 
+def _period_is_on(reality: Reality, model: DynamicsParameters) -> bool:
+    return bool(reality.control_period)
+
+
+def _period_off(reality: Reality, model: DynamicsParameters) -> Reality:
+    return replace(reality, control_period=0.0)
+
+
 _ALL = (
     _parameter_cause("mass_scale"),
     _parameter_cause("joint_friction"),
@@ -192,6 +213,7 @@ _ALL = (
     _actuator_cause("gear friction", "gear_friction", "residual"),
     _actuator_cause("motor strength", "strength", "residual"),
     _actuator_cause("DC motor", "motor", "residual"),
+    Cause("control period", "unmodeled", "randomisation", _period_is_on, _period_off),
     _effect_cause("sensor bias", "sensor_bias", "sensor calibration"),
     Cause("sensor noise", "sensor", "filtering", _noise_is_on, _noise_off),
 )

@@ -104,9 +104,13 @@ def run_episode(
     model: SimulatedRobot,
     sensor_seed: int = 0,
     keep_trajectory: bool = False,
+    hold_steps: int = 1,
 ) -> Episode:
     """Run one trial of ``task`` on ``standin`` (its sensor reseeded with ``sensor_seed``); ``model`` supplies
-    the gravity compensation."""
+    the gravity compensation. The controller reads the sensor and sends a new command every ``hold_steps``
+    simulation steps (a control period of ``hold_steps * task.time_step`` s) and the stand-in holds it between."""
+    if isinstance(hold_steps, bool) or not isinstance(hold_steps, int | np.integer) or hold_steps < 1:
+        raise ValueError(f"hold_steps={hold_steps!r} must be a whole number >= 1 (1 = a command every step).")
     dt = task.time_step
     target = np.asarray(task.target, dtype=float)
     standin.reset(task.start, sensor_seed=sensor_seed)
@@ -114,14 +118,15 @@ def run_episode(
     peak = effort = 0.0
     trajectory = np.empty((task.steps, target.size))
     for k in range(task.steps):
-        reading = standin.measure()
-        error = target - reading.positions
-        integral += np.where(np.abs(error) < task.integral_band, error, 0.0) * dt  # no wind-up on the way
-        feedback = gains.kp * error - gains.kd * reading.velocities + gains.ki * integral
-        torques = feedback + model.gravity_torques(reading.positions)
-        peak = max(peak, float(np.max(np.abs(torques))))
+        if k % hold_steps == 0:
+            reading = standin.measure()
+            error = target - reading.positions
+            integral += np.where(np.abs(error) < task.integral_band, error, 0.0) * dt * hold_steps  # no wind-up
+            feedback = gains.kp * error - gains.kd * reading.velocities + gains.ki * integral
+            torques = feedback + model.gravity_torques(reading.positions)
+            peak = max(peak, float(np.max(np.abs(torques))))
+            standin.apply(JointCommand(standin.time, torques))
         effort += float(feedback @ feedback) / task.steps
-        standin.apply(JointCommand(standin.time, torques))
         standin.step()
         trajectory[k] = standin.true_state().positions
     outside = np.nonzero(np.max(np.abs(trajectory - target), axis=1) > task.tolerance)[0]
@@ -139,12 +144,13 @@ def trial(task: ReachTask, gains: Gains, reality: Reality, seed: int = 0) -> Epi
         SimulatedRobot(task.robot, task.model_parameters, task.time_step) as model,
         reality.standin(task.robot, seed=seed, time_step=task.time_step, initial_positions=task.start) as standin,
     ):
-        return run_episode(task, gains, standin, model, sensor_seed=seed, keep_trajectory=True)
+        hold = reality.hold_steps(task.time_step)
+        return run_episode(task, gains, standin, model, sensor_seed=seed, keep_trajectory=True, hold_steps=hold)
 
 
 def _evaluate_chunk(
     task: ReachTask, controllers: Sequence[Gains], realities: Sequence[Reality], seeds: Sequence[int]
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every controller on every reality of this chunk: (success, cost, settling time), controllers x realities."""
     success = np.zeros((len(controllers), len(realities)), dtype=bool)
     cost = np.zeros((len(controllers), len(realities)))
@@ -153,8 +159,9 @@ def _evaluate_chunk(
         for j, (reality, seed) in enumerate(zip(realities, seeds, strict=True)):
             standin = reality.standin(task.robot, seed=seed, time_step=task.time_step, initial_positions=task.start)
             try:
+                hold = reality.hold_steps(task.time_step)
                 for i, gains in enumerate(controllers):
-                    episode = run_episode(task, gains, standin, model, sensor_seed=seed)
+                    episode = run_episode(task, gains, standin, model, sensor_seed=seed, hold_steps=hold)
                     success[i, j], cost[i, j], settling[i, j] = episode.success, episode.cost, episode.settling_time
             finally:
                 standin.close()
@@ -168,8 +175,9 @@ def evaluate(
     seed: int = 0,
     workers: int | None = 1,
     progress: bool = False,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Run every controller on every reality; returns (success, cost, settling time), each controllers x realities.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Run every controller on every reality; returns (success (bool), cost (s), settling time (s)), each an array
+    controllers x realities.
 
     ``workers`` processes share the realities (``None`` = every core); each builds its own worlds.
     Reality ``j`` always gets sensor seed ``seed + j``, so the numbers do not depend on ``workers``.
