@@ -242,3 +242,30 @@ def test_ablation_with_an_actuator_delay_adds_up_within_tolerance(track_experime
     assert ablation.additivity_error < 0.15
     assert abs(ablation.interaction) < 0.15
     assert ablation.dominant == "mass"
+
+
+# -- outcome gap ---------------------------------------------------------------------------------------
+def test_outcome_gap_says_whether_success_on_the_model_survives_on_the_robot():
+    from twin.gap.metrics import OutcomeGap
+    from twin.gap.transfer import Gains, ReachTask, trial
+
+    task = ReachTask()
+    full_budget = Gains(15.0, 3.94, 20.0)  # its first command is kp x 1 rad = the 15 N m limit exactly
+    on_model = trial(task, full_budget, Reality.matching(NOMINAL))
+    reads_low = Reality(effects=UnmodeledEffects(sensor_bias=-0.01))  # first error looks like 1.01 rad
+    on_robot = trial(task, full_budget, reads_low)
+    gap = OutcomeGap.of(on_model, on_robot)
+    assert gap.model_success and not gap.real_success and not gap.transfers
+    # first command: kp x 1.01 rad, plus the model's gravity torque at the -0.01 rad it reads (bob + rod, l = 0.5 m)
+    holding = -(1.0 * 0.5 + 0.1 * 0.25) * 9.81 * np.sin(0.01)
+    assert on_robot.peak_torque == pytest.approx(15.0 * 1.01 + holding, rel=1e-4)
+    assert on_robot.peak_torque > task.torque_limit
+    assert gap.cost_gap > 0
+    assert OutcomeGap.of(on_model, on_model).transfers and OutcomeGap.of(on_model, on_model).cost_gap == 0.0
+    assert OutcomeGap(False, False, 4.0, 4.0).transfers  # nothing to transfer: it failed on the model too
+    assert OutcomeGap(False, True, 4.0, 1.0).transfers
+    assert "stand-in" in str(gap.table())
+    with pytest.raises(TypeError, match="True or False"):
+        OutcomeGap("yes", True, 1.0, 1.0)
+    with pytest.raises(ValueError, match="finite cost"):
+        OutcomeGap(True, True, float("nan"), 1.0)

@@ -113,6 +113,25 @@ class OutcomeGap:
     model_cost: float
     real_cost: float
 
+    def __post_init__(self) -> None:
+        for name in ("model_success", "real_success"):
+            if not isinstance(getattr(self, name), bool | np.bool_):
+                raise TypeError(f"{name} must be True or False (an Episode's success), got {getattr(self, name)!r}.")
+        for name in ("model_cost", "real_cost"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float | np.floating) or not np.isfinite(value):
+                raise ValueError(f"{name}={value!r} must be a finite cost in s (an Episode's cost).")
+
+    @classmethod
+    def of(cls, on_model: object, on_robot: object) -> OutcomeGap:
+        """From two ``twin.gap.transfer.Episode`` results (anything with ``success`` and ``cost``)."""
+        return cls(bool(on_model.success), bool(on_robot.success), float(on_model.cost), float(on_robot.cost))
+
+    @property
+    def cost_gap(self) -> float:
+        """Stand-in cost minus model cost, s (positive: the task goes worse for real)."""
+        return self.real_cost - self.model_cost
+
     @property
     def transfers(self) -> bool:
         """True when success in the model is also success on the stand-in."""
