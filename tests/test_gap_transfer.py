@@ -262,3 +262,40 @@ def test_a_held_command_is_a_zero_order_hold_of_the_plan():
     assert Reality(control_period=period).active_causes(DynamicsParameters()) == ("control period",)
     np.testing.assert_array_equal(record.true_positions, replayed.model_positions)
     assert record.gap().overall_rmse > 0
+
+
+# -- the price of randomising too wide, and calibration judged on the same task -------------------------
+def test_very_wide_ranges_tune_a_more_conservative_controller_than_moderate_ones():
+    """On fixed seeds: over ranges 4x Tan et al.'s the tuner picks lower stiffness, and the robots settle later."""
+    from twin.gap.transfer import width_sweep
+
+    tan = ("mass_scale", "joint_friction", "sensor_bias", "position_noise_std", "control_period")
+    moderate = Randomization({k: TAN_2018_RANGES[k] for k in tan})  # the ones notebook 07 randomises
+    candidates = gain_grid([10.0, 12.0, 14.0, 15.0], [0.0, 20.0], model_inertia(TASK))
+    sweep = width_sweep(TASK, moderate, [1.0, 4.0], candidates, REALITY.sample(8, seed=2026), seeds=(1, 2), models=6)
+    assert sweep.success.shape == (2, 2, 8) and len(sweep.chosen[0]) == 2
+    assert sweep.mean_gain(1, "kp") <= sweep.mean_gain(0, "kp") - 2.0  # measurably softer
+    assert sweep.settling_time(1) > sweep.settling_time(0)  # and slower where it succeeds
+    rate, low, high = sweep.success_rate(0)
+    assert low <= rate <= high and "per seed" in str(sweep.table())
+    with pytest.raises(ValueError, match="training models"):
+        width_sweep(TASK, moderate, [1.0], candidates, REALITY.sample(2, seed=0), models=0)
+
+
+def test_calibrated_rows_line_up_with_the_transfer_table():
+    from twin.gap.experiment import multisine_torques
+    from twin.gap.transfer import calibrated_transfer
+
+    candidates = gain_grid([12.0, 15.0], [20.0], model_inertia(TASK))
+    realities = [Reality(DynamicsParameters(mass_scale=1.3, joint_friction=0.03)), Reality()]
+    success, cost, settling, gains = calibrated_transfer(
+        TASK, realities, candidates, multisine_torques(480, 1, [4.0], seed=0)
+    )
+    assert success.shape == cost.shape == settling.shape == (2,) and len(gains) == 2
+    assert success.all()  # noise-free robots: calibration finds the truth, gravity compensation is right
+    result = transfer(TASK, {"nominal": Gains(15.0, 3.94, 20.0)}, realities, workers=1)
+    both = result.with_row("calibrated", "per robot", success, cost, settling)
+    assert both.names == ("nominal", "calibrated") and both.success.shape == (2, 2)
+    assert "per robot" in str(both.table())
+    with pytest.raises(ValueError, match="one value per stand-in"):
+        result.with_row("short", "x", success[:1], cost[:1], settling[:1])

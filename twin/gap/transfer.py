@@ -16,10 +16,11 @@ import multiprocessing
 import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from twin.gap.randomization import Randomization
 from twin.gap.reality import Reality
 from twin.link.messages import JointCommand
 from twin.physical.standin import PhysicalStandIn
@@ -306,10 +307,12 @@ def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float
 
 @dataclass(frozen=True)
 class TransferResult:
-    """Every controller on the same stand-ins: success, cost (s) and settling time (s), controllers x stand-ins."""
+    """Every controller on the same stand-ins: success, cost (s) and settling time (s), controllers x stand-ins.
+
+    ``controllers`` holds each row's gains, or a description where each stand-in got its own (``with_row``)."""
 
     names: tuple[str, ...]
-    controllers: tuple[Gains, ...]
+    controllers: tuple[Gains | str, ...]
     success: np.ndarray
     cost: np.ndarray
     settling: np.ndarray
@@ -335,6 +338,20 @@ class TransferResult:
         i = self.names.index(name)
         won = self.success[i]
         return float(self.settling[i][won].mean()) if won.any() else float("nan")
+
+    def with_row(
+        self, name: str, controller: Gains | str, success: np.ndarray, cost: np.ndarray, settling: np.ndarray
+    ) -> TransferResult:
+        """This result plus one more controller's row, measured on the same stand-ins (one value per stand-in)."""
+        rows = [np.asarray(a).reshape(1, -1) for a in (success, cost, settling)]
+        if any(r.shape[1] != self.standins for r in rows):
+            raise ValueError(f"the new row needs one value per stand-in ({self.standins}), got {rows[0].shape[1]}.")
+        if name in self.names:
+            raise ValueError(f"a row named {name!r} is already in the result {self.names}; choose another name.")
+        stacked = (
+            np.concatenate([old, new]) for old, new in zip((self.success, self.cost, self.settling), rows, strict=True)
+        )
+        return TransferResult((*self.names, name), (*self.controllers, controller), *stacked)
 
     def table(self) -> Table:
         rows = []
@@ -370,3 +387,160 @@ def transfer(
     controllers_in_order = [controllers[n] for n in names]
     success, cost, settling = evaluate(task, controllers_in_order, realities, seed, workers, progress)
     return TransferResult(names, tuple(controllers[n] for n in names), success, cost, settling)
+
+
+# -- the price of randomising too wide ----------------------------------------------------------------
+@dataclass(frozen=True)
+class WidthSweep:
+    """Tuning over ranges widened by each factor, repeated for several training seeds, judged on the same stand-ins.
+
+    Attributes:
+        widths: the factors the ranges were widened by (1 = as given).
+        seeds: the training seeds: each draws its own training models.
+        chosen: the tuned gains, widths x seeds.
+        success, cost, settling: widths x seeds x stand-ins (bool, s, s).
+    """
+
+    widths: tuple[float, ...]
+    seeds: tuple[int, ...]
+    chosen: tuple[tuple[Gains, ...], ...]
+    success: np.ndarray
+    cost: np.ndarray
+    settling: np.ndarray
+
+    def success_rate(self, i: int) -> tuple[float, float, float]:
+        """(rate, low, high) at width ``widths[i]``, pooled over seeds and stand-ins, 95 % Wilson interval.
+
+        The pooled trials share stand-ins across seeds, so they are not fully independent: read the interval
+        as the spread over stand-ins, and compare widths by the table's per-seed columns too."""
+        row = self.success[i].ravel()
+        low, high = wilson_interval(int(row.sum()), row.size)
+        return float(row.mean()), low, high
+
+    def mean_cost(self, i: int) -> float:
+        """Mean cost (s) at width ``widths[i]`` over seeds and stand-ins."""
+        return float(self.cost[i].mean())
+
+    def settling_time(self, i: int) -> float:
+        """Mean settling time (s) over the successful trials at width ``widths[i]`` (nan if none)."""
+        won = self.success[i]
+        return float(self.settling[i][won].mean()) if won.any() else float("nan")
+
+    def mean_gain(self, i: int, name: str = "kp") -> float:
+        """The tuned gain ``name`` (kp, kd or ki) averaged over the training seeds at width ``widths[i]``."""
+        return float(np.mean([getattr(g, name) for g in self.chosen[i]]))
+
+    def table(self) -> Table:
+        rows = []
+        for i, width in enumerate(self.widths):
+            rate, low, high = self.success_rate(i)
+            per_seed = ", ".join(f"{100 * s.mean():.0f}" for s in self.success[i])
+            rows.append(
+                (
+                    f"x{width:g}",
+                    self.mean_gain(i, "kp"),
+                    self.mean_gain(i, "ki"),
+                    f"{100 * rate:.0f} % [{100 * low:.0f}, {100 * high:.0f}]",
+                    per_seed,
+                    self.mean_cost(i),
+                    self.settling_time(i),
+                )
+            )
+        return make_table(
+            (
+                "width",
+                "mean kp",
+                "mean ki",
+                "success (95 % CI)",
+                "success per seed [%]",
+                "mean cost [s]",
+                "settling if successful [s]",
+            ),
+            rows,
+            f"{len(self.seeds)} training seeds x {self.success.shape[2]} stand-ins per width",
+        )
+
+
+def width_sweep(
+    task: ReachTask,
+    randomization: Randomization,
+    widths: Sequence[float],
+    candidates: Sequence[Gains],
+    standins: Sequence[Reality],
+    seeds: Sequence[int] = (1, 2, 3),
+    models: int = 12,
+    workers: int | None = 1,
+    seed: int = 10_000,
+) -> WidthSweep:
+    """For each width and training seed: tune over ``models`` realities drawn from ``randomization.widened(width)``
+    , then run the chosen gains on the same ``standins``.
+
+    Each distinct controller is evaluated once; stand-in ``j`` gets sensor seed ``seed + j`` as in ``transfer``."""
+    widths, seeds = tuple(float(w) for w in widths), tuple(int(s) for s in seeds)
+    if not widths or not seeds:
+        raise ValueError("need at least one width and one training seed.")
+    if not isinstance(models, int) or models < 1:
+        raise ValueError(f"models={models!r} must be a positive number of training models per seed.")
+    chosen = tuple(
+        tuple(
+            tune(task, randomization.widened(w).sample(models, seed=s), candidates, workers=workers).best for s in seeds
+        )
+        for w in widths
+    )
+    distinct = list(dict.fromkeys(g for row in chosen for g in row))
+    success, cost, settling = evaluate(task, distinct, standins, seed=seed, workers=workers)
+    index = [[distinct.index(g) for g in row] for row in chosen]
+    return WidthSweep(widths, seeds, chosen, success[index], cost[index], settling[index])
+
+
+# -- calibration as a remedy for the task -----------------------------------------------------------------
+def _calibrated_chunk(
+    task: ReachTask,
+    candidates: Sequence[Gains],
+    excitation: np.ndarray,
+    realities: Sequence[Reality],
+    seeds: Sequence[int],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[Gains]]:
+    from twin.calibration import calibrate
+    from twin.gap.experiment import GapExperiment
+
+    experiment = GapExperiment(task.robot, excitation, task.model_parameters, task.start, task.time_step)
+    success, cost, settling, chosen = [], [], [], []
+    for reality, seed in zip(realities, seeds, strict=True):
+        estimate = calibrate(experiment.run(reality, seed=seed).trajectory(), task.robot).estimate
+        on_estimate = replace(task, model_parameters=estimate)  # gravity compensation from the calibrated model
+        gains = tune(on_estimate, [Reality.matching(estimate)], candidates).best
+        s, c, t = _evaluate_chunk(on_estimate, [gains], [reality], [seed])
+        success.append(s[0, 0]), cost.append(c[0, 0]), settling.append(t[0, 0]), chosen.append(gains)
+    return np.array(success), np.array(cost), np.array(settling), chosen
+
+
+def calibrated_transfer(
+    task: ReachTask,
+    realities: Sequence[Reality],
+    candidates: Sequence[Gains],
+    excitation: np.ndarray,
+    seed: int = 10_000,
+    workers: int | None = 1,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[Gains]]:
+    """Calibration as the remedy, robot by robot: on each reality, record ``excitation`` (torques, steps x joints),
+    calibrate the model's parameters from it (``twin.calibration.calibrate``), tune the gains on the calibrated
+    model (its gravity compensation too), then run the task on that reality.
+
+    Returns (success, cost (s), settling time (s), gains), one entry per reality; reality ``j`` gets sensor seed
+    ``seed + j``, as in ``transfer``, so the rows line up with a ``TransferResult`` on the same realities."""
+    realities = list(realities)
+    if not realities:
+        raise ValueError("need at least one reality to calibrate on.")
+    workers = _worker_count(workers, len(realities))
+    seeds = [seed + j for j in range(len(realities))]
+    bounds = np.linspace(0, len(realities), min(len(realities), 4 * workers) + 1).round().astype(int)
+    chunks = [(realities[a:b], seeds[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+    if workers == 1:
+        parts = [_calibrated_chunk(task, candidates, excitation, r, s) for r, s in chunks]
+    else:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = [pool.submit(_calibrated_chunk, task, candidates, excitation, r, s) for r, s in chunks]
+            parts = [future.result() for future in futures]
+    arrays = tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
+    return (*arrays, [g for p in parts for g in p[3]])
