@@ -72,6 +72,15 @@ def test_force_arrow_is_created_then_moved():
     assert "foot" in scene._arrows
 
 
+def test_force_arrow_keeps_the_radius_it_was_drawn_with():
+    scene = Scene()
+    show_force(scene, "thick", (0, 0, 0), (0, 0, 500.0), radius=0.03)
+    show_force(scene, "thick", (0, 0, 0), (0, 0, 100.0), radius=0.001)
+    show_force(scene, "default", (0, 0, 0), (0, 0, 500.0))
+    assert scene._arrows["thick"] == 0.03
+    assert scene._arrows["default"] == 0.012
+
+
 def test_sway_moves_the_load_from_foot_to_foot_and_keeps_the_total():
     with World() as world:
         humanoid = world.load_robot("humanoid")

@@ -173,13 +173,17 @@ def show_force(
     *,
     scale: float = 0.002,
     color: Sequence[float] = (0.9, 0.2, 0.6),
+    radius: float = 0.012,
 ) -> None:
-    """An arrow for a force (N) acting at ``point`` (m), ``scale`` m per N (0.002: 500 N is 1 m long)."""
+    """An arrow for a force (N) acting at ``point`` (m), ``scale`` m per N (0.002: 500 N is 1 m long).
+
+    ``radius`` (m) is the shaft's; the arrow keeps the radius it was first drawn with.
+    """
     vector = np.asarray(force, dtype=float).reshape(3) * float(scale)
     if name in scene._arrows:
         scene.set_arrow(name, point, vector)
     else:
-        scene.add_arrow(name, point, vector, color=color, radius=0.012)
+        scene.add_arrow(name, point, vector, color=color, radius=radius)
 
 
 def hide_sensor(scene: Scene, name: str, visible: bool = False) -> None:
