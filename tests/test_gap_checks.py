@@ -95,3 +95,16 @@ def test_ranges_check_reports_unusable_answers():
     assert "actuator" in check_training_ranges(lambda: {"latency": (0.0, 0.04)}).message
     assert "Known quantities" in check_training_ranges(lambda: {"wheel": (0, 1)}).message
     assert "dict" in check_training_ranges(lambda: [0.8, 1.2]).message
+
+
+def test_ranges_check_reaches_each_of_its_hints():
+    """Each failure hint names what the tuned controller did: no margin, no integral action, or too cautious."""
+    budget = check_training_ranges(lambda: {"mass_scale": (0.3, 2.5)})
+    assert not budget.passed and "torque budget" in budget.message
+    no_integral = check_training_ranges(lambda: {"mass_scale": (0.3, 2.5), "sensor_bias": (-0.2, 0.2)})
+    assert not no_integral.passed and "no integral action" in no_integral.message
+    # position noise 0.05-0.15 rad (the hidden robots have at most 0.002): the tuner softens the gains
+    cautious = check_training_ranges(
+        lambda: {"mass_scale": (0.8, 1.4), "sensor_bias": (-0.03, 0.03), "position_noise_std": (0.05, 0.15)}
+    )
+    assert not cautious.passed and "cautious" in cautious.message and "kp=" not in cautious.message
