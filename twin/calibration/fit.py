@@ -12,7 +12,12 @@ covariance of the estimate is approximately ``s^2 (J^T J)^-1`` (``s^2`` the resi
 parameter whose column in ``J`` is zero (the data does not depend on it) or that moves together with
 another (only their combination shows) has a huge standard error: it is *unidentifiable* from this
 data. ``calibrate`` then reports it, keeps its initial value and fits the others, instead of
-returning a number that means nothing.
+returning a number that means nothing; their standard errors are widened for the kept value being unknown.
+
+What can be identified here, and what cannot: ``mass_scale`` is one factor on every link's mass and
+inertia (not per-link masses); ``strength`` is delivered / commanded torque (a motor's torque constant,
+winding resistance and driver gain show only through that ratio, and from motion alone only its ratio
+to the mass); a command latency is found in whole time steps (``estimate_command_delay``).
 """
 
 from __future__ import annotations
