@@ -90,7 +90,13 @@ def test_a_weakening_motor_raises_the_indicator_in_proportion_and_a_line_predict
 
 def test_healthy_day_residual_is_the_sensor_noise():
     scenario = WearScenario(friction_wear=0.0, seed=5)
-    assert scenario.health_indicator(0, noisy=False) == pytest.approx(0.0, abs=1e-9)
+    # the model is calibrated from a day-0 recording, not handed the truth: close, not equal
+    assert scenario.model_parameters != scenario.day0
+    assert abs(scenario.model_parameters.mass_scale - scenario.day0.mass_scale) < 0.01
+    # its error leaves a noise-free HI far below the sensor noise; with the truth as model it is exactly 0
+    assert 0 < scenario.health_indicator(0, noisy=False) < 0.25 * scenario.position_noise_std
+    oracle = WearScenario(friction_wear=0.0, seed=5, model=scenario.day0)
+    assert oracle.health_indicator(0, noisy=False) == pytest.approx(0.0, abs=1e-9)
     assert scenario.health_indicator(3) == pytest.approx(scenario.position_noise_std, rel=0.15)
 
 

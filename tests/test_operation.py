@@ -192,3 +192,20 @@ def test_score_check_rejects_swapped_branches_and_the_mean():
     assert not verdict.passed and "sums" in verdict.message
     verdict = check_cmapss_score(lambda p, t: float(np.sum(np.abs(p - t))))
     assert not verdict.passed and "branches" in verdict.message
+
+
+def test_the_operation_phase_runs_a_calibrated_model_not_the_hidden_truth():
+    from twin.operation import commissioning_calibration, monitored_twin
+    from twin.physical.standin import DEFAULT_TRUTH
+
+    result = commissioning_calibration("pendulum")
+    assert result.unidentifiable == () and 0.9 < result.residual_rmse < 1.15
+    truth = DEFAULT_TRUTH["pendulum"]
+    assert result.estimate != truth
+    for name in result.values:  # close to the truth, within the calibration's own uncertainty
+        assert abs(result.values[name] - getattr(truth, name)) < 3 * result.standard_errors[name], name
+    assert commissioning_calibration("pendulum") is result  # calibrated once, cached
+    with monitored_twin(seed=0) as twin:
+        assert twin.model.parameters == result.estimate
+    with pytest.raises(ValueError, match="seconds"):
+        commissioning_calibration("pendulum", seconds=0)

@@ -20,7 +20,8 @@ import numpy as np
 from twin.analytics.anomaly import CusumDetector
 from twin.control.pd import JointPD
 from twin.digital_twin import DigitalTwin
-from twin.physical.standin import DEFAULT_TRUTH
+from twin.operation.commissioning import commissioning_calibration
+from twin.sim.plant import DynamicsParameters
 
 MONITOR_GAIN = 0.05  # correction gain of the monitored twin (see the module docstring)
 
@@ -30,13 +31,21 @@ def sine_target(t: float) -> np.ndarray:
     return np.array([0.5 * np.sin(2 * np.pi * 0.5 * t)])
 
 
-def monitored_twin(seed: int = 0, correction_gain: float = MONITOR_GAIN) -> DigitalTwin:
-    """A pendulum twin, calibrated (its model has the day-0 truth), tracking ``sine_target``."""
+def monitored_twin(
+    seed: int = 0, correction_gain: float = MONITOR_GAIN, model_parameters: DynamicsParameters | None = None
+) -> DigitalTwin:
+    """A pendulum twin tracking ``sine_target``, its model calibrated from a recording of the stand-in.
+
+    ``model_parameters`` default: ``commissioning_calibration("pendulum").estimate`` (4 s of multisine
+    recorded and fitted once, then cached), never the stand-in's hidden truth.
+    """
+    if model_parameters is None:
+        model_parameters = commissioning_calibration("pendulum").estimate
     return DigitalTwin(
         "pendulum",
         mode="twin",
         controller=JointPD(sine_target, kp=20.0, kd=2.0),
-        model_parameters=DEFAULT_TRUTH["pendulum"],
+        model_parameters=model_parameters,
         correction_gain=correction_gain,
         seed=seed,
     )

@@ -1,9 +1,10 @@
 """Wear over simulated days: the stand-in's joint friction rises (and, optionally, its motor weakens).
 
 Every "day" the robot performs the same short *standard test motion*: one second of a fixed,
-open-loop torque profile, starting at rest. The twin's model, calibrated on day 0, predicts the
-same motion; the RMS of the residual (measured minus predicted joint angle) is the day's *health
-indicator* (HI). Sensor noise sets its floor on a healthy day; wear pushes it up.
+open-loop torque profile, starting at rest. The twin's model, calibrated from a recording of the
+day-0 robot (``commissioning_calibration``), predicts the same motion; the RMS of the residual
+(measured minus predicted joint angle) is the day's *health indicator* (HI). Sensor noise sets its
+floor on a healthy day (with the small calibration error); wear pushes it up.
 
 Friction grows exponentially, ``f(day) = f0 + f_wear (exp(rate day) - 1)``: slow at first, faster as
 the joint wears, a common shape in bearing and gearbox data. Simulated days are cheap (240 steps each).
@@ -18,6 +19,7 @@ import numpy as np
 
 from twin.link.messages import JointCommand
 from twin.model.virtual import VirtualModel
+from twin.operation.commissioning import commissioning_calibration
 from twin.physical.standin import DEFAULT_TRUTH, PhysicalStandIn, UnmodeledEffects
 from twin.sensors.joint_state import JointStateSensor
 from twin.sim.plant import DynamicsParameters
@@ -38,7 +40,9 @@ class WearScenario:
     """A pendulum whose joint wears day by day.
 
     Attributes:
-        day0: the true dynamics on day 0 (the twin's model is calibrated to it).
+        day0: the true dynamics on day 0, hidden from the twin.
+        model: the twin's model; default (``None``): calibrated from 4 s of multisine recorded on the day-0
+            stand-in (``commissioning_calibration(robot, day0, seed)``), so close to ``day0`` but not equal.
         friction_wear: N m: scale of the friction growth ``f_wear`` (see the module docstring).
         wear_rate: 1/day: how fast wear accelerates.
         strength_loss_per_day: fraction of motor torque lost per day (0.01 = 1 %/day, floored at 10 %);
@@ -59,6 +63,7 @@ class WearScenario:
     seed: int = 0
     robot: str = "pendulum"
     time_step: float = DEFAULT_TIME_STEP
+    model: DynamicsParameters | None = None
 
     def __post_init__(self) -> None:
         _check("friction_wear", self.friction_wear)
@@ -68,6 +73,13 @@ class WearScenario:
         _check("position_noise_std", self.position_noise_std)
         if not 0 <= _check("strength_loss_per_day", self.strength_loss_per_day) < 1:
             raise ValueError(f"strength_loss_per_day={self.strength_loss_per_day} must lie in [0, 1).")
+
+    @property
+    def model_parameters(self) -> DynamicsParameters:
+        """The dynamics the twin's model runs: ``model``, or the day-0 calibration's estimate."""
+        if self.model is not None:
+            return self.model
+        return commissioning_calibration(self.robot, self.day0, self.seed, time_step=self.time_step).estimate
 
     def friction(self, day: float) -> float:
         """True Coulomb joint friction on ``day``, N m."""
@@ -98,7 +110,7 @@ class WearScenario:
         sensor = JointStateSensor(position_noise_std=self.position_noise_std, seed=self.seed + int(day))
         with (
             PhysicalStandIn(self.robot, truth, sensor, time_step=self.time_step, effects=self._effects(day)) as robot,
-            VirtualModel(self.robot, self.day0, time_step=self.time_step) as model,
+            VirtualModel(self.robot, self.model_parameters, time_step=self.time_step) as model,
         ):
             predicted = model.forecast(plan, len(plan)).positions
             observed = np.empty_like(predicted)
