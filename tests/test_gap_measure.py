@@ -269,3 +269,36 @@ def test_outcome_gap_says_whether_success_on_the_model_survives_on_the_robot():
         OutcomeGap("yes", True, 1.0, 1.0)
     with pytest.raises(ValueError, match="finite cost"):
         OutcomeGap(True, True, float("nan"), 1.0)
+
+
+def test_tables_show_a_dash_where_a_row_has_no_value(track_experiment):
+    """The overall row has no final gap and the interaction no RMSE of its own: "—", never "nan"."""
+    reality = Reality(DynamicsParameters(mass_scale=1.1), UnmodeledEffects(sensor_bias=0.01))
+    record = track_experiment.run(reality)
+    for table in (
+        record.gap().table(),
+        record.velocity_gap().table(unit="rad/s"),
+        ablate(track_experiment, reality).table(),
+    ):
+        text = str(table)
+        assert "nan" not in text.lower() and "—" in text
+        assert "nan" not in table._repr_html_().lower()
+    overall = record.gap().table().rows[-1]
+    assert overall[0] == "overall" and np.isnan(overall[-1])  # the value stays a float NaN for code that reads it
+
+
+def test_latency_is_removed_by_identifying_the_delay_in_whole_steps():
+    """Latency's remedy: the calibration's delay scan finds the notebook robot's 12.5 ms (3 steps), bias and all."""
+    from twin.calibration import estimate_command_delay
+    from twin.gap.reality import REMEDIES
+
+    assert CAUSES["latency"].remedy == "delay identification" and "delay identification" in REMEDIES
+    reality = Reality(
+        DynamicsParameters(mass_scale=1.15, joint_friction=0.03, joint_damping=0.02),
+        UnmodeledEffects(sensor_bias=-0.01, actuator=ActuatorParameters(latency=0.0125)),
+        position_noise_std=0.002,
+        velocity_noise_std=0.02,
+    )
+    record = GapExperiment("pendulum", multisine_torques(480, 1, [4.0], seed=0)).run(reality, seed=0)
+    found = estimate_command_delay(record.trajectory(), "pendulum", max_steps=5)
+    assert found.steps == 3 and found.seconds == pytest.approx(0.0125)

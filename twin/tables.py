@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
 class Table:
-    """Rows of values under named columns. ``print(table)`` gives text; Jupyter shows HTML."""
+    """Rows of values under named columns. ``print(table)`` gives text; Jupyter shows HTML.
+
+    A float NaN marks a cell with no value (an overall row has no final value, say) and shows as "—".
+    """
 
     columns: tuple[str, ...]
     rows: tuple[tuple[object, ...], ...]
@@ -57,7 +61,7 @@ def make_table(columns: Sequence[str], rows: Sequence[Sequence[object]], title: 
 
 def _fmt(value: object) -> str:
     if isinstance(value, float):
-        return f"{value:.4g}"
+        return "—" if math.isnan(value) else f"{value:.4g}"
     if isinstance(value, tuple | list):
         return "(" + ", ".join(_fmt(v) for v in value) + ")"
     return str(value)

@@ -23,6 +23,10 @@ from twin.sim.world import DEFAULT_TIME_STEP
 REMEDIES: dict[str, str] = {
     "calibration": "fit the model's parameter to data (the model has the term, with a wrong value)",
     "sensor calibration": "measure the sensor's offset at a known pose and subtract it",
+    "delay identification": (
+        "find a command delay in whole time steps from recorded data (twin.calibration.estimate_command_delay)"
+        " and add it to the model"
+    ),
     "residual": "learn the error the model's equations cannot express from data (a residual model)",
     "randomisation": "make the controller robust: tune it over randomised models (it varies or is hard to model)",
     "filtering": "average or filter the measurements (noise is random: no model predicts it)",
@@ -208,7 +212,7 @@ _ALL = (
     _parameter_cause("joint_damping"),
     _effect_cause("payload", "payload", "residual"),
     _actuator_cause("torque saturation", "torque_limit", "residual"),
-    _actuator_cause("latency", "latency", "randomisation"),
+    _actuator_cause("latency", "latency", "delay identification"),
     _actuator_cause("backlash", "backlash", "residual"),
     _actuator_cause("gear friction", "gear_friction", "residual"),
     _actuator_cause("motor strength", "strength", "residual"),
