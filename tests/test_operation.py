@@ -119,6 +119,7 @@ def test_monitor_dashboard_turns_the_robot_red_when_a_fault_is_injected():
         physical = box.scene.mirrors["physical"]
         player.model.step(120)  # healthy: green-ish links, no alarm
         assert box.monitor_model.alert_levels()[0] < 1.0 and not monitor.alarms
+        assert "behaves like its model" in status.status.value and "FAULT" not in status.status.value
         shown = []  # spy on the colouring: what health levels reached the 3D view
         paint = physical.show_joint_errors
         physical.show_joint_errors = lambda levels, tolerance: (shown.append(levels[0]), paint(levels, tolerance))
@@ -126,6 +127,7 @@ def test_monitor_dashboard_turns_the_robot_red_when_a_fault_is_injected():
         player.model.step(60)
         assert monitor.alarms and box.monitor_model.alert_levels()[0] == 1.0
         assert "alarm(s)" in status.status.value and "hinge at" in status.status.value
+        assert "FAULT suspected at hinge" in status.status.value
         assert shown[-1] == 1.0  # red
     with pytest.raises(ValueError, match="hold_seconds"):
         MonitorPanelModel(monitor, hold_seconds=-1)

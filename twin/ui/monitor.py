@@ -75,9 +75,16 @@ class MonitorPanelModel:
         )
         recent = ", ".join(f"{html.escape(n)} at {t:.2f} s" for t, n in m.alarms[-4:]) or "none"
         arl = m.detectors[0].false_alarm_run_length() * float(m.twin.time_step)
+        alarming = [n for n, level in zip(m.joint_names, self.alert_levels(), strict=True) if level >= 1.0]
+        verdict = (
+            f"<b style='color:#b3261e'>FAULT suspected at {html.escape(', '.join(alarming))}</b>"
+            if alarming
+            else "<b style='color:#1b7f3b'>behaves like its model</b>"
+        )
         return (
-            f"<div><b>{len(m.alarms)} alarm(s)</b>; latest: {recent}. Twin time {m.twin.time:.2f} s. "
-            f"Healthy, a false alarm comes about every {arl:.1f} s per joint.</div>"
+            f"<div>Robot now: {verdict}. <b>{len(m.alarms)} alarm(s)</b>; latest: {recent}. "
+            f"Twin time {m.twin.time:.2f} s. On a healthy robot a false alarm comes about every {arl:.1f} s per "
+            f"joint.</div>"
             f"<table style='font-size:90%'><tr>{rows}</tr></table>"
             f"<div style='font-size:85%'>largest CUSUM / threshold, last {self.history} steps:</div>"
             f"{sparkline(m.statistic_history[-self.history :] + [1.0], width=360, height=48) or '(none yet: run it)'}"
