@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -86,6 +88,19 @@ def test_setup_check_passes_in_this_environment_and_names_fixes():
     report = run_setup_check(require_kernel=False)
     assert report.ok, str(report)
     assert "Everything is ready" in str(report)
+
+
+def test_setup_check_checks_every_runtime_dependency_at_its_minimum_version():
+    import re
+    import tomllib
+
+    project = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())["project"]
+    required = {}
+    for spec in project["dependencies"]:
+        name, minimum = re.match(r"([A-Za-z0-9_.-]+)\s*>=\s*([0-9.]+)", spec).groups()
+        required[name.lower()] = minimum
+    checked = {pip_name.lower(): minimum for pip_name, minimum in PACKAGES.values()}
+    assert checked == required, "twin/course/setup_check.py PACKAGES must list pyproject's dependencies and minima"
 
 
 def test_setup_check_reports_a_missing_package_with_the_install_command(monkeypatch):

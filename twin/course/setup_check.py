@@ -21,6 +21,10 @@ PACKAGES = {  # import name -> (pip name, minimum version)
     "ipywidgets": ("ipywidgets", "8.1"),
     "anywidget": ("anywidget", "0.9"),
     "tqdm": ("tqdm", "4.66"),
+    "allantools": ("allantools", "2024.6"),
+    "zmq": ("pyzmq", "26"),
+    "msgpack": ("msgpack", "1.0"),
+    "mcap": ("mcap", "1.2"),
 }
 
 
