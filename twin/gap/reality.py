@@ -23,10 +23,7 @@ from twin.sim.world import DEFAULT_TIME_STEP
 REMEDIES: dict[str, str] = {
     "calibration": "fit the model's parameter to data (the model has the term, with a wrong value)",
     "sensor calibration": "measure the sensor's offset at a known pose and subtract it",
-    "delay identification": (
-        "find a command delay in whole time steps from recorded data (twin.calibration.estimate_command_delay)"
-        " and add it to the model"
-    ),
+    "delay identification": "find the command delay in whole time steps from a recording (calibration's delay scan)",
     "residual": "learn the error the model's equations cannot express from data (a residual model)",
     "randomisation": "make the controller robust: tune it over randomised models (it varies or is hard to model)",
     "filtering": "average or filter the measurements (noise is random: no model predicts it)",
