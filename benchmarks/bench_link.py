@@ -27,7 +27,7 @@ from twin.link.transport import ZmqTransport
 
 
 def echo(endpoint: str, stream: int) -> None:
-    """The far end: echo each state message back; on a command with steps=N, stream N messages one way."""
+    """The far end: echo each state message back; on any command, stream ``stream`` messages one way."""
     with ZmqTransport.connect(endpoint) as transport:
         transport.send(encode("heartbeat", 0, time.monotonic(), session="echo", rate=0.0))
         while True:
@@ -39,7 +39,7 @@ def echo(endpoint: str, stream: int) -> None:
                 transport.send(encode("state", message.seq, time.monotonic(), q=message["q"], qd=message["qd"]))
             elif message.type == "command":
                 template = decode(humanoid_state_message())
-                for seq in range(message["steps"]):
+                for seq in range(stream):
                     payload = encode("state", seq, time.monotonic(), q=template["q"], qd=template["qd"])
                     while not transport.send(payload):
                         pass  # queue full: try again (a benchmark wants every message through)
@@ -74,7 +74,7 @@ def main() -> None:
     print(f"baseline (encode + validate, both ends, no transport): {floor * 1e6:.1f} us per round trip")
 
     with ZmqTransport.bind() as transport:
-        child = subprocess.Popen([sys.executable, __file__, "--echo", transport.endpoint])
+        child = subprocess.Popen([sys.executable, __file__, "--echo", transport.endpoint, "--stream", str(args.stream)])
         try:
             assert transport.receive(timeout=30.0) is not None, "the echo process did not start"
             rtts = []
@@ -98,7 +98,7 @@ def main() -> None:
 
             for validate in (False, True):
                 start = time.perf_counter()
-                transport.send(encode("command", 0, 0.0, tau=[0.0], steps=args.stream))
+                transport.send(encode("command", 0, 0.0, tau=[0.0], steps=0))  # "start streaming"
                 stream_inbox = Inbox("stream")
                 for received in range(args.stream):
                     payload = transport.receive(timeout=5.0)
