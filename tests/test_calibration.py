@@ -262,6 +262,9 @@ def test_free_swing_cannot_tell_mass_and_says_so():
     # what *is* identified is friction and damping relative to the mass: truth / 1.2
     assert abs(result.values["joint_damping"] - 0.03 / 1.2) < 0.005
     assert "mass_scale" in repr(result) and "unidentifiable" in result._repr_html_()
+    # the table does not call the survivors plainly "identified": they hold relative to the kept mass
+    assert "identified relative to the kept mass_scale" in result._repr_html_()
+    assert ">identified<" not in result._repr_html_()
     # but not the absolute damping: its error, widened for the unknown mass, says so
     assert result.error_basis == "full model" and result.standard_errors["joint_damping"] > 0.03
 

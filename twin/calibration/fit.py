@@ -269,6 +269,9 @@ class CalibrationResult:
             else:
                 low, high = self.interval(name)
                 status = '<span style="color:#1b7f3b">identified</span>'
+                if self.unidentifiable and self.fitted:  # a value relative to the kept ones, not on its own
+                    kept = ", ".join(self.unidentifiable)
+                    status = f'<span style="color:#1b7f3b">identified relative to the kept {html.escape(kept)}</span>'
                 cells = (
                     f"<td>{value:.4g}</td><td>{self.standard_errors[name]:.2g}</td>"
                     f'<td style="white-space:nowrap">[{low:.4g}, {high:.4g}]</td>'
