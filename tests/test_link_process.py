@@ -302,6 +302,23 @@ def test_streamed_imu_on_a_still_pendulum_feels_gravity_and_no_rotation():
     np.testing.assert_allclose(gyro, ADIS16448_GYROSCOPE.bias, atol=0.005)  # no rotation: the gyro bias only
 
 
+def test_the_first_imu_sample_after_a_reset_feels_gravity_not_the_jump_in_velocity():
+    """A reset puts the swinging pendulum at rest at once: that jump is not an acceleration the IMU may report."""
+    from twin.sim.world import STANDARD_GRAVITY
+
+    with ProcessStandIn("pendulum", sensors={"imu": 240.0}, initial_positions=[1.0]) as standin:
+        for _ in range(20):
+            standin.step()  # swinging down: the link moves at about 1 m/s
+        standin.reset([0.0])  # hanging straight down, at rest
+        reset_at = standin.latest["sim_t"]
+        standin.step()
+        samples = standin.sensor_samples
+        wait_until(lambda: "imu" in samples and samples["imu"].times[-1] > reset_at, standin, "an IMU sample after it")
+        after = samples["imu"].values[samples["imu"].times > reset_at][0]
+    # at rest, link z up: specific force +1 g on z, within the datasheet's bias, scale and noise
+    np.testing.assert_allclose(after[:3], [0.0, 0.0, STANDARD_GRAVITY], atol=0.3)
+
+
 def test_unknown_sensor_names_and_bad_rates_are_refused_before_spawning():
     with pytest.raises(ValueError, match="encoders"):
         ProcessStandIn("pendulum", sensors={"lidar": 10.0})

@@ -34,6 +34,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -46,14 +47,22 @@ from twin.sim.plant import DynamicsParameters
 HEARTBEAT_PERIOD = 0.1  # s
 log = logging.getLogger("twin.physical.server")
 
-SensorPoll = Callable[[], "tuple[float, np.ndarray] | None"]  # (simulated time s, values) when a sample is due
+
+@dataclass(frozen=True)
+class SensorPoll:
+    """One sensor as the server drives it.
+
+    ``poll()`` is called after every time step and returns (simulated time s, values) when a sample is due,
+    else None. ``reset()`` is called after the robot is reset: the sensor forgets what it remembered of the
+    motion before (an IMU's previous velocity), so that the jump in state is not read as an acceleration.
+    """
+
+    poll: Callable[[], tuple[float, np.ndarray] | None]
+    reset: Callable[[], None] = lambda: None
 
 
 def make_sensors(standin: PhysicalStandIn, rates: Mapping[str, float], seed: int = 0) -> dict[str, SensorPoll]:
-    """Sensors on the stand-in's robot, by name (``encoders``, ``imu``) and rate (Hz, simulation clock).
-
-    Each is wrapped as a poll function, called after every time step, that returns (time, values) when due.
-    """
+    """Sensors on the stand-in's robot, by name (``encoders``, ``imu``) and rate (Hz, simulation clock)."""
     from twin.link.process import check_sensor_rates  # the same check the twin side does before spawning
 
     robot = standin.robot
@@ -68,7 +77,7 @@ def make_sensors(standin: PhysicalStandIn, rates: Mapping[str, float], seed: int
                 reading = sensor.poll()
                 return None if reading is None else (reading.time, reading.positions)
 
-            polls[name] = poll_encoders
+            polls[name] = SensorPoll(poll_encoders)  # it reads positions only: nothing to forget on a reset
         else:
             from twin.sensors.imu import Imu
 
@@ -78,7 +87,10 @@ def make_sensors(standin: PhysicalStandIn, rates: Mapping[str, float], seed: int
                 sample = sensor.poll()
                 return None if sample is None else (sample.time, np.concatenate([sample.accel, sample.gyro]))
 
-            polls[name] = poll_imu
+            def forget_motion(sensor: Imu = imu) -> None:
+                sensor.true_reading()  # remembers the velocity and time now (after the reset) and nothing older
+
+            polls[name] = SensorPoll(poll_imu, forget_motion)
     return polls
 
 
@@ -148,8 +160,8 @@ class StandInServer:
     def step(self) -> None:
         """One time step of the robot, then every sensor that is due sends its sample."""
         self.standin.step()
-        for name, poll in self.sensors.items():
-            sample = poll()
+        for name, sensor in self.sensors.items():
+            sample = sensor.poll()
             if sample is not None:
                 sim_t, values = sample
                 self.transport.send(
@@ -192,6 +204,8 @@ class StandInServer:
                 self.running = False
             elif message["action"] == "reset":
                 self.standin.reset(message.get("q"))
+                for sensor in self.sensors.values():
+                    sensor.reset()
                 self.send_state()
         else:
             log.warning("stand-in ignores a %s message: it only obeys command, sync_request, control", message.type)
