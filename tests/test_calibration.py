@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -57,6 +59,29 @@ def test_trajectory_validates_shapes_values_and_time():
         Trajectory(t[::-1], ok, ok, ok)
     with pytest.raises(ValueError, match="at least 3 samples"):
         Trajectory(t[:2], ok[:2], ok[:2], ok[:2])
+
+
+def test_time_step_is_the_stored_dt_or_else_the_smallest_spacing_and_inconsistent_spacings_are_refused():
+    t = np.r_[0, 2, 4, 5, 7, 9] / 240  # hand-made with lost samples: the median spacing (2 steps) would be wrong
+    zeros = np.zeros((6, 1))
+    assert Trajectory(t, zeros, zeros, zeros).time_step == pytest.approx(1 / 240)
+    assert Trajectory(t, zeros, zeros, zeros).missing == 4  # samples 1, 3, 6 and 8
+    even = np.arange(6) * 2 / 240  # every other sample lost: only the stored dt can say so
+    assert Trajectory(even, zeros, zeros, zeros).time_step == pytest.approx(2 / 240)
+    recorded = Trajectory(even, zeros, zeros, zeros, dt=1 / 240)
+    assert recorded.time_step == 1 / 240 and recorded.missing == 5 and len(recorded.gaps()) == 5
+    assert recorded.slice(1, 5).dt == 1 / 240 and recorded.delayed_commands(0).dt == 1 / 240
+    uneven = Trajectory(np.r_[0, 1, 2.5, 3.5] / 240, *np.zeros((3, 4, 1)))
+    assert not uneven.on_grid() and "uneven" in repr(uneven)
+    with pytest.raises(ValueError, match="not whole multiples of the smallest spacing"):
+        _ = uneven.time_step
+    with pytest.raises(ValueError, match="not whole multiples of dt"):
+        _ = Trajectory(t, zeros, zeros, zeros, dt=3 / 240).time_step
+    with pytest.raises(ValueError, match="not whole multiples of dt"):  # spacings shorter than dt are off-grid too
+        _ = Trajectory(t, zeros, zeros, zeros, dt=2 / 240).time_step
+    for bad in (0, -1 / 240, math.inf, math.nan, True, "1/240"):
+        with pytest.raises(ValueError, match="dt="):
+            Trajectory(t, zeros, zeros, zeros, dt=bad)
 
 
 def test_split_keeps_every_sample_once_and_refuses_silly_fractions():
@@ -169,6 +194,37 @@ def test_lost_measurements_leave_counted_gaps_that_calibration_restarts_after():
         assert abs(result.values[name] - getattr(PENDULUM_TRUTH, name)) < 3 * result.standard_errors[name], name
     with pytest.raises(ValueError, match="gap-free piece"):
         data.delayed_commands(1)
+
+
+def test_a_recording_at_60_percent_loss_keeps_its_time_step_and_calibrates():
+    stand_in = PhysicalStandIn("pendulum", seed=4)
+    link = ImpairedLink(uplink=Impairments(loss=0.6), seed=4)
+    try:
+        data = record_trajectory(stand_in, excitation_torques("pendulum", 1200, seed=4), link=link)
+    finally:
+        stand_in.close()
+    assert float(np.median(np.diff(data.time))) > 1.5 / 240  # the median spacing is no longer the time step
+    assert data.dt == pytest.approx(1 / 240) and data.time_step == data.dt and data.on_grid()
+    assert len(data) + data.missing == round(data.duration * 240) + 1
+    assert 0.5 < data.missing / (len(data) + data.missing) < 0.7
+    result = calibrate(data, "pendulum")  # the data record_trajectory made is accepted, and fits the truth
+    for name in result.fitted:
+        assert abs(result.values[name] - getattr(PENDULUM_TRUTH, name)) < 4 * result.standard_errors[name], name
+    assert predict(data, "pendulum", PENDULUM_TRUTH, horizon=0.5).dt == data.dt
+
+
+def test_feedback_sees_the_newest_measurement_even_through_a_reordering_link():
+    link = ImpairedLink(uplink=Impairments(latency=0.004, jitter=0.008, reorder=0.3), seed=5)
+    seen: list[float] = []
+
+    def hold(measurement) -> np.ndarray:
+        seen.append(measurement.time)
+        return -2.0 * measurement.positions - 0.2 * measurement.velocities
+
+    with SimulatedRobot("pendulum") as plant:
+        record_trajectory(plant, excitation_torques("pendulum", 480, seed=5), link=link, feedback=hold)
+    assert link.uplink.channel.reordered > 0  # measurements did arrive out of order
+    assert len(seen) > 400 and np.all(np.diff(seen) >= 0)  # yet feedback never went back in time
 
 
 def test_the_process_stand_in_records_the_same_samples_as_the_in_process_one():

@@ -441,8 +441,8 @@ def calibrate(
     _check_positive("strength", strength, "delivered / commanded torque, 1.0 = nominal")
     if not trajectory.on_grid():
         raise ValueError(
-            "The trajectory's samples are not a whole number of time steps apart; resample it onto one time grid "
-            "(record_trajectory does) or calibrate each evenly sampled piece."
+            f"The trajectory's samples are not a whole number of time steps (dt={trajectory._step():.6g} s) apart; "
+            "resample it onto one time grid, give Trajectory its true dt=..., or calibrate each evenly sampled piece."
         )
     if len(trajectory) < MIN_CALIBRATION_SAMPLES:
         raise ValueError(
@@ -682,7 +682,8 @@ def predict(
         raise TypeError(f"parameters must be a DynamicsParameters, got {type(parameters).__name__}.")
     if not trajectory.on_grid():
         raise ValueError(
-            "The trajectory's samples are not a whole number of time steps apart; predict each evenly sampled piece."
+            f"The trajectory's samples are not a whole number of time steps (dt={trajectory._step():.6g} s) apart; "
+            "give Trajectory its true dt=... or predict each evenly sampled piece."
         )
     if horizon is None:
         steps = len(trajectory)
@@ -704,7 +705,7 @@ def predict(
     finally:
         problem.close()
     dof = trajectory.joints
-    return Trajectory(trajectory.time, states[:, :dof], states[:, dof:], trajectory.commands)
+    return Trajectory(trajectory.time, states[:, :dof], states[:, dof:], trajectory.commands, trajectory.dt)
 
 
 @dataclass(frozen=True)

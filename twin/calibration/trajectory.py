@@ -47,12 +47,15 @@ class Trajectory:
         positions: (n, joints) measured joint positions, rad (m for prismatic joints).
         velocities: (n, joints) measured joint velocities, rad/s.
         commands: (n, joints) torque commanded from each sample to the next, N m (N for prismatic joints).
+        dt: the time step the samples were taken on, s (``record_trajectory`` stores it, so that lost samples
+            cannot mislead it); ``None`` infers it as the smallest sample spacing (for hand-made trajectories).
     """
 
     time: np.ndarray
     positions: np.ndarray
     velocities: np.ndarray
     commands: np.ndarray
+    dt: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "time", _array("time", self.time, 1))
@@ -69,14 +72,18 @@ class Trajectory:
         steps = np.diff(self.time)
         if np.any(steps <= 0):
             raise ValueError(f"time must strictly increase; sample {int(np.argmax(steps <= 0)) + 1} does not.")
+        if self.dt is not None:
+            number = isinstance(self.dt, int | float | np.floating) and not isinstance(self.dt, bool)
+            if not number or not 0 < self.dt < math.inf:
+                raise ValueError(f"dt={self.dt!r} must be a finite number of seconds > 0 (e.g. 1/240), or None.")
+            object.__setattr__(self, "dt", float(self.dt))
 
     def __len__(self) -> int:
         return int(self.time.size)
 
     def __repr__(self) -> str:
-        return (
-            f"Trajectory({len(self)} samples x {self.joints} joints, {self.duration:.3g} s, dt={self.time_step:.4g} s)"
-        )
+        step = f"dt={self._step():.4g} s" if self.on_grid() else "uneven sample spacing"
+        return f"Trajectory({len(self)} samples x {self.joints} joints, {self.duration:.3g} s, {step})"
 
     @property
     def joints(self) -> int:
@@ -87,19 +94,36 @@ class Trajectory:
         """Seconds from the first to the last sample."""
         return float(self.time[-1] - self.time[0])
 
+    def _step(self) -> float:
+        """The stored ``dt``, or else the smallest sample spacing, s (no check that the others fit it)."""
+        return self.dt if self.dt is not None else float(np.min(np.diff(self.time)))
+
     @property
     def time_step(self) -> float:
-        """The median sample spacing, s."""
-        return float(np.median(np.diff(self.time)))
+        """Seconds per time step: the recorded ``dt``, or for a hand-made trajectory the smallest sample spacing.
+
+        Raises:
+            ValueError: when the spacings are not whole multiples of that step (no single time grid).
+        """
+        if not self.on_grid():
+            spacing = np.diff(self.time)
+            raise ValueError(
+                f"The sample spacings ({spacing.min():.6g} to {spacing.max():.6g} s) are not whole multiples of "
+                f"{'dt' if self.dt is not None else 'the smallest spacing'} = {self._step():.6g} s, so the trajectory "
+                "has no single time step; resample it onto one grid, or pass the true dt=... to Trajectory."
+            )
+        return self._step()
 
     def is_uniform(self, tolerance: float = 1e-6) -> bool:
-        """True when every sample spacing equals ``time_step`` within ``tolerance`` (relative)."""
-        return bool(np.all(np.abs(np.diff(self.time) - self.time_step) <= tolerance * self.time_step))
+        """True when every sample spacing equals the time step within ``tolerance`` (relative)."""
+        step = self._step()
+        return bool(np.all(np.abs(np.diff(self.time) - step) <= tolerance * step))
 
     def on_grid(self, tolerance: float = 1e-6) -> bool:
-        """True when every spacing is a whole number of ``time_step`` (evenly sampled, perhaps with lost samples)."""
-        ratio = np.diff(self.time) / self.time_step
-        return bool(np.all(np.abs(ratio - np.round(ratio)) <= tolerance * np.maximum(1.0, ratio)))
+        """True when every spacing is a whole number (>= 1) of time steps (even sampling, perhaps with lost samples)."""
+        ratio = np.diff(self.time) / self._step()
+        whole = np.round(ratio)
+        return bool(np.all((whole >= 1) & (np.abs(ratio - whole) <= tolerance * np.maximum(1.0, ratio))))
 
     def gaps(self) -> np.ndarray:
         """Indices ``k`` where samples are missing between sample ``k - 1`` and ``k`` (lost in the link)."""
@@ -113,7 +137,11 @@ class Trajectory:
     def slice(self, start: int, stop: int) -> Trajectory:
         """Samples ``start`` (inclusive) to ``stop`` (exclusive), like ``list[start:stop]``."""
         return Trajectory(
-            self.time[start:stop], self.positions[start:stop], self.velocities[start:stop], self.commands[start:stop]
+            self.time[start:stop],
+            self.positions[start:stop],
+            self.velocities[start:stop],
+            self.commands[start:stop],
+            self.dt,
         )
 
     def split(self, fraction: float) -> tuple[Trajectory, Trajectory]:
@@ -144,7 +172,7 @@ class Trajectory:
             )
         shifted = np.zeros_like(self.commands)
         shifted[steps:] = self.commands[: len(self) - steps]
-        return Trajectory(self.time, self.positions, self.velocities, shifted)
+        return Trajectory(self.time, self.positions, self.velocities, shifted, self.dt)
 
 
 class _Measurable(Protocol):
@@ -228,10 +256,11 @@ def record_trajectory(
         torques: (steps, joints) commanded torques.
         link: optional link with ``uplink`` and ``downlink`` channels (``InProcessLink``, ``ImpairedLink``);
             measurements still in flight at the end, or lost, are not recorded.
-        feedback: optional function of the received measurement returning extra torques (e.g. a PD hold).
+        feedback: optional function of the newest measurement received so far (largest time stamp, so it
+            never goes back in time through a reordering link) returning extra torques, N m (e.g. a PD hold).
 
     Returns:
-        A ``Trajectory`` with one sample per received measurement.
+        A ``Trajectory`` with one sample per received measurement, and the source's time step as ``dt``.
     """
     dof = _dof_of(source)
     commands = np.asarray(torques, dtype=float)
@@ -247,7 +276,8 @@ def record_trajectory(
 
     sent_at: dict[float, np.ndarray] = {}  # command sent at each measurement time stamp
     samples: list[StateMeasurement] = []
-    latest: StateMeasurement | None = None
+    taken: list[float] = []  # time stamp of every measurement taken, s, before the link can lose any
+    latest: StateMeasurement | None = None  # newest measurement received so far
     for k, planned in enumerate(commands):
         measurement = plant.measure()
         if link is None:
@@ -256,12 +286,14 @@ def record_trajectory(
             link.uplink.send(measurement, k)
             received = link.uplink.receive(k)
         samples.extend(received)
-        if received:
-            latest = received[-1]
+        for arrived in received:  # the newest by its own time stamp, not the last to arrive (links reorder)
+            if latest is None or arrived.time > latest.time:
+                latest = arrived
         tau = planned.copy()
         if feedback is not None and latest is not None:
             tau = tau + np.asarray(feedback(latest), dtype=float).reshape(dof)
         stamp = measurement.time
+        taken.append(stamp)
         sent_at[round(stamp, 9)] = tau
         command = JointCommand(stamp, tau)
         if link is None:
@@ -283,6 +315,7 @@ def record_trajectory(
         positions=np.array([s.positions for s in samples]),
         velocities=np.array([s.velocities for s in samples]),
         commands=np.array([sent_at[round(s.time, 9)] for s in samples]),
+        dt=float(np.median(np.diff(taken))),  # from every step taken, so lost samples cannot skew it
     )
 
 
