@@ -50,3 +50,63 @@ def test_encoder_view_is_a_thin_panel_whose_sliders_rerun_the_model():
     sliders[2].value = 0.0  # latency
     assert explorer.params["latency"] == 0.0
     assert explorer.result.latency_rms_theory == 0.0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"seconds": 0}, ValueError, "seconds=0 s must be a finite number > 0"),
+        ({"seconds": float("inf")}, ValueError, "seconds=inf"),
+        ({"seconds": True}, TypeError, "seconds must be a number"),
+        ({"seconds": 0.12}, ValueError, "too short.*at least 0.175 s"),  # 0.1 s start-up + 0.025 s latency + margin
+        ({"latency": 0.5, "seconds": 0.5}, ValueError, "too short.*lower the latency"),
+        ({"latency": -0.01}, ValueError, "latency=-0.01 s must be a finite number >= 0"),
+        ({"noise_std": float("nan")}, ValueError, "noise_std=nan rad"),
+        ({"counts_per_revolution": 1}, ValueError, "counts_per_revolution=1 must be a whole number >= 2"),
+        ({"counts_per_revolution": 64.0}, ValueError, "whole number"),
+        ({"seed": -1}, ValueError, "seed=-1 must be a non-negative integer"),
+    ],
+)
+def test_encoder_explorer_refuses_bad_input_naming_the_fix(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        EncoderExplorer(**kwargs)
+
+
+def test_encoder_explorer_update_refuses_bad_values_and_keeps_its_parameters():
+    explorer = EncoderExplorer(seconds=0.5)
+    before = dict(explorer.params)
+    with pytest.raises(ValueError, match="latency"):
+        explorer.update(latency=-1.0)
+    with pytest.raises(ValueError, match="too short"):
+        explorer.update(latency=0.4)
+    assert explorer.params == before
+    assert "mrad RMS" in explorer.summary()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"seconds": 0}, ValueError, "seconds=0 s must be a finite number > 0"),
+        ({"seconds": float("nan")}, ValueError, "seconds=nan"),
+        ({"seconds": 0.05}, ValueError, "too short.*at least 0.1 s"),
+        ({"seconds": False}, TypeError, "seconds must be a number"),
+        ({"offset": float("inf")}, ValueError, "offset=inf N must be finite"),
+        ({"offset": "5"}, TypeError, "offset must be a number in N"),
+        ({"drift_density": -0.5}, ValueError, "drift_density=-0.5 N/sqrt"),
+        ({"noise_std": -1}, ValueError, "noise_std=-1 N"),
+        ({"cutoff_hz": 0}, ValueError, "cutoff_hz=0 Hz"),
+        ({"seed": 1.5}, ValueError, "seed=1.5"),
+    ],
+)
+def test_force_torque_explorer_refuses_bad_input_naming_the_fix(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        ForceTorqueExplorer(**kwargs)
+
+
+def test_force_torque_explorer_update_refuses_bad_values_and_keeps_its_parameters():
+    explorer = ForceTorqueExplorer(seconds=0.25)
+    before = dict(explorer.params)
+    with pytest.raises(ValueError, match="cutoff_hz"):
+        explorer.update(cutoff_hz=-5.0)
+    assert explorer.params == before
+    assert np.isfinite(explorer.result.mass_error) and "kg" in explorer.summary()

@@ -7,13 +7,40 @@ with the numbers a student should look at; ``view()`` builds a thin ipywidgets p
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from twin.sensors._common import check_non_negative, check_positive, check_seed
 from twin.sensors.encoder import JointEncoders
-from twin.sensors.force_torque import ForceTorqueSensor, WrenchNoise
+from twin.sensors.force_torque import ForceTorqueSensor, WrenchNoise, _check_cutoff
 from twin.sim import World
+
+# The encoder explorer leaves the first ENCODER_SETTLE s out of its errors (the first velocity differences and the
+# latency's start-up) and needs at least ENCODER_MARGIN s of readings after that.
+ENCODER_SETTLE = 0.1
+ENCODER_MARGIN = 0.05
+# The F/T explorer reads at 60 Hz and needs a few readings to average.
+FORCE_TORQUE_MIN_SECONDS = 0.1
+
+
+def _check_counts(value: object) -> int:
+    """Counts per revolution as an int >= 2, or a ValueError naming the fix."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 2:
+        raise ValueError(
+            f"counts_per_revolution={value!r} must be a whole number >= 2 (e.g. 4096 for a 12-bit encoder)."
+        )
+    return int(value)
+
+
+def _check_offset(value: object) -> float:
+    """A vertical offset, N: any finite number (negative reads less load)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise TypeError(f"offset must be a number in N, got {type(value).__name__} {value!r}.")
+    if not math.isfinite(float(value)):
+        raise ValueError(f"offset={value!r} N must be finite (e.g. 5.0; negative reads less load).")
+    return float(value)
 
 
 @dataclass(frozen=True)
@@ -44,17 +71,34 @@ class EncoderExplorer:
         seconds: float = 2.0,
         seed: int = 0,
     ) -> None:
-        self.params = {"counts_per_revolution": counts_per_revolution, "noise_std": noise_std, "latency": latency}
-        self.seconds = float(seconds)
-        self.seed = int(seed)
+        self.seconds = check_positive("seconds", seconds, "s", "how long the pendulum swings, e.g. 2.0")
+        self.seed = check_seed(seed)
+        self.params = self._checked(
+            {"counts_per_revolution": counts_per_revolution, "noise_std": noise_std, "latency": latency}
+        )
         self.result = self.update()
+
+    def _checked(self, params: dict[str, object]) -> dict[str, object]:
+        """``params`` validated (counts >= 2, jitter >= 0 rad, latency >= 0 s short enough for ``seconds``)."""
+        latency = check_non_negative("latency", params["latency"], "s", "0 means no delay")
+        shortest = ENCODER_SETTLE + latency + ENCODER_MARGIN
+        if self.seconds < shortest:
+            raise ValueError(
+                f"seconds={self.seconds!r} is too short: errors are measured after a {ENCODER_SETTLE} s start-up and "
+                f"a {latency} s latency, so swing for at least {shortest:.3g} s (e.g. 2.0) or lower the latency."
+            )
+        return {
+            "counts_per_revolution": _check_counts(params["counts_per_revolution"]),
+            "noise_std": check_non_negative("noise_std", params["noise_std"], "rad", "0 means no jitter"),
+            "latency": latency,
+        }
 
     def update(self, **changes: object) -> EncoderResult:
         """Apply ``changes`` (any of counts_per_revolution, noise_std, latency) and run the swing again."""
         unknown = set(changes) - set(self.params)
         if unknown:
             raise ValueError(f"unknown encoder parameter(s) {sorted(unknown)}; use {sorted(self.params)}.")
-        params = {**self.params, **changes}
+        params = self._checked({**self.params, **changes})
         with World() as world:
             pendulum = world.load_robot("pendulum")
             pendulum.set_state([1.0])
@@ -89,6 +133,8 @@ class EncoderExplorer:
         return self.result
 
     def summary(self) -> str:
+        """One line: the RMS angle error (mrad) against quantisation and latency theory, and the velocity error
+        (rad/s)."""
         r = self.result
         return (
             f"angle error the twin sees: {r.angle_rms_error * 1e3:.1f} mrad RMS (theory: quantisation alone "
@@ -172,10 +218,27 @@ class ForceTorqueExplorer:
         seconds: float = 4.0,
         seed: int = 0,
     ) -> None:
-        self.params = {"offset": offset, "drift_density": drift_density, "noise_std": noise_std, "cutoff_hz": cutoff_hz}
-        self.seconds = float(seconds)
-        self.seed = int(seed)
+        self.seconds = check_positive("seconds", seconds, "s", "how long the humanoid shifts its weight, e.g. 4.0")
+        if self.seconds < FORCE_TORQUE_MIN_SECONDS:
+            raise ValueError(
+                f"seconds={seconds!r} is too short for a few 60 Hz readings; use at least "
+                f"{FORCE_TORQUE_MIN_SECONDS} s (e.g. 4.0)."
+            )
+        self.seed = check_seed(seed)
+        self.params = self._checked(
+            {"offset": offset, "drift_density": drift_density, "noise_std": noise_std, "cutoff_hz": cutoff_hz}
+        )
         self.result = self.update()
+
+    @staticmethod
+    def _checked(params: dict[str, float]) -> dict[str, float]:
+        """``params`` validated: finite offset (N), drift (N/sqrt(s)) and noise (N) >= 0, cut-off > 0 Hz or inf."""
+        return {
+            "offset": _check_offset(params["offset"]),
+            "drift_density": check_non_negative("drift_density", params["drift_density"], "N/sqrt(s)"),
+            "noise_std": check_non_negative("noise_std", params["noise_std"], "N"),
+            "cutoff_hz": _check_cutoff(params["cutoff_hz"]),
+        }
 
     @staticmethod
     def noise(up: np.ndarray, **params: float) -> WrenchNoise:
@@ -203,7 +266,7 @@ class ForceTorqueExplorer:
         unknown = set(changes) - set(self.params)
         if unknown:
             raise ValueError(f"unknown F/T parameter(s) {sorted(unknown)}; use {sorted(self.params)}.")
-        params = {**self.params, **changes}
+        params = self._checked({**self.params, **changes})
         with World() as world:
             robot = world.load_robot("humanoid")
             world.step(240)  # settle
@@ -254,6 +317,8 @@ class ForceTorqueExplorer:
         return self.result
 
     def summary(self) -> str:
+        """One line: the weight the twin reads against the truth (N), the mass error (kg), the centre-of-pressure
+        error (mm RMS) and the filter's time constant (ms)."""
         r = self.result
         return (
             f"weight the twin reads: {r.weight_seen:.1f} N (true {r.weight_true:.1f} N): a mass error of "
