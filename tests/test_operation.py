@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -211,3 +213,23 @@ def test_the_operation_phase_runs_a_calibrated_model_not_the_hidden_truth():
         assert twin.model.parameters == result.estimate
     with pytest.raises(ValueError, match="seconds"):
         commissioning_calibration("pendulum", seconds=0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"seconds": math.inf}, "seconds=inf must be a finite number of seconds > 0"),
+        ({"seconds": math.nan}, "seconds=nan must be a finite number"),
+        ({"seconds": True}, "seconds=True must be a finite number"),  # not 1 s
+        ({"seconds": -4.0}, "seconds=-4.0 must be"),
+        ({"seconds": "4"}, "seconds='4' must be"),
+        ({"seconds": 0.05}, "only 12 steps.*at least 20"),
+        ({"time_step": 0}, "time_step=0 must be a finite number of seconds > 0"),
+        ({"time_step": False}, "time_step=False must be"),
+    ],
+)
+def test_commissioning_refuses_bad_durations_naming_the_fix(kwargs, match):
+    from twin.operation import commissioning_calibration
+
+    with pytest.raises(ValueError, match=match):
+        commissioning_calibration("pendulum", **kwargs)
