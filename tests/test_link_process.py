@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -16,6 +17,7 @@ from twin.link.messages import JointCommand
 from twin.link.process import ProcessStandIn
 from twin.link.recording import read_recording, replay_into
 from twin.model.virtual import VirtualModel
+from twin.sim.world import DEFAULT_TIME_STEP
 
 
 def wait_until(condition, standin: ProcessStandIn, what: str, limit: float = 20.0) -> None:
@@ -195,10 +197,20 @@ def free_port() -> int:
 
 
 class HandStarted:
-    """``python -m twin.physical.server --connect ENDPOINT ...`` started as a user would, always cleaned up."""
+    """``python -m twin.physical.server --connect ENDPOINT ...`` started as a user would, always cleaned up
+    (and tied to this process with ``--parent-pid``, so a killed test worker leaves no robot behind)."""
 
     def __init__(self, endpoint: str, *arguments: str) -> None:
-        command = [sys.executable, "-m", "twin.physical.server", "--connect", endpoint, *arguments]
+        command = [
+            sys.executable,
+            "-m",
+            "twin.physical.server",
+            "--connect",
+            endpoint,
+            "--parent-pid",
+            str(os.getpid()),
+        ]
+        command += arguments
         self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
 
     def __enter__(self) -> subprocess.Popen:
@@ -248,8 +260,60 @@ def test_waiting_for_a_robot_that_never_comes_says_what_to_start():
     assert not [c for c in psutil.net_connections("inet") if c.laddr and c.laddr.port == port and c.status == "LISTEN"]
     with pytest.raises(ValueError, match="twin-standin"):
         ProcessStandIn("pendulum", spawn=False, rate=100.0)  # options of a spawned stand-in are refused
+    with pytest.raises(ValueError, match="--seed"):
+        ProcessStandIn("pendulum", spawn=False, seed=4)  # the seed too: it is the robot's, not the twin's
     with pytest.raises(ValueError, match="port"):
         ProcessStandIn("pendulum", spawn=False, port=70000)
+
+
+def test_a_second_twin_joins_a_lock_step_robot_that_is_already_running():
+    """A lock-step robot speaks only when told to step; a twin that connects later must still learn its state."""
+    port, dt = free_port(), 0.005
+    with HandStarted(f"tcp://127.0.0.1:{port}", "--time-step", repr(dt), "--initial-positions", "[0.4]"):
+        with ProcessStandIn("pendulum", spawn=False, port=port, time_step=dt) as first:
+            first.apply(JointCommand(0.0, np.array([0.5])))
+            for _ in range(10):
+                first.step()
+            left_at, left_in = first.measure().time, first.true_state()
+        with pytest.raises(ValueError, match=rf"time_step={dt!r}.*--time-step {DEFAULT_TIME_STEP!r}"):
+            ProcessStandIn("pendulum", spawn=False, port=port)  # the twin's default step is not the robot's
+        with ProcessStandIn("pendulum", spawn=False, port=port, time_step=dt, stale_after=0.2) as second:
+            assert second.measure().time == pytest.approx(left_at, abs=1e-12)  # where the first twin left it
+            np.testing.assert_array_equal(second.true_state().positions, left_in.positions)
+            np.testing.assert_array_equal(second.true_state().velocities, left_in.velocities)
+            time.sleep(3 * second.monitor.stale_after)  # nobody polls meanwhile; the robot keeps heartbeating
+            assert second.alive  # alive takes in what arrived before it judges
+            second.step()
+            assert second.measure().time == pytest.approx(left_at + dt, abs=1e-12)
+            second.stop_robot()
+
+
+def test_a_robot_that_heartbeats_but_never_reports_a_state_is_named_as_such():
+    from twin.link.process import StandInError
+    from twin.link.schema import encode
+    from twin.link.transport import ZmqTransport
+
+    port = free_port()
+    with ZmqTransport.connect(f"tcp://127.0.0.1:{port}") as mute:  # queues its heartbeat until the twin listens
+        mute.send(encode("heartbeat", 0, 0.0, session="mute", rate=0.0))
+        with pytest.raises(StandInError, match="heard heartbeats.*no state"):
+            ProcessStandIn("pendulum", spawn=False, port=port, timeout=3.0)
+
+
+def test_a_port_in_use_and_a_reset_of_the_wrong_length_say_what_to_do():
+    from twin.link.transport import ZmqTransport
+
+    with ZmqTransport.bind() as taken:
+        port = int(taken.endpoint.rsplit(":", 1)[1])
+        with pytest.raises(OSError, match="port=0"):
+            ProcessStandIn("pendulum", port=port)
+    with ProcessStandIn("pendulum") as standin:
+        started = time.monotonic()
+        with pytest.raises(ValueError, match=r"1 joint positions"):
+            standin.reset([0.1, 0.2])
+        assert time.monotonic() - started < standin.timeout  # refused at once, not after waiting for the robot
+        standin.reset([0.1])  # and the link still works
+        assert standin.true_state().positions.tolist() == [0.1]
 
 
 def test_an_injected_transport_carries_a_streaming_robot_and_its_rate():

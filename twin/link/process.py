@@ -51,6 +51,7 @@ from twin.sim.plant import DynamicsParameters
 from twin.sim.robots import JointState
 from twin.sim.world import DEFAULT_TIME_STEP
 
+REPORT_RETRY = 0.5  # s between requests for the state of a robot started elsewhere, until one comes
 SENSOR_NAMES = ("encoders", "imu")  # what a stand-in can stream: joint encoders (rad), IMU (m/s^2 then rad/s)
 
 
@@ -140,8 +141,9 @@ class ProcessStandIn:
         robot: ``pendulum``, ``cartpole`` or ``arm``.
         truth: the stand-in's true dynamics (default: its own ``DEFAULT_TRUTH``).
         sensor_noise: (position std rad, velocity std rad/s) of its joint sensor (default: the sensor's own).
-        time_step: s per step.
-        seed: seed of the stand-in's sensor noise.
+        time_step: s per step. With ``spawn=False`` the robot's heartbeat says its step, and a different one is
+            refused (a lock-step twin and robot must step alike).
+        seed: seed of the stand-in's sensor noise (a spawned one; give ``--seed`` to a robot started by hand).
         initial_positions: where it starts, rad.
         rate: 0 for lock-step, or Hz for free-running streaming.
         clock_offset: added to the child's clock, s (to show that clock sync finds it).
@@ -186,12 +188,14 @@ class ProcessStandIn:
                 "rate": rate != 0.0,
                 "clock_offset": clock_offset != 0.0,
                 "sensors": bool(sensors),
+                "seed": seed != 0,
             }
             given = [name for name, set_ in child_only.items() if set_]
             if given:
                 raise ValueError(
                     f"{given} describe a stand-in the twin starts; with spawn=False the robot is started elsewhere: "
-                    "give those options to twin-standin instead (its heartbeat tells the twin its rate)."
+                    "give those options to twin-standin instead (e.g. --seed 4; its heartbeat tells the twin its "
+                    "rate and time step)."
                 )
         if transport is not None and spawn and not str(getattr(transport, "endpoint", "")).startswith("tcp://"):
             raise ValueError("a spawned stand-in connects over ZeroMQ: pass a bound ZmqTransport, or spawn=False.")
@@ -255,8 +259,11 @@ class ProcessStandIn:
 
     @property
     def alive(self) -> bool:
-        """Spawned: the child process runs. Started elsewhere: the robot was heard within ``stale_after`` s."""
+        """Spawned: the child process runs. Started elsewhere: the robot was heard within ``stale_after`` s
+        (what has arrived is taken in first, so a healthy robot reads alive even if nobody polled)."""
         if not self.spawn:
+            if not self.transport.closed:
+                self.poll()
             return not self.monitor.is_stale(time.monotonic())
         return bool(self._processes) and self.process.poll() is None
 
@@ -284,17 +291,38 @@ class ProcessStandIn:
         )
 
     def _await_robot(self) -> None:
-        """Wait for a robot started elsewhere: its first heartbeat and state, with an error that says what to run."""
+        """Wait for a robot started elsewhere: its heartbeat, then its state, with an error that says what to run.
+
+        A lock-step robot sends its state only at its start and after a command, so a twin that connects later
+        asks for it (a ``report`` control message, repeated every ``REPORT_RETRY`` s until a state comes).
+        """
         endpoint = getattr(self.transport, "endpoint", "the transport you passed")
         deadline = time.monotonic() + self.timeout
+        next_ask = 0.0
         while self.monitor.session is None or self.latest is None:
-            if time.monotonic() > deadline:
+            now = time.monotonic()
+            if now > deadline:
+                if self.monitor.session is None:
+                    raise StandInError(
+                        f"no robot spoke on {endpoint} within {self.timeout} s. Start one that connects there, "
+                        f"e.g. in a terminal: twin-standin --connect {endpoint} --robot {self.robot_name}"
+                    )
                 raise StandInError(
-                    f"no robot spoke on {endpoint} within {self.timeout} s. Start one that connects there, "
-                    f"e.g. in a terminal: twin-standin --connect {endpoint} --robot {self.robot_name}"
+                    f"heard heartbeats from a robot on {endpoint} (session {self.monitor.session!r}), no state "
+                    f"within {self.timeout} s although the twin asked for one (a 'report' control message). "
+                    "Restart the robot, or make it send its state when asked (twin-standin does)."
                 )
+            if self.monitor.session is not None and now >= next_ask:
+                self.transport.send(encode("control", 0, now, action="report"))
+                next_ask = now + REPORT_RETRY
             self.poll(timeout=0.05)
         self.rate = float(self.latest_heartbeat["rate"])
+        robot_step = self.latest_heartbeat.get("time_step")
+        if robot_step is not None and not math.isclose(robot_step, self.time_step, rel_tol=1e-9):
+            raise ValueError(
+                f"the robot on {endpoint} steps {robot_step:.6g} s, this twin time_step={self.time_step:.6g} s: "
+                f"pass time_step={robot_step!r}, or start the robot with --time-step {self.time_step!r}."
+            )
 
     def _not_ours(self, what: str) -> StandInError:
         return StandInError(
@@ -456,7 +484,13 @@ class ProcessStandIn:
         self.wait_for(lambda: self.latest is not None and self.latest.seq > seq, "the state after a step")
 
     def reset(self, positions: Sequence[float] | np.ndarray) -> None:
-        """Put the stand-in back at ``positions`` (rad), at rest, and wait for its state."""
+        """Put the stand-in back at ``positions`` (rad, one per joint), at rest, and wait for its state."""
+        q = np.asarray(positions, float)
+        if q.ndim != 1 or (self.dof is not None and q.size != self.dof):
+            raise ValueError(
+                f"reset needs {self.dof or 'one per joint'} joint positions (rad) for the {self.robot_name}, "
+                f"got {q.tolist()!r}: pass a list of {self.dof or 'joint'} angles, e.g. {[0.0] * (self.dof or 1)}."
+            )
         seq = self.latest.seq if self.latest is not None else -1
-        self.transport.send(encode("control", 0, time.monotonic(), action="reset", q=np.asarray(positions, float)))
+        self.transport.send(encode("control", 0, time.monotonic(), action="reset", q=q))
         self.wait_for(lambda: self.latest is not None and self.latest.seq > seq, "the state after a reset")

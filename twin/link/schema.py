@@ -16,10 +16,11 @@ Schema version 2 (version 1 was the in-process dataclasses of ``twin.link.messag
 ``command``      ``tau``: joint torques (N m); ``steps`` (int, 0 .. ``MAX_STEPS_PER_COMMAND``): in lock-step
                  mode, how many time steps the stand-in advances under it before it reports (0 = free-running)
 ``heartbeat``    ``session`` (str, new at each start of the sender), ``rate`` (Hz of its stream);
-                 optional ``dropped`` (int): how many received messages the sender has dropped so far
+                 optional ``dropped`` (int): how many received messages the sender has dropped so far;
+                 optional ``time_step`` (s): a stand-in's simulation step
 ``sync_request`` ``probe`` (int): an NTP-style clock probe; ``t`` is t0 on the requester's clock
 ``sync_reply``   ``probe``, ``t0`` (copied back), ``t1`` (received, replier clock), ``t`` = t2 (sent)
-``control``      ``action``: ``"reset"`` (``q`` required) or ``"stop"``
+``control``      ``action``: ``"reset"`` (``q`` required), ``"stop"`` or ``"report"`` (send the state now)
 ===============  ============================================================================
 
 ``decode`` checks everything (size, type, version, field types, lengths, finite numbers) and raises
@@ -43,7 +44,7 @@ MAX_MESSAGE_BYTES = 64 * 1024  # larger messages are refused before decoding
 MAX_VECTOR_LENGTH = 1024  # values per vector
 MAX_STEPS_PER_COMMAND = 10_000  # one command may not hold the stand-in busy for longer than this
 MESSAGE_TYPES = ("state", "sensor", "command", "heartbeat", "sync_request", "sync_reply", "control")
-CONTROL_ACTIONS = ("reset", "stop")
+CONTROL_ACTIONS = ("reset", "stop", "report")
 REASONS = ("size", "decode", "type", "version", "field", "shape", "nonfinite", "error")
 
 log = logging.getLogger("twin.link")
@@ -60,7 +61,7 @@ _REQUIRED: dict[str, dict[str, str]] = {
 _OPTIONAL: dict[str, dict[str, str]] = {
     "state": {"sim_t": "number", "true_q": "vector", "true_qd": "vector"},
     "sensor": {"sim_t": "number"},
-    "heartbeat": {"dropped": "int"},
+    "heartbeat": {"dropped": "int", "time_step": "number"},
     "control": {"q": "vector"},
 }
 

@@ -7,7 +7,8 @@ Run it by hand (the twin normally starts it for you)::
 after (or before) the twin side listens with ``ProcessStandIn("pendulum", spawn=False, port=5555)``.
 
 It connects to the twin (which listens), announces itself with heartbeats (a new ``session`` each start),
-streams ``state`` messages and obeys ``command``, ``sync_request`` and ``control`` messages:
+streams ``state`` messages and obeys ``command``, ``sync_request`` and ``control`` messages (``stop``,
+``reset``, and ``report``: send the state now, which a twin that connects later asks for):
 
 - lock-step mode (``--rate 0``, the default): it advances only when a command says ``steps`` > 0,
   then reports the new state. Exact and repeatable, whatever the machine's load.
@@ -133,7 +134,7 @@ class StandInServer:
         return sum(self.inbox.dropped.values()) + self.refused
 
     def send_heartbeat(self) -> None:
-        """Announce the session and rate, and report how many received messages were dropped so far."""
+        """Announce the session, rate (Hz) and time step (s), and how many received messages were dropped so far."""
         self.transport.send(
             encode(
                 "heartbeat",
@@ -142,6 +143,7 @@ class StandInServer:
                 session=self.session,
                 rate=self.rate,
                 dropped=self.dropped,
+                time_step=self.standin.robot.world.time_step,
             )
         )
 
@@ -202,6 +204,8 @@ class StandInServer:
         elif message.type == "control":
             if message["action"] == "stop":
                 self.running = False
+            elif message["action"] == "report":  # a twin that joined late asks where the robot is
+                self.send_state()
             elif message["action"] == "reset":
                 self.standin.reset(message.get("q"))
                 for sensor in self.sensors.values():
