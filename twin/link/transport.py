@@ -11,6 +11,7 @@ mosquitto broker, one topic per direction, QoS 0) would implement the same four 
 
 from __future__ import annotations
 
+import errno
 import time
 from collections.abc import Callable
 from types import TracebackType
@@ -76,6 +77,15 @@ class ZmqTransport(Transport):
             else:
                 self._socket.connect(endpoint)
                 self.endpoint = endpoint
+        except zmq.ZMQError as error:
+            self.close()
+            if bind and error.errno == zmq.EADDRINUSE:
+                raise OSError(
+                    errno.EADDRINUSE,
+                    f"{endpoint} is already in use (another twin or program listens there): use port=0 to let "
+                    "the OS pick a free port, or another port",
+                ) from None
+            raise
         except BaseException:
             self.close()
             raise
