@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 import weakref
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from types import TracebackType
@@ -81,9 +82,11 @@ class SensorStream:
     """
 
     def __init__(self, name: str, capacity: int = 100_000) -> None:
+        if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
+            raise ValueError(f"capacity={capacity!r} must be a whole number of samples >= 1, e.g. 100_000.")
         self.name, self.capacity, self.discarded = name, capacity, 0
-        self._times: list[float] = []
-        self._values: list[np.ndarray] = []
+        self._times: deque[float] = deque(maxlen=capacity)
+        self._values: deque[np.ndarray] = deque(maxlen=capacity)
 
     def __repr__(self) -> str:
         return f"SensorStream({self.name!r}, {len(self)} samples)"
@@ -92,18 +95,20 @@ class SensorStream:
         return len(self._times)
 
     def add(self, time: float, values: np.ndarray) -> None:
+        """Keep one sample: its ``time`` (s) and ``values`` (the sensor's units); the oldest goes when full."""
+        if len(self._times) == self.capacity:
+            self.discarded += 1  # the deque drops the oldest as the new one goes in
         self._times.append(float(time))
         self._values.append(values)
-        if len(self._times) > self.capacity:
-            del self._times[0], self._values[0]
-            self.discarded += 1
 
     @property
     def times(self) -> np.ndarray:
+        """Sample times (n,), s: simulated time (``sim_t``) when the sender gave it, else the local clock."""
         return np.array(self._times)
 
     @property
     def values(self) -> np.ndarray:
+        """Samples (n, k) in the sensor's units (encoders: rad; IMU: m/s^2 x3 then rad/s x3); (0, 0) if none."""
         if not self._values:
             return np.zeros((0, 0))
         try:
