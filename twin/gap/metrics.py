@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from twin.tables import Table, make_table
+
+if TYPE_CHECKING:  # imported lazily at run time: transfer pulls in the simulator
+    from twin.gap.transfer import Episode
 
 
 def _as_rows(name: str, values: object) -> np.ndarray:
@@ -38,6 +42,7 @@ class TrajectoryGap:
     overall_rmse: float
 
     def table(self, unit: str = "rad") -> Table:
+        """Per joint and overall: RMSE, largest and final error, in ``unit`` (rad, or m for prismatic joints)."""
         rows = [
             (name, float(r), float(m), float(f))
             for name, r, m, f in zip(self.joint_names, self.rmse, self.max_abs, self.final, strict=True)
@@ -81,6 +86,7 @@ class SensorGap:
     samples: int
 
     def table(self, unit: str = "rad") -> Table:
+        """Per joint: bias, noise standard deviation and the bias's standard error, in ``unit`` (rad or m)."""
         rows = [
             (name, float(b), float(s), float(s / np.sqrt(self.samples)))
             for name, b, s in zip(self.joint_names, self.bias, self.noise_std, strict=True)
@@ -123,8 +129,16 @@ class OutcomeGap:
                 raise ValueError(f"{name}={value!r} must be a finite cost in s (an Episode's cost).")
 
     @classmethod
-    def of(cls, on_model: object, on_robot: object) -> OutcomeGap:
-        """From two ``twin.gap.transfer.Episode`` results (anything with ``success`` and ``cost``)."""
+    def of(cls, on_model: Episode, on_robot: Episode) -> OutcomeGap:
+        """From the same task's ``Episode`` on the model and on the stand-in (``twin.gap.transfer.trial``)."""
+        from twin.gap.transfer import Episode
+
+        for name, episode in (("on_model", on_model), ("on_robot", on_robot)):
+            if not isinstance(episode, Episode):
+                raise TypeError(
+                    f"{name} must be a twin.gap.transfer.Episode (what trial() returns), got "
+                    f"{type(episode).__name__}; for bare numbers use OutcomeGap(success, success, cost, cost)."
+                )
         return cls(bool(on_model.success), bool(on_robot.success), float(on_model.cost), float(on_robot.cost))
 
     @property
@@ -138,6 +152,7 @@ class OutcomeGap:
         return self.real_success or not self.model_success
 
     def table(self) -> Table:
+        """Success and cost (s) on the model against the stand-in."""
         return make_table(
             ("", "model", "stand-in"),
             [("success", self.model_success, self.real_success), ("cost", self.model_cost, self.real_cost)],

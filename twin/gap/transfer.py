@@ -253,6 +253,7 @@ class Tuning:
         return len(self.candidates) * self.trained_on
 
     def table(self, top: int = 5) -> Table:
+        """The ``top`` candidates by mean cost: gains, mean cost (s) and success rate on the training models."""
         order = np.argsort(self.mean_cost, kind="stable")[:top]
         rows = [(str(self.candidates[i]), float(self.mean_cost[i]), float(self.success_rate[i])) for i in order]
         title = f"best of {len(self.candidates)} candidates on {self.trained_on} model(s)"
@@ -354,6 +355,7 @@ class TransferResult:
         return TransferResult((*self.names, name), (*self.controllers, controller), *stacked)
 
     def table(self) -> Table:
+        """Per controller: gains, success rate and mean cost (s) with 95 % intervals, and settling time (s)."""
         rows = []
         for name, gains in zip(self.names, self.controllers, strict=True):
             rate, low, high = self.success_rate(name)
@@ -431,6 +433,8 @@ class WidthSweep:
         return float(np.mean([getattr(g, name) for g in self.chosen[i]]))
 
     def table(self) -> Table:
+        """Per width factor: mean tuned kp (N m/rad) and ki (N m/(rad s)), success rate with its 95 % interval and
+        per training seed, mean cost (s) and settling time when successful (s)."""
         rows = []
         for i, width in enumerate(self.widths):
             rate, low, high = self.success_rate(i)
