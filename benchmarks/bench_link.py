@@ -15,6 +15,7 @@ Figures depend on the machine's load: on a shared 2-core box they are noisy, so 
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -25,9 +26,24 @@ from twin.link.compression import compare, default_codecs
 from twin.link.schema import Inbox, decode, encode, humanoid_state_message
 from twin.link.transport import ZmqTransport
 
+SEND_PATIENCE = 5.0  # s the echo retries one message on a full queue before it decides the other end is gone
 
-def echo(endpoint: str, stream: int) -> None:
-    """The far end: echo each state message back; on any command, stream ``stream`` messages one way."""
+
+def send_patiently(transport: ZmqTransport, payload: bytes, parent_pid: int | None) -> bool:
+    """Send, retrying while the queue is full (a benchmark wants every message through), but give up (False)
+    after ``SEND_PATIENCE`` s or as soon as the parent process is gone: never spin on after the benchmark."""
+    deadline = time.monotonic() + SEND_PATIENCE
+    while not transport.send(payload):
+        if time.monotonic() > deadline or (parent_pid is not None and os.getppid() != parent_pid):
+            return False
+    return True
+
+
+def echo(endpoint: str, stream: int, parent_pid: int | None = None) -> None:
+    """The far end: echo each state message back; on any command, stream ``stream`` messages one way.
+
+    Returns when told to stop, after 30 s without a message, or when its messages cannot go out any more.
+    """
     with ZmqTransport.connect(endpoint) as transport:
         transport.send(encode("heartbeat", 0, time.monotonic(), session="echo", rate=0.0))
         while True:
@@ -41,8 +57,9 @@ def echo(endpoint: str, stream: int) -> None:
                 template = decode(humanoid_state_message())
                 for seq in range(stream):
                     payload = encode("state", seq, time.monotonic(), q=template["q"], qd=template["qd"])
-                    while not transport.send(payload):
-                        pass  # queue full: try again (a benchmark wants every message through)
+                    if not send_patiently(transport, payload, parent_pid):
+                        print(f"echo: the other end took no message for {SEND_PATIENCE} s: exiting", file=sys.stderr)
+                        return
             elif message.type == "control":
                 return
 
@@ -56,9 +73,10 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=5000, help="round trips at 1 kHz")
     parser.add_argument("--stream", type=int, default=50000, help="messages in the throughput test")
     parser.add_argument("--echo", help=argparse.SUPPRESS)
+    parser.add_argument("--parent-pid", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.echo:
-        echo(args.echo, args.stream)
+        echo(args.echo, args.stream, args.parent_pid)
         return
 
     message = humanoid_state_message()
@@ -74,7 +92,8 @@ def main() -> None:
     print(f"baseline (encode + validate, both ends, no transport): {floor * 1e6:.1f} us per round trip")
 
     with ZmqTransport.bind() as transport:
-        child = subprocess.Popen([sys.executable, __file__, "--echo", transport.endpoint, "--stream", str(args.stream)])
+        echo_command = [sys.executable, __file__, "--echo", transport.endpoint, "--stream", str(args.stream)]
+        child = subprocess.Popen([*echo_command, "--parent-pid", str(os.getpid())])
         try:
             assert transport.receive(timeout=30.0) is not None, "the echo process did not start"
             rtts = []

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import msgpack
 import numpy as np
@@ -372,3 +376,22 @@ def decode_or_none(payload: bytes):
         return decode(payload)
     except MessageError:
         return None
+
+
+def test_the_link_benchmarks_echo_gives_up_when_nobody_takes_its_stream():
+    """The far end of ``bench_link.py`` retries a full queue only for a while: it must not spin on once the
+    benchmark is gone (it was seen at 96 % CPU long after)."""
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_link.py"
+    with ZmqTransport.bind() as transport:
+        command = [sys.executable, str(script), "--echo", transport.endpoint, "--stream", "100000000"]
+        echo = subprocess.Popen([*command, "--parent-pid", str(os.getpid())], stderr=subprocess.PIPE, text=True)
+        try:
+            assert transport.receive(timeout=60.0) is not None, "the echo process did not start"
+            assert transport.send(encode("command", 0, 0.0, tau=[0.0], steps=0))  # "start streaming"
+            transport.close()  # and never read a message: its queue fills and stays full
+            _, errors = echo.communicate(timeout=120)  # raises if it spins on
+            assert echo.returncode == 0 and "took no message" in errors
+        finally:
+            if echo.poll() is None:
+                echo.kill()
+                echo.wait()
