@@ -28,6 +28,13 @@ def wait_until(condition, standin: ProcessStandIn, what: str, limit: float = 20.
         standin.poll(timeout=0.05)
 
 
+def drain(standin: ProcessStandIn, quiet: float = 0.3, limit: float = 20.0) -> None:
+    """Take in messages until none has arrived for ``quiet`` s (the sender is dead or silent)."""
+    deadline = time.monotonic() + limit
+    while standin.poll(timeout=quiet):
+        assert time.monotonic() < deadline, "messages kept arriving: is the sender still alive?"
+
+
 def test_twin_over_the_process_link_matches_the_in_process_twin_bit_for_bit():
     runs = []
     for where in ("in_process", "process"):
@@ -383,6 +390,19 @@ def test_the_first_imu_sample_after_a_reset_feels_gravity_not_the_jump_in_veloci
     np.testing.assert_allclose(after[:3], [0.0, 0.0, STANDARD_GRAVITY], atol=0.3)
 
 
+def test_a_full_sensor_stream_keeps_the_newest_samples_and_counts_the_discarded():
+    from twin.link.process import SensorStream
+
+    stream = SensorStream("encoders", capacity=3)
+    for k in range(5):
+        stream.add(k / 100.0, np.array([k, -k], float))
+    assert len(stream) == 3 and stream.discarded == 2
+    np.testing.assert_array_equal(stream.times, [0.02, 0.03, 0.04])
+    np.testing.assert_array_equal(stream.values, [[2, -2], [3, -3], [4, -4]])
+    with pytest.raises(ValueError, match="capacity"):
+        SensorStream("imu", capacity=0)
+
+
 def test_unknown_sensor_names_and_bad_rates_are_refused_before_spawning():
     with pytest.raises(ValueError, match="encoders"):
         ProcessStandIn("pendulum", sensors={"lidar": 10.0})
@@ -406,8 +426,9 @@ def test_streamed_timestamps_are_mapped_onto_the_local_clock_and_dead_reckoned_a
         assert arrived - mapped < 0.5  # and not long before (loopback: well under a millisecond, unloaded)
         between = standin.buffer.at(mapped - 0.5 / 200.0)
         assert between.how == "interpolated"
+        wait_until(lambda: not standin.monitor.is_stale(time.monotonic()), standin, "a live stream")  # before...
         standin.kill()
-        standin.poll(timeout=0.05)
+        drain(standin)  # every state still in flight is in: the newest cannot change under the checks below
         newest = standin.buffer.newest_time
         q, qd = standin.latest["q"], standin.latest["qd"]
         ahead = standin.estimate(newest + 0.04)  # nothing more arrives: dead reckoning at constant velocity
@@ -415,4 +436,5 @@ def test_streamed_timestamps_are_mapped_onto_the_local_clock_and_dead_reckoned_a
         np.testing.assert_allclose(ahead.positions, q + 0.04 * qd, rtol=0, atol=1e-12)
         held = standin.estimate(newest + 1.0)  # beyond max_extrapolation it stops guessing
         assert held.how == "held" and np.all(held.velocities == 0) and np.all(held.positions == q)
-        assert standin.monitor.is_stale(time.monotonic() + standin.monitor.stale_after)
+        assert standin.buffer.newest_time == newest  # (estimate polled, and nothing newer came)
+        wait_until(lambda: standin.monitor.is_stale(time.monotonic()), standin, "the dead stream to go stale")
