@@ -17,9 +17,11 @@ Two ways to use it:
   ``estimate()`` gives the state now on the local clock (interpolated, or dead-reckoned past the newest).
 
 A robot the twin did not start (``spawn=False``): the twin binds 127.0.0.1:``port`` and waits for the
-robot's first heartbeat, then works exactly as with its own child. Start the robot (or a stand-in by
-hand: ``twin-standin --connect tcp://127.0.0.1:PORT``) before or after. Any ``Transport`` can be passed
-in (``transport=``), for example an MQTT one implementing the same four methods.
+robot's first heartbeat (asking a robot that is already running for its state, a ``report`` control
+message; a different ``time_step`` in the heartbeat is refused), then works exactly as with its own
+child. Start the robot (or a stand-in by hand: ``twin-standin --connect tcp://127.0.0.1:PORT``) before
+or after. Any ``Transport`` can be passed in (``transport=``), for example an MQTT one implementing the
+same four methods.
 
 Sensor streams (``sensors={"encoders": 240, "imu": 120}``, Hz on the simulation clock): the stand-in
 sends ``sensor`` messages; ``sensor_samples[name]`` holds their times (s, simulated) and values.
