@@ -9,7 +9,8 @@ Run: ``.venv/bin/python benchmarks/bench_sensors.py [--quick]``.
   ``stepSimulation`` plus the pose/velocity queries, on a free box (cheapest step) and on the humanoid.
 - LIDAR: a 16-ring x 1024-beam scan in a room (two ``rayTestBatch`` calls) vs the same rays cast raw.
 - Camera: a 320x240 frame with ``ER_TINY_RENDERER`` (``getCameraImage``) vs ``Camera.capture`` ideal, and with
-  lens distortion and sensor noise.
+  lens distortion and sensor noise (whose random numbers a background thread draws while pybullet renders:
+  with a single free core that overlap, about 3 ms a frame, is lost).
 """
 
 from __future__ import annotations

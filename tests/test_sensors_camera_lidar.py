@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import math
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -10,6 +13,7 @@ import pytest
 from twin.sensors.camera import (
     BrownConrady,
     Camera,
+    CameraFrame,
     CameraIntrinsics,
     CameraNoise,
     distort_image,
@@ -146,6 +150,78 @@ def test_camera_same_seed_same_frame_different_seed_different_noise():
     np.testing.assert_array_equal(frames[0].depth, frames[1].depth)
     assert not np.array_equal(frames[0].rgb, frames[2].rgb)
     assert frames[0].arrival == pytest.approx(frames[0].time + CameraNoise().latency)
+
+
+def test_noise_drawn_ahead_in_the_background_is_the_noise_drawn_on_the_spot():
+    """The camera draws each frame's noise while pybullet renders; the frames must equal draws made on the spot from
+    the same generator, in the same order, and a reseed must restart them."""
+    with World() as world:
+        _wall(world, x=3.0)
+        pose = {"eye": (0, 0, 0), "target": (1, 0, 0), "intrinsics": SMALL}
+        ideal = Camera(world, **pose, ideal=True).render()
+        camera = Camera(world, **pose, seed=3)
+        frames = [camera.corrupt(ideal) for _ in range(3)]
+        camera.reseed(3)
+        again = camera.corrupt(ideal)
+        camera.close()
+    rng, noise = np.random.default_rng(3), CameraNoise()
+    for frame in frames:
+        np.testing.assert_array_equal(frame.rgb, noise.photometric(ideal.rgb, rng))
+        np.testing.assert_array_equal(frame.depth, noise.depth(ideal.depth, rng))
+    assert not np.array_equal(frames[0].rgb, frames[1].rgb)
+    np.testing.assert_array_equal(again.rgb, frames[0].rgb)
+    np.testing.assert_array_equal(again.depth, frames[0].depth)
+
+
+def test_camera_noise_per_pixel_has_the_shot_read_and_depth_statistics_and_the_dropout_fraction():
+    """Many frames of one flat scene through ``Camera.corrupt``: each pixel's spread over the frames is
+    sqrt(mean gain + (read gain)^2) in 8-bit units (plus 1/12 DN^2 of rounding), depth's is a + b (z - c)^2, and
+    the dropped fraction is p (Binomial: within 5 sigma)."""
+    h, w, frames, p = 60, 80, 200, 0.05
+    rgb = np.full((h, w, 3), 40, dtype=np.uint8)
+    rgb[:, w // 2 :] = 200
+    depth = np.full((h, w), 1.0)
+    depth[:, w // 2 :] = 5.0
+    ideal = CameraFrame(rgb, depth, np.zeros((h, w), dtype=np.int32), 0.0, 0.0)
+    noise = CameraNoise(full_well=10000.0, read_noise=30.0, dropout_probability=p)
+    with World() as world, Camera(world, intrinsics=CameraIntrinsics(w, h), noise=noise, seed=11) as camera:
+        shots = [camera.corrupt(ideal) for _ in range(frames)]
+    images = np.stack([s.rgb for s in shots]).astype(float)
+    depths = np.stack([s.depth for s in shots])
+    gain = 255 / 10000.0
+    for cols, value, z in ((slice(0, w // 2), 40, 1.0), (slice(w // 2, w), 200, 5.0)):
+        per_pixel_var = images[:, :, cols].var(axis=0, ddof=1)
+        assert per_pixel_var.mean() == pytest.approx(value * gain + (30 * gain) ** 2 + 1 / 12, rel=0.03)
+        assert images[:, :, cols].mean() == pytest.approx(value, abs=0.05)
+        per_pixel_std = np.nanstd(depths[:, :, cols], axis=0, ddof=1)
+        assert per_pixel_std.mean() == pytest.approx(0.0012 + 0.0019 * (z - 0.4) ** 2, rel=0.03)
+    n = depths.size
+    assert abs(np.isnan(depths).sum() - n * p) <= 5 * math.sqrt(n * p * (1 - p))
+
+
+def _noise_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.name.startswith("camera-noise")}
+
+
+def test_the_background_noise_thread_stops_with_close_context_exit_and_garbage_collection():
+    with World() as world:
+        before = _noise_threads()
+        with Camera(world, intrinsics=SMALL) as camera:
+            camera.capture()
+            started = _noise_threads() - before
+            assert len(started) == 1  # one thread per camera, started by the first noisy frame
+        assert not any(t.is_alive() for t in started)
+        camera = Camera(world, intrinsics=SMALL)
+        camera.capture()
+        started = _noise_threads() - before
+        del camera
+        gc.collect()
+        deadline = time.monotonic() + 5.0
+        while any(t.is_alive() for t in started) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert started and not any(t.is_alive() for t in started)
+        Camera(world, intrinsics=SMALL, ideal=True).capture()
+        assert not _noise_threads() - before  # an ideal camera draws nothing and starts no thread
 
 
 @pytest.mark.parametrize(

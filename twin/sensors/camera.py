@@ -18,7 +18,11 @@ from __future__ import annotations
 
 import functools
 import math
+import os
+import threading
+import weakref
 from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -170,17 +174,16 @@ def project_points(
 
 @dataclass(frozen=True)
 class _RemapTable:
-    """For each output pixel: the four input pixels around the point it samples and their bilinear weights.
+    """For each output pixel: where it samples the input image, as bilinear weights and as the nearest pixel.
 
-    ``matrix`` holds the same weights as a sparse (H*W, H*W) matrix, so that a whole bilinear remap is one
-    sparse product (four non-zeros a row), much cheaper than four gathers and blends in numpy.
+    ``matrix`` holds the bilinear weights as a sparse (H*W, H*W) matrix (four non-zeros a row, none for output
+    pixels that see nothing), so that remapping one channel is one sparse product, much cheaper than four
+    gathers and blends in numpy.
     """
 
-    corners: np.ndarray  # (4, H*W) flat indices into the input image
-    weights: np.ndarray  # (4, H*W, 1) float32, summing to 1
-    nearest: np.ndarray  # (H*W,) flat index of the closest input pixel
+    nearest: np.ndarray  # (H*W,) flat index of the closest input pixel; H*W (one past the end) where outside
     outside: np.ndarray  # (H*W,) True where the output pixel sees nothing of the input
-    matrix: scipy.sparse.csr_matrix  # (H*W, H*W) float32 bilinear weights
+    matrix: scipy.sparse.csr_matrix  # (H*W, H*W) float32 bilinear weights, rows summing to 1 (0 where outside)
 
 
 @functools.lru_cache(maxsize=16)
@@ -199,26 +202,32 @@ def _remap_table(intrinsics: CameraIntrinsics, distortion: BrownConrady, directi
     v0 = np.minimum(np.floor(fv).astype(np.intp), max(h - 2, 0))
     u1, v1 = np.minimum(u0 + 1, w - 1), np.minimum(v0 + 1, h - 1)
     a, b = fu - u0, fv - v0
-    corners = np.stack([v0 * w + u0, v0 * w + u1, v1 * w + u0, v1 * w + u1])
-    weights = np.stack([(1 - a) * (1 - b), a * (1 - b), (1 - a) * b, a * b]).astype(np.float32)[..., None]
-    nearest = np.rint(fv).astype(np.intp) * w + np.rint(fu).astype(np.intp)
+    corners = np.stack([v0 * w + u0, v0 * w + u1, v1 * w + u0, v1 * w + u1], axis=1)  # (H*W, 4)
+    weights = np.stack([(1 - a) * (1 - b), a * (1 - b), (1 - a) * b, a * b], axis=1).astype(np.float32)
     n = w * h
+    nearest = np.where(outside, n, np.rint(fv).astype(np.intp) * w + np.rint(fu).astype(np.intp))
+    inside = ~outside
+    rows = np.concatenate([[0], np.cumsum(4 * inside)])  # outside rows are empty: they sample nothing
     matrix = scipy.sparse.csr_matrix(
-        (weights[..., 0].T.ravel(), corners.T.ravel(), np.arange(0, 4 * n + 1, 4)), shape=(n, n), dtype=np.float32
+        (weights[inside].ravel(), corners[inside].ravel(), rows), shape=(n, n), dtype=np.float32
     )
-    return _RemapTable(corners, weights, nearest, outside, matrix)
+    return _RemapTable(nearest, outside, matrix)
 
 
 def _remap(image: np.ndarray, table: _RemapTable, bilinear: bool, fill: float, keep_float: bool = False) -> np.ndarray:
     """``image`` resampled through ``table``; ``keep_float`` returns a bilinear uint8 remap as float32 (no rounding)."""
     flat = image.reshape(image.shape[0] * image.shape[1], -1)
     if bilinear:
-        out = table.matrix @ flat.astype(np.float32, copy=False)
+        out = np.empty(flat.shape, np.float32)
+        for k in range(flat.shape[1]):  # one sparse product per channel (a contiguous vector: the fastest)
+            out[:, k] = table.matrix @ flat[:, k].astype(np.float32)
+        if fill:
+            out[table.outside] = fill
         if image.dtype == np.uint8 and not keep_float:
             out = np.clip(out + 0.5, 0, 255).astype(np.uint8)
-    else:
-        out = np.take(flat, table.nearest, axis=0)
-    out[table.outside] = fill
+    else:  # one gather; the outside pixels take the extra last entry, ``fill``
+        padded = np.concatenate([flat, np.full((1, flat.shape[1]), fill, dtype=flat.dtype)])
+        out = np.take(padded, table.nearest, axis=0)
     return out.reshape(image.shape)
 
 
@@ -296,13 +305,14 @@ class CameraNoise:
     def with_changes(self, **changes: object) -> CameraNoise:
         return replace(self, **changes)  # type: ignore[arg-type]
 
-    def photometric(self, rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def photometric(self, rgb: np.ndarray, rng: np.random.Generator, normal: np.ndarray | None = None) -> np.ndarray:
         """A noisy 8-bit image: rendered values become electrons, get shot and read noise, saturate, quantise.
 
         ``rgb`` is the light reaching the sensor in 8-bit units (uint8, or float32 straight from the lens model).
         Shot noise is Poisson; with more than a few tens of electrons it is a Gaussian of variance equal to the
         count, which is what is drawn here (one draw per pixel for shot and read noise together). The arithmetic
         is done in 8-bit units (DN): mean = exposure * value, sigma = sqrt(electrons + read^2) * 255 / full_well.
+        ``normal``: float32 standard normal draws shaped like ``rgb``, drawn beforehand (used up in place).
         """
         gain = np.float32(255.0 / self.full_well)  # DN per electron
         mean = np.multiply(rgb, np.float32(self.exposure), dtype=np.float32)  # a new float32 array
@@ -310,15 +320,24 @@ class CameraNoise:
         sigma = mean * gain
         sigma += np.float32((self.read_noise * gain) ** 2)
         np.sqrt(sigma, out=sigma)
-        noise = rng.standard_normal(rgb.shape, dtype=np.float32)
+        noise = rng.standard_normal(rgb.shape, dtype=np.float32) if normal is None else normal
         noise *= sigma
         noise += mean
         noise += np.float32(0.5)
         np.clip(noise, 0, 255.49, out=noise)  # saturation at the full well, and nothing below zero
         return noise.astype(np.uint8)  # + 0.5 then truncation: rounding to the nearest count
 
-    def depth(self, z: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Noisy metric depth (m); NaN where the sensor returns nothing (out of range or dropped out)."""
+    def depth(
+        self,
+        z: np.ndarray,
+        rng: np.random.Generator,
+        normal: np.ndarray | None = None,
+        uniform: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Noisy metric depth (m); NaN where the sensor returns nothing (out of range or dropped out).
+
+        ``normal``, ``uniform``: float32 standard normal and uniform draws shaped like ``z``, drawn beforehand.
+        """
         z = np.array(z, dtype=np.float32)  # a copy, noised in place
         invalid = ~((z >= self.min_range) & (z <= self.max_range))  # NaN and inf (no surface) included
         z[invalid] = np.nan  # before the arithmetic: inf - inf would warn
@@ -327,15 +346,76 @@ class CameraNoise:
         sigma *= sigma
         sigma *= b
         sigma += a
-        noise = rng.standard_normal(z.shape, dtype=np.float32)
+        noise = rng.standard_normal(z.shape, dtype=np.float32) if normal is None else normal
         noise *= sigma
         noisy = z
         noisy += noise
         if self.dropout_probability > 0:
             # each pixel drops out on its own with probability p (a Bernoulli mask; picking pixels with
             # replacement would drop only 1 - exp(-p) of them)
-            noisy[rng.random(z.shape, dtype=np.float32) < np.float32(self.dropout_probability)] = np.nan
+            if uniform is None:
+                uniform = rng.random(z.shape, dtype=np.float32)
+            noisy[uniform < np.float32(self.dropout_probability)] = np.nan
         return noisy
+
+
+def _frame_draws(
+    rng: np.random.Generator, rgb_shape: tuple[int, ...], depth_shape: tuple[int, ...], dropout: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """A frame's random numbers, in the order ``photometric`` then ``depth`` draw them: the RGB and depth normals
+    (one draw, split in two: the same numbers as two draws), then the depth dropouts' uniforms."""
+    n = math.prod(rgb_shape)
+    normal = rng.standard_normal(n + math.prod(depth_shape), dtype=np.float32)
+    uniform = rng.random(depth_shape, dtype=np.float32) if dropout else None
+    return normal[:n].reshape(rgb_shape), normal[n:].reshape(depth_shape), uniform
+
+
+class _DrawAhead:
+    """One background thread that draws the next frame's random numbers while pybullet renders it.
+
+    pybullet holds the GIL while it renders, and numpy's generators release it while they fill a large array. So
+    right after a frame is corrupted, ``start`` hands the next frame's draws to the thread and waits only until
+    the thread has begun them; they then run on another core while the caller steps and renders, and the next
+    frame collects them with ``take``. They come from the same generator in the same order as draws on the spot,
+    so a seed gives the same frames with or without the thread. Draws for another generator (after a reseed) or
+    other settings are thrown away and drawn again.
+    """
+
+    def __init__(self) -> None:
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: tuple[tuple, Future] | None = None  # (what was drawn for, the draws)
+
+    def take(self, key: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """The draws for ``key`` = (generator, RGB shape, depth shape, dropout): those made ahead, or new ones."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            drawn_for, future = pending
+            draws = future.result()
+            if drawn_for == key:
+                return draws
+        return _frame_draws(*key)
+
+    def start(self, key: tuple) -> None:
+        """Begin the draws for ``key`` in the background thread (started on first use)."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="camera-noise")
+            self._pid = os.getpid()
+        if os.getpid() != self._pid:  # a forked child has no thread: it draws on the spot
+            return
+        begun = threading.Event()
+
+        def draw() -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+            begun.set()
+            return _frame_draws(*key)
+
+        self._pending = (key, self._pool.submit(draw))
+        begun.wait()  # the GIL goes to the thread now, so that it is filling arrays before pybullet takes the GIL
+
+    def close(self, wait: bool = True) -> None:
+        """Stop the thread. Draws already begun are kept for the next frame, which stays the same as without a close."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=wait)
+        self._pool = None
 
 
 @dataclass
@@ -361,6 +441,9 @@ class Camera(SensorBase):
         intrinsics: image size and field of view. distortion: the lens (default: none).
         noise: sensor imperfections (default ``CameraNoise()``). ideal: perfect pinhole images, no noise.
         near, far: clipping planes of the renderer (m). rate_hz: frames per second. seed: noise seed.
+
+    A noisy camera draws the next frame's noise in a background thread (see ``_DrawAhead``): draw nothing from
+    ``camera.rng`` yourself, and ``close()`` it (or use ``with``) to stop the thread; garbage collection does too.
     """
 
     def __init__(
@@ -390,6 +473,18 @@ class Camera(SensorBase):
             raise ValueError(f"far={far} m must be larger than near={near} m.")
         self.look_at(eye, target, up)
         self._in_flight: deque[CameraFrame] = deque()  # captured, not yet delivered (latency)
+        self._ahead = _DrawAhead()  # the next frame's noise, drawn while pybullet renders
+        weakref.finalize(self, self._ahead.close, False)  # a camera collected without close() stops its thread
+
+    def close(self) -> None:
+        """Stop the thread that draws noise ahead (a later frame starts it again)."""
+        self._ahead.close()
+
+    def __enter__(self) -> Camera:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def __repr__(self) -> str:
         i = self.intrinsics
@@ -456,8 +551,12 @@ class Camera(SensorBase):
             rgb = _remap(frame.rgb, table, True, 0.0, keep_float=True)
             depth = _remap(frame.depth, table, False, np.nan)
             seg = _remap(frame.segmentation, table, False, -1)
-        rgb = self.noise.photometric(rgb, self.rng)
-        depth = self.noise.depth(depth, self.rng)
+        # the frame's random numbers were drawn while pybullet rendered it; the next frame's are started now
+        key = (self.rng, rgb.shape, depth.shape, self.noise.dropout_probability > 0)
+        rgb_normal, depth_normal, uniform = self._ahead.take(key)
+        self._ahead.start(key)
+        rgb = self.noise.photometric(rgb, self.rng, rgb_normal)
+        depth = self.noise.depth(depth, self.rng, depth_normal, uniform)
         return CameraFrame(rgb, depth, seg, frame.time, frame.time + self.noise.latency)
 
     def capture(self) -> CameraFrame:
