@@ -192,3 +192,18 @@ def test_parameter_panel_reports_values_the_simulation_refuses(arm_twin):
     assert arm_twin.physical.truth.joint_damping == before
     assert panel.sliders["joint_damping"].value == pytest.approx(before)
     assert "too large" in panel.status.value
+
+
+def test_slider_panel_redraws_with_every_value_in_its_output_and_lays_out_rows():
+    import ipywidgets as widgets
+
+    from twin.ui.views import slider_panel
+
+    seen = []
+    sliders = {name: widgets.FloatSlider(value=1.0, continuous_update=False) for name in ("a", "b", "c")}
+    panel = slider_panel(sliders, lambda values: (seen.append(dict(values)), print("sum", sum(values.values()))), 2)
+    assert seen == [{"a": 1.0, "b": 1.0, "c": 1.0}]  # drawn once at the start
+    assert [len(row.children) for row in panel.children[:-1]] == [2, 1]
+    sliders["b"].value = 5.0
+    assert seen[-1] == {"a": 1.0, "b": 5.0, "c": 1.0}
+    assert len(seen) == 2

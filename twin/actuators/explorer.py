@@ -147,6 +147,8 @@ def actuator_explorer(explorer: ActuatorExplorer | None = None) -> Any:
     import ipywidgets as widgets
     from IPython.display import display
 
+    from twin.ui.views import slider_panel
+
     explorer = explorer or ActuatorExplorer()
     style = {"description_width": "110px"}
     sliders = {
@@ -160,18 +162,11 @@ def actuator_explorer(explorer: ActuatorExplorer | None = None) -> Any:
     for slider in sliders.values():
         slider.continuous_update = False
         slider.style = style
-    output = widgets.Output()
 
-    def redraw(*_: object) -> None:
-        values = {name: slider.value for name, slider in sliders.items()}
-        output.clear_output(wait=True)
-        with output:
-            fig = explorer.figure(**values)
-            display(fig)
-            plt.close(fig)
-            print(explorer.summary(**values))
+    def redraw(values: dict[str, float]) -> None:
+        fig = explorer.figure(**values)
+        display(fig)
+        plt.close(fig)
+        print(explorer.summary(**values))
 
-    for slider in sliders.values():
-        slider.observe(redraw, names="value")
-    redraw()
-    return widgets.VBox([widgets.HBox(list(sliders.values())[:2]), widgets.HBox(list(sliders.values())[2:]), output])
+    return slider_panel(sliders, redraw, per_row=2)

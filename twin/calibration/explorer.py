@@ -94,22 +94,18 @@ def excitation_explorer(explorer: ExcitationExplorer, amplitude: float = 0.5, se
     import ipywidgets as widgets
     from IPython.display import display
 
+    from twin.ui.views import slider_panel
+
     amplitude_slider = widgets.FloatSlider(
         value=amplitude, min=0.1, max=3.0, step=0.1, description="peak [N m]", continuous_update=False
     )
     seconds_slider = widgets.FloatSlider(
         value=seconds, min=1.0, max=8.0, step=0.5, description="duration [s]", continuous_update=False
     )
-    output = widgets.Output()
 
-    def redraw(*_: object) -> None:
-        output.clear_output(wait=True)
-        with output:
-            fig = explorer.figure(amplitude_slider.value, seconds_slider.value)
-            display(fig)
-            plt.close(fig)
+    def redraw(values: dict[str, float]) -> None:
+        fig = explorer.figure(values["amplitude"], values["seconds"])
+        display(fig)
+        plt.close(fig)
 
-    amplitude_slider.observe(redraw, names="value")
-    seconds_slider.observe(redraw, names="value")
-    redraw()
-    return widgets.VBox([widgets.HBox([amplitude_slider, seconds_slider]), output])
+    return slider_panel({"amplitude": amplitude_slider, "seconds": seconds_slider}, redraw)

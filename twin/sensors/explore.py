@@ -147,7 +147,8 @@ class EncoderExplorer:
         import ipywidgets as widgets
         import matplotlib.pyplot as plt
 
-        out = widgets.Output()
+        from twin.ui.views import slider_panel
+
         sliders = {
             "counts_per_revolution": widgets.IntSlider(
                 value=int(self.params["counts_per_revolution"]), min=16, max=4096, step=16,  # type: ignore[arg-type]
@@ -163,29 +164,24 @@ class EncoderExplorer:
             ),
         }  # fmt: skip
 
-        def draw(*_: object) -> None:
-            r = self.update(**{k: s.value for k, s in sliders.items()})
-            with out:
-                out.clear_output(wait=True)
-                fig, (a, b) = plt.subplots(1, 2, figsize=(10, 2.8))
-                a.plot(r.times, r.true_angle, "k", label="true")
-                a.step(r.times, r.seen_angle, where="post", label="encoder (as the twin sees it)")
-                a.set_xlabel("time [s]")
-                a.set_ylabel("angle [rad]")
-                a.legend(fontsize=8)
-                b.plot(r.times, r.seen_velocity, lw=0.7, label="estimate")
-                b.plot(r.times, r.true_velocity, "k", lw=1, label="true")
-                b.set_xlabel("time [s]")
-                b.set_ylabel("velocity [rad/s]")
-                b.legend(fontsize=8)
-                plt.tight_layout()
-                plt.show()
-                print(self.summary())
+        def draw(values: dict[str, object]) -> None:
+            r = self.update(**values)
+            fig, (a, b) = plt.subplots(1, 2, figsize=(10, 2.8))
+            a.plot(r.times, r.true_angle, "k", label="true")
+            a.step(r.times, r.seen_angle, where="post", label="encoder (as the twin sees it)")
+            a.set_xlabel("time [s]")
+            a.set_ylabel("angle [rad]")
+            a.legend(fontsize=8)
+            b.plot(r.times, r.seen_velocity, lw=0.7, label="estimate")
+            b.plot(r.times, r.true_velocity, "k", lw=1, label="true")
+            b.set_xlabel("time [s]")
+            b.set_ylabel("velocity [rad/s]")
+            b.legend(fontsize=8)
+            plt.tight_layout()
+            plt.show()
+            print(self.summary())
 
-        for s in sliders.values():
-            s.observe(draw, names="value")
-        draw()
-        return widgets.VBox([widgets.HBox(list(sliders.values())), out])
+        return slider_panel(sliders, draw)
 
 
 @dataclass(frozen=True)
@@ -331,7 +327,8 @@ class ForceTorqueExplorer:
         import ipywidgets as widgets
         import matplotlib.pyplot as plt
 
-        out = widgets.Output()
+        from twin.ui.views import slider_panel
+
         p = self.params
         sliders = {
             "offset": widgets.FloatSlider(value=p["offset"], min=-20, max=20, step=1, description="offset [N]",
@@ -344,22 +341,17 @@ class ForceTorqueExplorer:
                                                 description="cut-off [Hz]", continuous_update=False),
         }  # fmt: skip
 
-        def draw(*_: object) -> None:
-            r = self.update(**{k: s.value for k, s in sliders.items()})
-            with out:
-                out.clear_output(wait=True)
-                fig, ax = plt.subplots(figsize=(8, 2.8))
-                ax.plot(r.times, r.measured["right"], lw=0.8, label="right ankle, measured")
-                ax.plot(r.times, r.true["right"], "k--", lw=1, label="right ankle, true")
-                ax.plot(r.times, r.true["left"], color="gray", lw=1, label="left ankle, true")
-                ax.set_xlabel("time [s]")
-                ax.set_ylabel("load through the ankle [N]")
-                ax.legend(fontsize=8)
-                plt.tight_layout()
-                plt.show()
-                print(self.summary())
+        def draw(values: dict[str, object]) -> None:
+            r = self.update(**values)
+            fig, ax = plt.subplots(figsize=(8, 2.8))
+            ax.plot(r.times, r.measured["right"], lw=0.8, label="right ankle, measured")
+            ax.plot(r.times, r.true["right"], "k--", lw=1, label="right ankle, true")
+            ax.plot(r.times, r.true["left"], color="gray", lw=1, label="left ankle, true")
+            ax.set_xlabel("time [s]")
+            ax.set_ylabel("load through the ankle [N]")
+            ax.legend(fontsize=8)
+            plt.tight_layout()
+            plt.show()
+            print(self.summary())
 
-        for s in sliders.values():
-            s.observe(draw, names="value")
-        draw()
-        return widgets.VBox([widgets.HBox(list(sliders.values())[:2]), widgets.HBox(list(sliders.values())[2:]), out])
+        return slider_panel(sliders, draw, per_row=2)

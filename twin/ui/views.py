@@ -136,6 +136,32 @@ class ParameterPanel(widgets.VBox):
         )
 
 
+def slider_panel(
+    sliders: dict[str, widgets.ValueWidget], redraw: Callable[[dict[str, Any]], None], per_row: int | None = None
+) -> widgets.VBox:
+    """Sliders above an output area: the thin view of an explorer.
+
+    Whenever a slider lets go, ``redraw({name: value, ...})`` runs inside the output area, cleared first, so the
+    plots and lines it shows replace the previous ones (and an error it raises is shown there, not lost). It runs
+    once at the start. ``per_row`` sliders share a row (default: all on one row).
+    """
+    output = widgets.Output()
+
+    def changed(*_: object) -> None:
+        values = {name: slider.value for name, slider in sliders.items()}
+        output.clear_output(wait=True)
+        with output:
+            redraw(values)
+
+    for slider in sliders.values():
+        slider.observe(changed, names="value")
+    changed()
+    items = list(sliders.values())
+    size = per_row or max(len(items), 1)
+    rows = [widgets.HBox(items[start : start + size]) for start in range(0, len(items), size)]
+    return widgets.VBox([*rows, output])
+
+
 def sparkline(values: list[float], width: int = 240, height: int = 36) -> str:
     """A tiny inline SVG line of ``values`` (no matplotlib needed)."""
     v = np.asarray([x for x in values if np.isfinite(x)], dtype=float)
