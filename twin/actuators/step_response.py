@@ -16,6 +16,7 @@ import numpy as np
 from twin.actuators.model import ActuatorModel, ActuatorParameters
 from twin.actuators.servo import PositionServo
 from twin.sim.plant import SimulatedRobot
+from twin.sim.robots import Robot
 from twin.sim.world import DEFAULT_TIME_STEP
 
 
@@ -60,13 +61,9 @@ class StepResponse:
         return float(np.max(np.abs(self.delivered[:, joint])))
 
 
-def _per_joint(name: str, value: float | Sequence[float], n: int) -> np.ndarray:
-    array = np.asarray(value, dtype=float)
-    if array.ndim == 0:
-        array = np.full(n, float(array))
-    if array.shape != (n,) or not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} must be one finite angle (rad) or one per joint ({n} values); got {value!r}.")
-    return array
+def _per_joint(robot: Robot, name: str, value: float | Sequence[float]) -> np.ndarray:
+    """One angle for every joint (rad), or one per joint: checked by the robot's own ``joint_vector``."""
+    return robot.joint_vector(name, np.full(robot.dof, value, dtype=float) if np.ndim(value) == 0 else value)
 
 
 def joint_step_response(
@@ -93,7 +90,7 @@ def joint_step_response(
     parameters = ActuatorParameters() if actuator is None else actuator
     with SimulatedRobot(robot, time_step=time_step) as plant:
         n = plant.dof
-        start_vector, target_vector = _per_joint("start", start, n), _per_joint("target", target, n)
+        start_vector, target_vector = _per_joint(plant.robot, "start", start), _per_joint(plant.robot, "target", target)
         plant.set_state(start_vector)
         servo = PositionServo(ActuatorModel(parameters, n, time_step), kp, kd, encoder=encoder)
         steps = int(round(seconds / time_step))
