@@ -60,17 +60,76 @@ def test_undistort_inverts_distort():
     np.testing.assert_allclose(yu, y, atol=1e-9)
 
 
-def test_rendered_object_lands_where_the_projection_says():
-    """pybullet's renderer and our projection agree on where a small sphere appears (within a pixel)."""
+def _turned_about_z(angle: float) -> np.ndarray:
+    c, s = math.cos(angle), math.sin(angle)
+    return np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+
+
+def _distances_inside_polygon(corners: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Signed distance (pixels) of each point (u, v) to each edge of the convex polygon ``corners`` (n, 2),
+    positive on the inside: shape (n, *u.shape)."""
+    edges = np.roll(corners, -1, axis=0) - corners
+    area = np.sum(corners[:, 0] * np.roll(corners[:, 1], -1) - np.roll(corners[:, 0], -1) * corners[:, 1])
+    side = np.sign(area)  # counter-clockwise in (u, v) or not
+    out = [side * (e[0] * (v - a[1]) - e[1] * (u - a[0])) / np.hypot(*e) for a, e in zip(corners, edges, strict=True)]
+    return np.array(out)
+
+
+@pytest.mark.parametrize("size", [CameraIntrinsics(160, 120, 60.0), CameraIntrinsics(211, 157, 47.0)])
+def test_rendered_pixels_are_those_whose_centres_the_intrinsics_put_inside_an_object(size):
+    """A square plate facing the camera projects to an exact quadrilateral, so the intrinsics say which pixels it
+    covers: those whose centre (i + 0.5, j + 0.5) falls inside. The renderer must colour exactly those (a pixel
+    whose centre lies within 0.01 px of an edge may go either way: float32 rounding), so the plates' centroids
+    agree to far better than 0.05 px. Sampling half a pixel off adds or misses a row or column at every edge."""
+    from scipy.spatial.transform import Rotation
+
+    rng = np.random.default_rng(7)
     with World() as world:
         c = world.client
-        visual = c.createVisualShape(c.GEOM_SPHERE, radius=0.05, rgbaColor=[1, 0, 0, 1])
-        ball = c.createMultiBody(0, -1, visual, basePosition=[0.3, 0.4, 0.8])
-        camera = Camera(world, eye=(2, 0.3, 1.0), target=(0, 0, 0.4), intrinsics=CameraIntrinsics(160, 120, 60.0))
-        frame = camera.render()
-        rows, cols = np.nonzero(frame.segmentation == ball)
-        centroid = [cols.mean() + 0.5, rows.mean() + 0.5]
-        np.testing.assert_allclose(centroid, camera.project([[0.3, 0.4, 0.8]], distorted=False)[0], atol=1.0)
+        camera = Camera(world, eye=(2.0, 0.3, 1.0), target=(0.0, 0.0, 0.4), intrinsics=size, ideal=True)
+        u, v = size.pixel_grid()
+        for _ in range(6):
+            pixel = rng.uniform([0.3 * size.width, 0.3 * size.height], [0.7 * size.width, 0.7 * size.height])
+            depth = rng.uniform(1.5, 3.0)
+            x, y = size.to_normalized(*pixel)
+            centre = np.array([x * depth, y * depth, depth])  # camera frame
+            half, spin = 12.0 * depth / size.fy, rng.uniform(0.0, np.pi / 2)  # 24 px wide, turned at random
+            turned = _turned_about_z(spin)
+            corners = centre + half * np.array([[1, 1, 0], [-1, 1, 0], [-1, -1, 0], [1, -1, 0]]) @ turned.T
+            pose = camera.world_from_camera
+            visual = c.createVisualShape(c.GEOM_BOX, halfExtents=[half, half, 1e-5])
+            orientation = Rotation.from_matrix(pose[:3, :3] @ turned).as_quat()  # x, y, z, w as pybullet
+            plate = c.createMultiBody(0, -1, visual, (pose[:3, :3] @ centre + pose[:3, 3]).tolist(), orientation)
+            seen = camera.render().segmentation == plate
+            c.removeBody(plate)
+            distances = _distances_inside_polygon(project_points(corners, size), u, v)
+            inside = distances.min(axis=0) > 0
+            wrong = (seen != inside) & (np.abs(distances).min(axis=0) > 0.01)
+            assert not wrong.any(), f"{wrong.sum()} of {inside.sum()} pixels rendered where the intrinsics say not"
+            centroid_error = [u[seen].mean() - u[inside].mean(), v[seen].mean() - v[inside].mean()]
+            np.testing.assert_allclose(centroid_error, 0.0, atol=0.01)
+
+
+def test_rendered_depth_of_a_tilted_ground_is_the_ray_plane_intersection_through_each_pixel_centre():
+    """Each pixel's depth is where the ray through its centre meets the ground z = 0: t = -eye_z / d_z along the
+    optical axis, with d = R (x, y, 1) and (x, y) the pixel centre's normalised coordinates. The depth buffer is
+    float32: an error of one part in 2^23 in d is z^2 (1/near - 1/far) / 2^23 in z, so the relative error
+    allowed is 4 z (1/near - 1/far) / 2^23 (about 4e-5 at 10 m). Half a pixel off would be about 1 % here."""
+    size = CameraIntrinsics(173, 131, 55.0)
+    with World() as world:
+        world.add_ground()
+        camera = Camera(world, eye=(0.3, -0.2, 1.2), target=(2.5, 1.0, 0.0), intrinsics=size, near=0.1, far=30.0)
+        depth = camera.render().depth
+        pose = camera.world_from_camera
+    x, y = size.to_normalized(*size.pixel_grid())
+    down = pose[2, 0] * x + pose[2, 1] * y + pose[2, 2]  # world z of each ray d = R (x, y, 1)
+    with np.errstate(divide="ignore"):
+        expected = np.where(down < 0, -pose[2, 3] / down, np.inf)
+    seen = expected < 25.0  # short of the far plane (30 m)
+    assert seen.mean() > 0.5
+    tolerance = 4 * expected[seen] * (1 / 0.1 - 1 / 30.0) / 2**23
+    relative_error = np.abs(depth[seen] - expected[seen]) / expected[seen]
+    assert np.all(relative_error <= tolerance), f"worst {relative_error.max():.2e}, pixel {np.argmax(relative_error)}"
 
 
 def test_metric_depth_equals_the_distance_to_a_plane_facing_the_camera():

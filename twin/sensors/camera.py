@@ -4,14 +4,18 @@ The pieces, each usable on its own:
 
 - ``CameraIntrinsics``: the pinhole model. A point (x, y, z) in the camera frame (x right, y down, z forward,
   OpenCV's convention) lands on pixel u = fx x / z + cx, v = fy y / z + cy. pybullet's field of view is vertical,
-  so fy = height / (2 tan(fov / 2)); pixels are square, so fx = fy. Pixel (i, j) covers u in [i, i + 1).
+  so fy = height / (2 tan(fov / 2)); pixels are square, so fx = fy. Pixel (i, j) (column i, row j) covers
+  u in [i, i + 1), v in [j, j + 1): its centre is (i + 0.5, j + 0.5), and cx, cy = width / 2, height / 2 is the
+  image centre. (OpenCV puts pixel centres on whole numbers: its cx, cy for this camera are ours minus 0.5.)
 - ``BrownConrady``: lens distortion with OpenCV's coefficients (k1, k2, p1, p2, k3), applied to points
   (``distort``/``undistort``) and to whole images (``distort_image``/``undistort_image``).
 - ``metric_depth``: pybullet's depth buffer d in 0..1 is non-linear; z = far near / (far - (far - near) d).
 - ``CameraNoise``: photon shot noise and read noise (in electrons, as on a datasheet), exposure and saturation,
   a depth error that grows with distance (Kinect-style sigma_z = a + b (z - c)^2), invalid pixels and dropouts,
   and latency (when the frame reaches the twin).
-- ``Camera``: all of it, placed in a ``World`` and sampled at a rate on the simulation clock.
+- ``Camera``: all of it, placed in a ``World`` and sampled at a rate on the simulation clock. Its rendered
+  images follow ``CameraIntrinsics`` exactly: each pixel's colour and depth are those of the ray through its
+  centre (see ``pixel_centre_projection``).
 """
 
 from __future__ import annotations
@@ -73,10 +77,12 @@ class CameraIntrinsics:
 
     @property
     def cx(self) -> float:
+        """Principal point, horizontal (pixels): the image centre, width / 2 (pixel i covers u in [i, i + 1))."""
         return self.width / 2.0
 
     @property
     def cy(self) -> float:
+        """Principal point, vertical (pixels): the image centre, height / 2 (pixel row j covers v in [j, j + 1))."""
         return self.height / 2.0
 
     @property
@@ -250,6 +256,26 @@ def undistort_image(
     if distortion.is_identity:
         return image.copy()
     return _remap(image, _remap_table(intrinsics, distortion, "undistort"), bilinear, fill)
+
+
+# -- the renderer --------------------------------------------------------------------------------
+def pixel_centre_projection(projection_matrix: object, width: int, height: int) -> list[float]:
+    """An OpenGL projection matrix (16 floats, column-major, as pybullet takes it) shifted by half a pixel, so
+    that pybullet's tiny renderer samples every pixel through its centre, as ``CameraIntrinsics`` says.
+
+    The tiny renderer maps normalised device coordinates x_ndc in [-1, 1] to screen x_s = (x_ndc + 1) width / 2
+    and colours pixel column i with what lies at x_s = i, the pixel's *corner*: column i shows u = i instead of
+    i + 0.5. Its rows are flipped (screen y points up), so row j shows v = j + 1 instead of j + 0.5. Both are
+    half a pixel in screen units, 1 / width and 1 / height in x_ndc and y_ndc: subtracting them (adding
+    1 / width and 1 / height times z_eye, since w_clip = -z_eye) puts every sample at its pixel's centre. Depth
+    (the third and fourth rows) is unchanged.
+    """
+    matrix = [float(value) for value in projection_matrix]  # type: ignore[attr-defined]
+    if len(matrix) != 16:
+        raise ValueError(f"projection_matrix must have 16 entries (4x4, column-major); got {len(matrix)}.")
+    matrix[8] += 1.0 / width  # row 0, column 2: x_clip += z_eye / width
+    matrix[9] += 1.0 / height  # row 1, column 2: y_clip += z_eye / height
+    return matrix
 
 
 # -- depth ---------------------------------------------------------------------------------------
@@ -503,9 +529,10 @@ class Camera(SensorBase):
             raise ValueError("up is parallel to the viewing direction; choose another up vector.")
         c = self.world.client
         self.view_matrix = c.computeViewMatrix(self.eye.tolist(), self.target.tolist(), self.up.tolist())
-        self.projection_matrix = c.computeProjectionMatrixFOV(
-            self.intrinsics.fov_deg, self.intrinsics.aspect, self.near, self.far
-        )
+        i = self.intrinsics
+        centred = c.computeProjectionMatrixFOV(i.fov_deg, i.aspect, self.near, self.far)
+        # pixels sampled through their centres, as ``CameraIntrinsics`` has them (pybullet samples corner (i, j + 1))
+        self.projection_matrix = pixel_centre_projection(centred, i.width, i.height)
 
     @property
     def world_from_camera(self) -> np.ndarray:
@@ -526,7 +553,8 @@ class Camera(SensorBase):
         return project_points(self.world_to_camera(points_world), self.intrinsics, lens)
 
     def render(self) -> CameraFrame:
-        """The ideal images (pinhole, no noise) of the world now, straight from pybullet's tiny renderer."""
+        """The ideal images (pinhole, no noise) of the world now, straight from pybullet's tiny renderer: pixel (i, j)
+        shows what lies along the ray through its centre (u, v) = (i + 0.5, j + 0.5) of ``intrinsics``."""
         c = self.world.client
         i = self.intrinsics
         _, _, rgba, buffer, segmentation = c.getCameraImage(
