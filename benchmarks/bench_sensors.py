@@ -108,7 +108,7 @@ def bench_lidar(repeats: int) -> None:
         lidar = Lidar(world, scan_pattern_3d(1024, 16), position=(-1.5, 0.5, 0.6), max_range=8.0)
         ideal = Lidar(world, scan_pattern_3d(1024, 16), position=(-1.5, 0.5, 0.6), max_range=8.0, ideal=True)
         rays = len(lidar.pattern)
-        starts = np.ascontiguousarray(np.broadcast_to(lidar.position + lidar.directions * lidar.min_range, (rays, 3)))
+        starts = np.ascontiguousarray(np.broadcast_to(lidar.position, (rays, 3)))  # the scanner casts from its origin
         ends = lidar.position + lidar.directions * lidar.max_range
         c = world.client
 

@@ -309,7 +309,8 @@ def test_lidar_range_to_a_known_wall():
     angles = np.arctan2(scan.directions[:, 1], scan.directions[:, 0])
     facing = np.abs(angles) < np.radians(55)  # the 10 m wide wall spans +-59 degrees
     np.testing.assert_allclose(scan.ranges[facing], 2.95 / np.cos(angles[facing]), rtol=1e-6)
-    assert np.all(scan.ranges[np.abs(angles) > np.radians(100)] == 10.0)  # nothing behind: max range
+    assert np.all(np.isposinf(scan.ranges[np.abs(angles) > np.radians(100)]))  # nothing behind: no echo, +inf
+    assert np.all(np.isposinf(scan.true_ranges[np.abs(angles) > np.radians(100)]))
     np.testing.assert_allclose(scan.points[facing][:, 0], 2.95, atol=1e-6)
 
 
@@ -327,7 +328,7 @@ def test_lidar_casts_more_rays_than_pybullet_allows_in_one_call():
 def test_beam_model_mixture_has_its_weights_and_its_hit_noise():
     model = BeamModel(z_hit=0.7, z_short=0.1, z_max=0.1, z_rand=0.1, sigma_hit=0.05, lambda_short=0.5)
     readings = model.sample(np.full(40000, 4.0), 10.0, np.random.default_rng(0))
-    assert np.mean(readings == 10.0) == pytest.approx(0.1 + 0.1 * 0.0, abs=0.01)
+    assert np.mean(np.isposinf(readings)) == pytest.approx(0.1, abs=0.01)  # the max component: no echo
     near_truth = np.abs(readings - 4.0) < 0.2
     # hits fall within 4 sigma; a short or random reading lands there only by chance (small)
     assert np.mean(near_truth) == pytest.approx(0.7, abs=0.03)
@@ -335,6 +336,61 @@ def test_beam_model_mixture_has_its_weights_and_its_hit_noise():
     z = np.linspace(0, 10.0, 200001)
     density = model.likelihood(z, 4.0, 10.0)
     assert np.trapezoid(density, z) == pytest.approx(1.0, abs=0.01)
+
+
+def test_lidar_readings_nearer_than_min_range_are_minus_inf_not_an_obstacle_at_min_range():
+    """REP 117: a reading too close to measure is -inf. Short readings (truncated exponential, rate 20/m) fall
+    below 5 cm with probability (1 - exp(-20 * 0.05)) / (1 - exp(-20 * 3)) = 63 %; none may read 0.05 m."""
+    model = BeamModel(z_hit=0.0, z_short=1.0, z_max=0.0, z_rand=0.0, lambda_short=20.0)
+    with World() as world:
+        _wall(world, x=3.05)  # face at 3.0 m
+        lidar = Lidar(world, scan_pattern_2d(2000, 60.0), position=(0, 0, 1), min_range=0.05, beam_model=model)
+        scan = lidar.scan()
+    too_close = np.isneginf(scan.ranges)
+    assert too_close.mean() == pytest.approx(1 - math.exp(-1.0), abs=0.05)
+    finite = scan.ranges[np.isfinite(scan.ranges)]
+    assert np.all((finite >= 0.05) & (finite < 10.0)) and not np.any(finite == 0.05)
+    assert not np.any(np.isposinf(scan.ranges) | np.isnan(scan.ranges))  # every beam hit the wall
+    assert np.all(np.isnan(scan.points[too_close]))  # no point is invented at the scanner
+
+
+def test_lidar_sees_an_object_inside_its_minimum_range_as_too_close():
+    """A post 3 cm in front of the scanner: the rays start at the scanner, so they find it (true range 0.03 m),
+    and the scanner reports -inf for it, not nothing behind it and not an obstacle at 5 cm."""
+    with World() as world:
+        c = world.client
+        post = c.createCollisionShape(c.GEOM_BOX, halfExtents=[0.01, 0.05, 0.5])
+        c.createMultiBody(0, post, basePosition=[0.04, 0, 1])  # near face at x = 0.03
+        _wall(world, x=3.05)
+        scan = Lidar(world, scan_pattern_2d(360), position=(0, 0, 1), min_range=0.05, ideal=True).scan()
+    ahead = np.abs(np.arctan2(scan.directions[:, 1], scan.directions[:, 0])) < np.radians(5)
+    np.testing.assert_allclose(scan.true_ranges[ahead], 0.03 / scan.directions[ahead, 0], rtol=1e-6)
+    assert np.all(np.isneginf(scan.ranges[ahead]))
+
+
+def test_lidar_keeps_no_echo_apart_from_a_return_just_inside_max_range():
+    """A wall at 9.95 m with a 10 m scanner: its returns are finite, and beams that see nothing are +inf; the
+    beam model's max readings are +inf too, never a number at or beyond max range."""
+    model = BeamModel(z_hit=0.5, z_short=0.0, z_max=0.5, z_rand=0.0, sigma_hit=0.01)
+    with World() as world:
+        _wall(world, x=10.0)  # face at 9.95 m
+        ideal = Lidar(world, scan_pattern_2d(360), position=(0, 0, 1), max_range=10.0, ideal=True).scan()
+        noisy = Lidar(world, scan_pattern_2d(360), position=(0, 0, 1), max_range=10.0, beam_model=model).scan()
+    ahead = np.abs(np.arctan2(ideal.directions[:, 1], ideal.directions[:, 0])) < np.radians(3)
+    np.testing.assert_allclose(ideal.ranges[ahead], 9.95 / ideal.directions[ahead, 0], rtol=1e-6)
+    assert np.all(np.isposinf(ideal.ranges[~ahead & (ideal.directions[:, 0] < 0.9)]))
+    finite = noisy.ranges[np.isfinite(noisy.ranges)]
+    assert finite.size and np.all(finite < 10.0)
+    assert np.isposinf(noisy.ranges).mean() > 0.5  # the max half, and every beam that misses the wall
+
+
+def test_beam_model_weighs_no_echo_as_the_max_range_reading_and_refuses_to_weigh_invalid_ones():
+    model = BeamModel()
+    p = model.likelihood(np.array([np.inf, 10.0, -np.inf, np.nan, 3.0]), 3.0, 10.0)
+    assert p[0] == p[1] > 0 and np.isnan(p[2]) and np.isnan(p[3]) and p[4] > 0
+    assert model.likelihood(np.array([10.0]), np.inf, 10.0) == model.likelihood(np.array([10.0]), 10.0, 10.0)
+    with pytest.raises(ValueError, match="NaN"):
+        model.sample(np.array([1.0, np.nan]), 10.0, np.random.default_rng(0))
 
 
 def test_lidar_dropouts_and_seeds():

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from twin.sensors import Camera, CameraIntrinsics, Lidar, contact_forces, scan_pattern_2d
+from twin.sensors.lidar import LidarScan
 from twin.sensors.scenes import add_room, sway_humanoid
 from twin.sim import World
 from twin.viz import Scene
@@ -63,6 +64,28 @@ def test_lidar_scan_and_camera_are_drawn_where_the_sensors_are():
     np.testing.assert_allclose(centre, np.array([1, 0, 1]) + 0.5 * forward, atol=1e-5)  # view matrix is float32
     frustum = positions(objects[f"{SENSORS}/camera_frustum"])
     np.testing.assert_allclose(frustum[0], [1, 0, 1], atol=1e-6)  # every frustum edge starts at the eye
+
+
+def test_lidar_beams_are_drawn_as_far_as_they_are_known_to_be_free():
+    """REP 117 readings: a return (2 m) is drawn to it, no echo (+inf) to max range, too close (-inf) to min
+    range, and a dropped beam (NaN) not at all; only the return is a point."""
+    directions = np.eye(3)[[0, 1, 0, 1]] * [[1], [1], [-1], [-1]]
+    scan = LidarScan(
+        time=0.0,
+        origin=np.array([0.0, 0.0, 1.0]),
+        directions=directions,
+        ranges=np.array([2.0, np.inf, -np.inf, np.nan]),
+        true_ranges=np.array([2.0, np.inf, 0.02, 3.0]),
+        hit_body=np.array([1, -1, 2, 3]),
+        max_range=8.0,
+        min_range=0.05,
+    )
+    scene = Scene()
+    show_lidar_scan(scene, scan, rays=4)
+    objects = sent_objects(scene)
+    np.testing.assert_allclose(positions(objects[f"{SENSORS}/lidar_points"]), [[2, 0, 1]])
+    ends = positions(objects[f"{SENSORS}/lidar_rays"])[1::2]
+    np.testing.assert_allclose(ends, [[2, 0, 1], [0, 8, 1], [-0.05, 0, 1]], atol=1e-6)
 
 
 def test_force_arrow_is_created_then_moved():

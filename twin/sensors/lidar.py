@@ -9,7 +9,18 @@ return is imperfect; Thrun, Burgard and Fox (*Probabilistic Robotics*, ch. 6) mo
 - *max*: no echo came back (black or shiny surfaces, glass): the reading is the maximum range;
 - *random*: unexplained readings, uniform over the range;
 
-with weights z_hit + z_short + z_max + z_rand = 1. Beams that hit nothing within ``max_range`` read max range.
+with weights z_hit + z_short + z_max + z_rand = 1.
+
+Readings that are not a range follow ROS REP 117 ("Informational Distance Measurements"), so that no invalid
+reading can pass for an obstacle:
+
+- ``-inf``: something is there, nearer than ``min_range``: too close to measure (it is *not* at ``min_range``);
+- ``+inf``: no echo within ``max_range``: nothing hit, or an echo the scanner missed (the beam model's *max*
+  readings); it is *not* an obstacle at ``max_range``, and stays distinct from a real return near it;
+- ``NaN``: no valid reading at all (a dropped point).
+
+Every finite reading lies in [min_range, max_range). ``np.isfinite`` picks the ranges; ``np.isposinf`` the
+beams that saw nothing; ``np.isneginf`` the beams blocked right at the scanner.
 """
 
 from __future__ import annotations
@@ -89,27 +100,44 @@ class BeamModel:
     def with_changes(self, **changes: object) -> BeamModel:
         return replace(self, **changes)  # type: ignore[arg-type]
 
-    def sample(self, true_ranges: np.ndarray, max_range: float, rng: np.random.Generator) -> np.ndarray:
-        """Noisy readings (m) for true ranges (m); beams with no hit should come in as ``max_range``."""
+    def sample(
+        self, true_ranges: np.ndarray, max_range: float, rng: np.random.Generator, min_range: float = 0.0
+    ) -> np.ndarray:
+        """Noisy readings (m) for true ranges (m; ``inf`` or anything >= ``max_range``: nothing to hit).
+
+        Readings follow REP 117 (see the module docstring): ``+inf`` for no echo (the *max* component, a beam
+        with nothing to hit, a reading beyond ``max_range``), ``-inf`` for a reading nearer than ``min_range``
+        (m), NaN for a dropout; every other reading is in [min_range, max_range).
+        """
         z = np.asarray(true_ranges, dtype=float)
+        if np.isnan(z).any():
+            raise ValueError("true_ranges must not be NaN: use inf (or max_range) for a beam that hits nothing.")
         n = z.size
         component = rng.choice(4, size=z.shape, p=[self.z_hit, self.z_short, self.z_max, self.z_rand])
-        hit = z + self.sigma_hit * rng.standard_normal(z.shape)
-        # an exponential truncated to [0, z]: inverse-CDF sampling
+        hit = z + self.sigma_hit * rng.standard_normal(z.shape)  # inf stays inf: nothing there, no echo
+        # an exponential truncated to [0, z] (to the scanner's reach when nothing is hit): inverse-CDF sampling
         u = rng.random(z.shape)
-        short = -np.log1p(-u * (1.0 - np.exp(-self.lambda_short * z))) / self.lambda_short
+        reach = np.minimum(z, max_range)
+        short = -np.log1p(-u * (1.0 - np.exp(-self.lambda_short * reach))) / self.lambda_short
         random = rng.random(z.shape) * max_range
-        out = np.choose(component, [hit, short, np.full(z.shape, max_range), random])
-        no_hit = z >= max_range
-        out[no_hit & (component == 0)] = max_range  # nothing there to hit: the beam times out
-        out = np.clip(out, 0.0, max_range)
+        out = np.choose(component, [hit, short, np.full(z.shape, np.inf), random])
+        out[out >= max_range] = np.inf  # beyond the scanner's reach: no echo, as REP 117 marks it
+        out[out < min_range] = -np.inf  # too close to measure; includes hit noise below zero
         if self.dropout_probability > 0 and n:
             out[rng.random(z.shape) < self.dropout_probability] = np.nan
         return out
 
     def likelihood(self, z: np.ndarray, true_range: float, max_range: float, width: float = 0.01) -> np.ndarray:
-        """p(z | true range): the mixture density (1/m) of a reading z, the max-range spike ``width`` m wide."""
+        """p(z | true range): the mixture density (1/m) of a reading z, the max-range spike ``width`` m wide.
+
+        A ``+inf`` reading (no echo, REP 117) is the textbook's max-range reading and is weighed as z = max_range;
+        a true range of ``inf`` (nothing to hit) as true range max_range. ``-inf`` and NaN readings carry no range
+        to weigh: their likelihood is NaN (skip those beams, as a particle filter does).
+        """
         z = np.asarray(z, dtype=float)
+        unweighable = np.isnan(z) | np.isneginf(z)
+        z = np.where(np.isposinf(z), max_range, z)
+        true_range = min(float(true_range), max_range)
         inside = (z >= 0) & (z <= max_range)
         if self.sigma_hit > 0:
             hit = np.exp(-0.5 * ((z - true_range) / self.sigma_hit) ** 2) / (self.sigma_hit * np.sqrt(2 * np.pi))
@@ -120,7 +148,7 @@ class BeamModel:
         spike = np.where(z >= max_range - width, 1.0 / width, 0.0)
         rand = np.full_like(z, 1.0 / max_range)
         p = self.z_hit * hit + self.z_short * short + self.z_max * spike + self.z_rand * rand
-        return np.where(inside, p, 0.0)
+        return np.where(unweighable, np.nan, np.where(inside, p, 0.0))
 
 
 IDEAL_BEAMS = BeamModel(z_hit=1.0, z_short=0.0, z_max=0.0, z_rand=0.0, sigma_hit=0.0)
@@ -128,8 +156,10 @@ IDEAL_BEAMS = BeamModel(z_hit=1.0, z_short=0.0, z_max=0.0, z_rand=0.0, sigma_hit
 
 @dataclass
 class LidarScan:
-    """One scan. ``ranges`` (n,) m as reported (NaN = dropped); ``true_ranges`` (n,) m (max_range: no hit);
-    ``origin`` (3,) and ``directions`` (n, 3) in the world frame; ``hit_body`` (n,) pybullet body id or -1."""
+    """One scan. ``ranges`` (n,) m as reported, REP 117: -inf = nearer than ``min_range``, +inf = no echo within
+    ``max_range``, NaN = dropped; ``true_ranges`` (n,) m, exact distance to the first surface (inf: none within
+    ``max_range``); ``origin`` (3,) and ``directions`` (n, 3) in the world frame; ``hit_body`` (n,) pybullet body
+    id or -1."""
 
     time: float
     origin: np.ndarray
@@ -138,16 +168,18 @@ class LidarScan:
     true_ranges: np.ndarray
     hit_body: np.ndarray
     max_range: float
+    min_range: float = 0.0
 
     @property
     def points(self) -> np.ndarray:
-        """World points (n, 3) of the reported ranges; rows with no return (NaN or max range) are NaN."""
-        r = np.where(self.ranges < self.max_range, self.ranges, np.nan)
+        """World points (n, 3) of the reported ranges; rows without a range (-inf, +inf, NaN) are NaN."""
+        r = np.where(np.isfinite(self.ranges), self.ranges, np.nan)
         return self.origin + self.directions * r[:, None]
 
     @property
     def true_points(self) -> np.ndarray:
-        r = np.where(self.true_ranges < self.max_range, self.true_ranges, np.nan)
+        """World points (n, 3) where the beams really hit; NaN rows for beams that hit nothing within max range."""
+        r = np.where(np.isfinite(self.true_ranges), self.true_ranges, np.nan)
         return self.origin + self.directions * r[:, None]
 
 
@@ -176,7 +208,7 @@ class Lidar(SensorBase):
         world: the world to scan.
         pattern: unit directions (n, 3) in the scanner's frame (``scan_pattern_2d``/``scan_pattern_3d``).
         position: scanner origin (m, world). yaw: heading of the scanner's x axis (rad, about world z).
-        max_range: m. min_range: m (closer hits are not seen; pybullet starts the rays here).
+        max_range: m. min_range: m; a surface nearer than this reads -inf (too close to measure, REP 117).
         beam_model: error model (ignored when ``ideal``). rate_hz: scans per second. seed: noise seed.
     """
 
@@ -225,23 +257,27 @@ class Lidar(SensorBase):
         self.directions = self.pattern @ rotation.T
 
     def true_ranges(self) -> tuple[np.ndarray, np.ndarray]:
-        """Exact ranges (m; max_range where nothing is hit) and hit body ids of every beam now."""
-        starts = self.position + self.directions * self.min_range
+        """Exact ranges (m) from the scanner's origin to the first surface (inf where nothing is hit within
+        ``max_range``, nearer than ``min_range`` included) and hit body ids of every beam now. Rays start at the
+        origin; one that starts inside a body does not see that body (pybullet's rays do not hit from inside)."""
         ends = self.position + self.directions * self.max_range
-        fraction, body = cast_rays(self.world, np.broadcast_to(starts, ends.shape), ends)
-        ranges = self.min_range + fraction * (self.max_range - self.min_range)
-        ranges[body < 0] = self.max_range
+        fraction, body = cast_rays(self.world, np.broadcast_to(self.position, ends.shape), ends)
+        ranges = fraction * self.max_range
+        ranges[body < 0] = np.inf
         return ranges, body
 
     def scan(self) -> LidarScan:
-        """One scan now (ignores the scan rate)."""
+        """One scan now (ignores the scan rate); readings follow REP 117 (see ``LidarScan``)."""
         true, body = self.true_ranges()
-        if self.ideal:
+        if self.ideal:  # exact, but still a scanner: nothing measured nearer than min_range or beyond max_range
             reported = true.copy()
-        else:  # a scanner reports nothing nearer than its minimum range
-            reported = self.beam_model.sample(true, self.max_range, self.rng)
-            reported[reported < self.min_range] = self.min_range
-        return LidarScan(self.world.time, self.position.copy(), self.directions, reported, true, body, self.max_range)
+            reported[reported >= self.max_range] = np.inf
+            reported[reported < self.min_range] = -np.inf
+        else:
+            reported = self.beam_model.sample(true, self.max_range, self.rng, self.min_range)
+        return LidarScan(
+            self.world.time, self.position.copy(), self.directions, reported, true, body, self.max_range, self.min_range
+        )
 
     def poll(self) -> LidarScan | None:
         """Call after each ``world.step()``: a scan when one is due at ``rate_hz``, else None."""

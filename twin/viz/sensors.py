@@ -112,13 +112,18 @@ def show_rays(
 
 
 def show_lidar_scan(scene: Scene, scan: LidarScan, name: str = "lidar", *, rays: int = 180, size: float = 0.04) -> None:
-    """A LIDAR scan: its points coloured by height, the scanner as a small sphere, and up to ``rays`` beams drawn."""
+    """A LIDAR scan: its points coloured by height, the scanner as a small sphere, and up to ``rays`` beams drawn.
+
+    A beam is drawn as far as it is known to be free: to its return, to ``max_range`` when nothing echoed
+    (``+inf``), to ``min_range`` when something blocked it there (``-inf``); a dropped beam (NaN) is not drawn.
+    """
     points = scan.points
     show_points(scene, f"{name}_points", points, colors=height_colors(points), size=size)
     scene.add_marker(f"{name}_head", scan.origin, radius=0.06, color=(0.15, 0.15, 0.15))
     if rays:
         every = max(1, len(points) // int(rays))
-        reach = np.where(np.isfinite(scan.ranges), scan.ranges, scan.max_range)
+        r = scan.ranges
+        reach = np.where(np.isposinf(r), scan.max_range, np.where(np.isneginf(r), scan.min_range, r))  # NaN stays
         ends = scan.origin + scan.directions * reach[:, None]
         show_rays(scene, f"{name}_rays", scan.origin, ends[::every])
 
