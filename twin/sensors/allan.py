@@ -4,10 +4,13 @@ Average a still sensor's readings over clusters of length tau and look at how mu
 differ (the overlapping Allan deviation, computed by ``allantools.oadev``, the field's reference). On a
 log-log plot each noise source has its own slope:
 
-- white noise (angle/velocity random walk, density N): sigma(tau) = N / sqrt(tau), slope -1/2; read N at tau = 1 s;
-- bias random walk (rate random walk, density K): sigma(tau) = K sqrt(tau / 3), slope +1/2; read K at tau = 3 s.
+- white noise (angle/velocity random walk, density N): sigma(tau) = N / sqrt(tau), slope -1/2; N is this
+  line's value at tau = 1 s;
+- bias random walk (rate random walk, density K): sigma(tau) = K sqrt(tau / 3), slope +1/2; K is this line's
+  value at tau = 3 s, where the line is usually extrapolated back from long taus: the curve itself at 3 s is
+  sqrt(N^2 / 3 + K^2), still mostly white noise for real IMUs (2.7 to 4.2 K for the ADIS16448).
 
-``fit_noise_parameters`` fits both at once (sigma^2 = N^2 / tau + K^2 tau / 3) where each dominates.
+``fit_noise_parameters`` fits both lines at once (sigma^2 = N^2 / tau + K^2 tau / 3) where each dominates.
 """
 
 from __future__ import annotations
