@@ -155,3 +155,20 @@ def test_a_closed_recording_is_complete_and_exact(tmp_path):
     recording = read_recording(tmp_path / "ok.mcap")
     assert recording.complete and len(recording.topic("state")) == 50
     assert recording.rows[7][2]["q"].tolist() == [7.0, -7.0] and recording.rows[7][1] == pytest.approx(0.07)
+
+
+def test_monitor_memory_is_fixed_whatever_the_sequence_numbers():
+    from twin.link.sync import SEQ_WINDOW
+
+    monitor = StreamMonitor()
+    monitor.heartbeat("A", 0.0)
+    assert monitor.observe(0, 0.0) == "in_order"
+    assert monitor.observe(2**62, 0.0) == "gap" and monitor.gaps == 2**62 - 1  # counted, not listed
+    assert monitor.observe(2**62 - 1, 0.0) == "late" and monitor.gaps == 2**62 - 2  # inside the window
+    assert monitor.observe(2**62 - SEQ_WINDOW + 1, 0.0) == "late"  # the oldest number still remembered
+    assert monitor.observe(2**62 - SEQ_WINDOW, 0.0) == "too_old" and monitor.too_old == 1  # beyond: still a gap
+    assert monitor.gaps == 2**62 - 3 and monitor.observe(2**62 - 1, 0.0) == "duplicate"
+    assert sys.getsizeof(monitor._missing) <= SEQ_WINDOW // 8 + 64  # one bit per remembered number
+    for bad in (-1, 2**63, 1.5, True):
+        with pytest.raises(ValueError, match="0 .. 9223372036854775807"):
+            monitor.observe(bad, 0.0)

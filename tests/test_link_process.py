@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+import msgpack
 import numpy as np
 import psutil
 import pytest
@@ -203,11 +204,15 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-class HandStarted:
-    """``python -m twin.physical.server --connect ENDPOINT ...`` started as a user would, always cleaned up
-    (and tied to this process with ``--parent-pid``, so a killed test worker leaves no robot behind)."""
+SECRET = "hand-started-robot-secret"  # what a user copies from the twin's printout into TWIN_LINK_SECRET
 
-    def __init__(self, endpoint: str, *arguments: str) -> None:
+
+class HandStarted:
+    """``TWIN_LINK_SECRET=... python -m twin.physical.server --connect ENDPOINT ...`` started as a user would,
+    always cleaned up (and tied to this process with ``--parent-pid``, so a killed test worker leaves no robot
+    behind). ``secret=None`` starts it without a secret."""
+
+    def __init__(self, endpoint: str, *arguments: str, secret: str | None = SECRET) -> None:
         command = [
             sys.executable,
             "-m",
@@ -218,7 +223,10 @@ class HandStarted:
             str(os.getpid()),
         ]
         command += arguments
-        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        environment = {k: v for k, v in os.environ.items() if k != "TWIN_LINK_SECRET"}
+        if secret is not None:
+            environment["TWIN_LINK_SECRET"] = secret
+        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, env=environment)
 
     def __enter__(self) -> subprocess.Popen:
         return self.process
@@ -243,7 +251,7 @@ def test_a_stand_in_started_by_hand_works_exactly_like_a_spawned_one():
             expected.append(spawned.measure().positions.copy())
     port = free_port()
     with HandStarted(f"tcp://127.0.0.1:{port}", "--seed", "4", "--initial-positions", "[0.4]") as robot:
-        with ProcessStandIn("pendulum", spawn=False, port=port, timeout=30.0) as remote:
+        with ProcessStandIn("pendulum", spawn=False, port=port, timeout=30.0, secret=SECRET) as remote:
             assert remote.transport.endpoint == f"tcp://127.0.0.1:{port}" and remote.alive and remote.rate == 0.0
             got = []
             remote.apply(JointCommand(0.0, torque))
@@ -277,14 +285,16 @@ def test_a_second_twin_joins_a_lock_step_robot_that_is_already_running():
     """A lock-step robot speaks only when told to step; a twin that connects later must still learn its state."""
     port, dt = free_port(), 0.005
     with HandStarted(f"tcp://127.0.0.1:{port}", "--time-step", repr(dt), "--initial-positions", "[0.4]"):
-        with ProcessStandIn("pendulum", spawn=False, port=port, time_step=dt) as first:
+        with ProcessStandIn("pendulum", spawn=False, port=port, time_step=dt, secret=SECRET) as first:
             first.apply(JointCommand(0.0, np.array([0.5])))
             for _ in range(10):
                 first.step()
             left_at, left_in = first.measure().time, first.true_state()
         with pytest.raises(ValueError, match=rf"time_step={dt!r}.*--time-step {DEFAULT_TIME_STEP!r}"):
-            ProcessStandIn("pendulum", spawn=False, port=port)  # the twin's default step is not the robot's
-        with ProcessStandIn("pendulum", spawn=False, port=port, time_step=dt, stale_after=0.2) as second:
+            ProcessStandIn(
+                "pendulum", spawn=False, port=port, secret=SECRET
+            )  # the twin's default step is not the robot's
+        with ProcessStandIn("pendulum", spawn=False, port=port, time_step=dt, stale_after=0.2, secret=SECRET) as second:
             assert second.measure().time == pytest.approx(left_at, abs=1e-12)  # where the first twin left it
             np.testing.assert_array_equal(second.true_state().positions, left_in.positions)
             np.testing.assert_array_equal(second.true_state().velocities, left_in.velocities)
@@ -301,10 +311,10 @@ def test_a_robot_that_heartbeats_but_never_reports_a_state_is_named_as_such():
     from twin.link.transport import ZmqTransport
 
     port = free_port()
-    with ZmqTransport.connect(f"tcp://127.0.0.1:{port}") as mute:  # queues its heartbeat until the twin listens
+    with ZmqTransport.connect(f"tcp://127.0.0.1:{port}", secret=SECRET) as mute:  # queues until the twin listens
         mute.send(encode("heartbeat", 0, 0.0, session="mute", rate=0.0))
         with pytest.raises(StandInError, match="heard heartbeats.*no state"):
-            ProcessStandIn("pendulum", spawn=False, port=port, timeout=3.0)
+            ProcessStandIn("pendulum", spawn=False, port=port, timeout=3.0, secret=SECRET)
 
 
 def test_a_port_in_use_and_a_reset_of_the_wrong_length_say_what_to_do():
@@ -326,7 +336,7 @@ def test_a_port_in_use_and_a_reset_of_the_wrong_length_say_what_to_do():
 def test_an_injected_transport_carries_a_streaming_robot_and_its_rate():
     from twin.link.transport import ZmqTransport
 
-    transport = ZmqTransport.bind()
+    transport = ZmqTransport.bind(secret=SECRET)  # the user's own transport carries the link's secret
     with HandStarted(transport.endpoint, "--rate", "100"):
         with ProcessStandIn("pendulum", spawn=False, transport=transport) as remote:
             assert remote.rate == 100.0  # told by the robot's heartbeat
@@ -411,6 +421,14 @@ def test_unknown_sensor_names_and_bad_rates_are_refused_before_spawning():
 
 
 # -- keeping in sync with a free-running stream ------------------------------------------------------
+def dead_reckoning_tolerance(newest: float, q: np.ndarray, qd: np.ndarray, ahead: float = 0.04) -> float:
+    """The rounding of ``q + qd * ((newest + ahead) - newest)`` in float64: the sum ``newest + ahead`` is off by
+    up to half an ulp of it, which the velocity carries into the position; the product and the final sum add an
+    ulp each. Times are seconds since the link started, so ``newest`` is small and so is this bound."""
+    time_error = 0.5 * np.spacing(abs(newest) + ahead)
+    return float(np.max(np.abs(qd) * time_error + 2 * np.spacing(np.abs(q) + np.abs(qd) * ahead)))
+
+
 def test_streamed_timestamps_are_mapped_onto_the_local_clock_and_dead_reckoned_after_a_crash():
     offset = 2.5  # the stand-in's clock runs 2.5 s ahead of ours
     with ProcessStandIn("pendulum", rate=200.0, clock_offset=offset, initial_positions=[1.0]) as standin:
@@ -419,7 +437,7 @@ def test_streamed_timestamps_are_mapped_onto_the_local_clock_and_dead_reckoned_a
         seq = standin.latest.seq
         wait_until(lambda: standin.latest.seq >= seq + 20, standin, "20 states after clock sync")
         message = standin.latest
-        arrived = time.monotonic()
+        arrived = standin.clock()  # s since the link started: the twin's local time
         mapped = standin.buffer.newest_time
         assert mapped == pytest.approx(message.t - sync.offset, abs=1e-12)  # remote stamp, on our clock
         assert mapped <= arrived + sync.error_bound  # sent before it arrived, within the clock's bound
@@ -433,8 +451,156 @@ def test_streamed_timestamps_are_mapped_onto_the_local_clock_and_dead_reckoned_a
         q, qd = standin.latest["q"], standin.latest["qd"]
         ahead = standin.estimate(newest + 0.04)  # nothing more arrives: dead reckoning at constant velocity
         assert ahead.how == "extrapolated"
-        np.testing.assert_allclose(ahead.positions, q + 0.04 * qd, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(ahead.positions, q + 0.04 * qd, rtol=0, atol=dead_reckoning_tolerance(newest, q, qd))
         held = standin.estimate(newest + 1.0)  # beyond max_extrapolation it stops guessing
         assert held.how == "held" and np.all(held.velocities == 0) and np.all(held.positions == q)
         assert standin.buffer.newest_time == newest  # (estimate polled, and nothing newer came)
         wait_until(lambda: standin.monitor.is_stale(time.monotonic()), standin, "the dead stream to go stale")
+
+
+# -- hostile or broken input on the link -------------------------------------------------------------
+class FakeRobot:
+    """The robot's end of an in-process link, speaking the wire schema by hand (a peer that may misbehave)."""
+
+    def __init__(self, end, rate: float = 100.0) -> None:
+        from twin.link.schema import encode
+
+        self.end, self.encode = end, encode
+        self.end.send(encode("heartbeat", 0, 0.0, session="fake", rate=rate, time_step=DEFAULT_TIME_STEP))
+
+    def state(self, seq: int, q, qd) -> None:
+        self.end.send(self.encode("state", seq, 0.0, q=q, qd=qd))
+
+
+def fake_robot_link(**options):
+    """A twin over an in-process link to a ``FakeRobot`` that has sent one state (seq 0, at rest at 0.3 rad)."""
+    from twin.link.transport import InProcessTransport
+
+    twin_end, robot_end = InProcessTransport.pair(clock=time.monotonic)
+    robot = FakeRobot(robot_end)
+    robot.state(0, [0.3], [0.0])
+    return ProcessStandIn("pendulum", spawn=False, transport=twin_end, timeout=10.0, **options), robot
+
+
+def test_dead_reckoning_keeps_its_bits_on_a_machine_that_has_been_up_for_weeks(monkeypatch):
+    """Subtracting two times near 3e6 s (five weeks of uptime on the monotonic clock) loses 2e-10 s; times counted
+    from the link's start lose nothing that matters, whatever the machine's uptime."""
+    import types
+
+    import twin.link.process as process_module
+
+    uptime = 3.0e6
+    weeks_up = types.SimpleNamespace(monotonic=lambda: time.monotonic() + uptime, sleep=time.sleep)
+    monkeypatch.setattr(process_module, "time", weeks_up)
+    opened = time.monotonic()
+    standin, robot = fake_robot_link()
+    with standin:
+        q, qd = np.array([0.3]), np.array([2.5])
+        for seq in range(1, 6):
+            robot.state(seq, q, qd)
+        wait_until(lambda: standin.latest.seq == 5, standin, "five states")
+        newest = standin.buffer.newest_time
+        link_age = time.monotonic() - opened  # every time on the link clock lies in [0, link_age]
+        assert 0.0 <= newest <= link_age
+        for ahead in np.linspace(0.01, 0.09, 9):
+            estimate = standin.estimate(newest + ahead)
+            assert estimate.how == "extrapolated"
+            tolerance = dead_reckoning_tolerance(link_age, q, qd, ahead)
+            np.testing.assert_allclose(estimate.positions, q + ahead * qd, rtol=0, atol=tolerance)
+
+
+def test_huge_sequence_numbers_cost_no_memory_and_out_of_range_ones_are_counted_drops():
+    import tracemalloc
+
+    standin, robot = fake_robot_link()
+    with standin:
+        tracemalloc.start()
+        try:
+            robot.state(2**62, [0.4], [0.0])  # a jump of 2**62: counted as a gap, remembered in fixed memory
+            beyond = robot.encode("state", 0, 0.0, q=[0.5], qd=[0.0])  # encode refuses the number: patch it in
+            body = msgpack.unpackb(beyond)
+            robot.end.send(msgpack.packb({**body, "seq": 2**64 - 1}))  # beyond a 64-bit signed counter: a drop
+            wait_until(lambda: standin.inbox.received == 4, standin, "both hostile states")
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert peak < 1_000_000  # bytes: a set of 2**62 numbers would never finish
+        assert standin.monitor.gaps == 2**62 - 1 and standin.latest.seq == 2**62
+        assert standin.inbox.dropped == {"field": 1} and standin.latest["q"].tolist() == [0.4]
+
+
+def test_the_first_state_fixes_the_joint_count_and_other_lengths_are_counted_drops():
+    standin, robot = fake_robot_link()
+    with standin:
+        robot.state(1, [0.1, 0.2, 0.3], [0.0, 0.0, 0.0])  # a three-joint state for a one-joint robot
+        wait_until(lambda: standin.inbox.received == 3, standin, "the three-joint state")
+        assert standin.dof == 1 and standin.inbox.dropped == {"shape": 1} and standin.latest.seq == 0
+        standin.apply(JointCommand(0.0, np.array([0.2])))  # commands still fit the robot the twin talks to
+
+
+def test_a_stranger_on_the_twins_port_is_refused_counted_and_gets_no_command():
+    """Another program connects to the twin's endpoint and claims to be a three-joint robot: it is refused at the
+    handshake, so it neither takes lock-step commands (they would time out) nor changes the joint count."""
+    from twin.link.schema import encode
+    from twin.link.transport import ZmqTransport
+
+    with ProcessStandIn("pendulum", timeout=10.0) as standin:
+        for secret in (None, "a guess"):
+            with ZmqTransport.connect(standin.transport.endpoint, secret=secret) as stranger:
+                stranger.send(encode("heartbeat", 0, 0.0, session="stranger", rate=0.0))
+                stranger.send(encode("state", 10**6, 0.0, q=[1.0, 2.0, 3.0], qd=[0.0, 0.0, 0.0]))
+                refused = standin.transport.refused
+                deadline = time.monotonic() + 10.0
+                while standin.transport.refused == refused:
+                    assert time.monotonic() < deadline, "the stranger's handshake was never refused"
+                    standin.poll(timeout=0.05)
+                standin.apply(JointCommand(0.0, np.array([0.1])))
+                for _ in range(20):
+                    standin.step()  # every command reaches the robot: none goes to the stranger
+                assert standin.dof == 1 and standin.monitor.reconnections == 0
+        assert standin.inbox.received == standin.inbox.accepted  # nothing of the strangers' ever arrived
+        assert "refused=" in repr(standin)
+
+
+def wait_for_remote_drops(standin: ProcessStandIn, count: int) -> None:
+    """Poll until the robot's heartbeat reports ``count`` dropped messages (it reports every 0.1 s)."""
+    wait_until(lambda: standin.remote_dropped >= count, standin, f"{count} drops reported by the robot")
+
+
+def test_an_oversized_message_to_the_robot_is_counted_there_and_the_link_goes_on():
+    """Over the schema's limit (2 MiB): the robot's inbox drops and counts it. Over the socket's own limit (sent
+    by some other program on libzmq): libzmq cuts the connection; the robot connects again by itself and counts
+    the lost message. Either way the next lock-step command is answered within a second."""
+    from twin.link.transport import SOCKET_MESSAGE_LIMIT
+
+    with ProcessStandIn("pendulum", timeout=10.0) as standin:
+        standin.apply(JointCommand(0.0, np.array([0.1])))
+        standin.step()
+        assert standin.transport.send(b"\x00" * (2 << 20))
+        started = time.monotonic()
+        standin.step()
+        assert time.monotonic() - started < 1.0
+        wait_for_remote_drops(standin, 1)
+        assert not standin.transport.send(b"\x00" * (SOCKET_MESSAGE_LIMIT + 1))  # our own end refuses to cut
+        assert standin.transport.send_failures == 1
+        started = time.monotonic()
+        standin.transport._socket.send(b"\x00" * (SOCKET_MESSAGE_LIMIT + 1))  # a program that does not refuse
+        wait_for_remote_drops(standin, 2)  # reported by a heartbeat over the healed connection
+        assert time.monotonic() - started < 1.0
+        standin.step()  # (a command queued behind the cutting message would have been lost with it)
+        assert standin.remote_dropped == 2 and standin.alive
+
+
+def test_an_oversized_message_to_the_twin_is_counted_there_and_the_link_goes_on():
+    from twin.link.schema import encode
+    from twin.link.transport import ZmqTransport
+
+    with ZmqTransport.bind(secret=SECRET) as twin_end, ZmqTransport.connect(twin_end.endpoint, secret=SECRET) as robot:
+        robot.send(encode("heartbeat", 0, 0.0, session="big", rate=100.0, time_step=DEFAULT_TIME_STEP))
+        robot.send(encode("state", 0, 0.0, q=[0.1], qd=[0.0]))
+        standin = ProcessStandIn("pendulum", spawn=False, transport=twin_end, timeout=10.0)
+        assert robot.send(b"\x00" * (2 << 20))
+        assert robot.send(encode("state", 1, 0.0, q=[0.2], qd=[0.0]))
+        wait_until(lambda: standin.latest.seq == 1, standin, "the state after the oversized message", limit=1.0)
+        assert standin.inbox.dropped == {"size": 1}
+        standin.close()

@@ -395,3 +395,43 @@ def test_the_link_benchmarks_echo_gives_up_when_nobody_takes_its_stream():
             if echo.poll() is None:
                 echo.kill()
                 echo.wait()
+
+
+@pytest.mark.parametrize("port", [70000, -1, "abc", 1.5, True])
+def test_bad_ports_are_refused_with_the_valid_range(port):
+    with pytest.raises(ValueError, match=r"1 \.\. 65535"):
+        ZmqTransport.bind(port=port)
+
+
+@pytest.mark.parametrize(
+    "endpoint", ["tcp://127.0.0.1:70000", "tcp://127.0.0.1:0", "tcp://127.0.0.1", "tcp://127.0.0.1:x", "127.0.0.1:5"]
+)
+def test_bad_endpoints_are_refused_before_connecting(endpoint):
+    with pytest.raises(ValueError, match=r"tcp://127\.0\.0\.1:5555"):
+        ZmqTransport.connect(endpoint)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "said"),
+    [
+        (["--connect", "tcp://127.0.0.1:70000"], "1 .. 65535"),
+        ([], "--connect"),
+        (["--connect", "tcp://127.0.0.1:5555", "--robot", "robocop"], "pendulum"),
+        (["--connect", "tcp://127.0.0.1:5555", "--rate", "-3"], "--rate"),
+    ],
+)
+def test_twin_standin_command_line_errors_are_one_line(arguments, said):
+    result = subprocess.run(
+        [sys.executable, "-m", "twin.physical.server", *arguments], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("twin-standin: error:") and said in lines[0], result.stderr
+
+
+def test_twin_standin_help_names_the_command_as_typed():
+    result = subprocess.run(
+        [sys.executable, "-m", "twin.physical.server", "--help"], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0 and result.stdout.startswith("usage: twin-standin ")
+    assert "TWIN_LINK_SECRET" in result.stdout

@@ -4,6 +4,16 @@ The twin binds a ZeroMQ socket on 127.0.0.1 (an ephemeral port) and starts
 ``python -m twin.physical.server --connect <that endpoint> --parent-pid <this pid>``. Everything
 the stand-in says arrives as schema-v2 messages and is validated; nothing is shared but bytes.
 
+The twin talks to the one robot it started or was told about. Each link has its own secret (``secret``):
+a spawned stand-in gets it in its environment (``TWIN_LINK_SECRET``, which other users cannot read), a robot
+started by hand is given it the same way, and the socket refuses every connection without it at the
+handshake (``transport.refused`` counts them), so no other program can take commands or pose as the robot.
+The robot's joint count is fixed by its first state; a message of another length is dropped and counted.
+
+Times on the twin's side are seconds since this link started (``clock()``), not since the machine booted:
+subtracting two of them (dead reckoning, interpolation) keeps every bit, whatever the machine's uptime.
+A spawned stand-in's clock counts from the same start (plus ``clock_offset``).
+
 Lifetime: ``close()`` (or leaving a ``with`` block, or garbage collection, or interpreter exit) sends
 ``stop``, waits briefly, then terminates and finally kills the process; the socket closes with LINGER 0.
 If this process dies without any of that (a kernel restart), the child sees its parent gone and exits.
@@ -19,9 +29,10 @@ Two ways to use it:
 A robot the twin did not start (``spawn=False``): the twin binds 127.0.0.1:``port`` and waits for the
 robot's first heartbeat (asking a robot that is already running for its state, a ``report`` control
 message; a different ``time_step`` in the heartbeat is refused), then works exactly as with its own
-child. Start the robot (or a stand-in by hand: ``twin-standin --connect tcp://127.0.0.1:PORT``) before
-or after. Any ``Transport`` can be passed in (``transport=``), for example an MQTT one implementing the
-same four methods.
+child. Start the robot (or a stand-in by hand: ``TWIN_LINK_SECRET=<secret> twin-standin --connect
+tcp://127.0.0.1:PORT``) before or after; without ``secret=`` the twin makes one and prints that line.
+Any ``Transport`` can be passed in (``transport=``), for example an MQTT one implementing the same four
+methods.
 
 Sensor streams (``sensors={"encoders": 240, "imu": 120}``, Hz on the simulation clock): the stand-in
 sends ``sensor`` messages; ``sensor_samples[name]`` holds their times (s, simulated) and values.
@@ -32,6 +43,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -49,11 +61,12 @@ from twin.link.messages import JointCommand, StateMeasurement
 from twin.link.recording import Recorder
 from twin.link.schema import Inbox, Message, encode
 from twin.link.sync import Estimate, StateBuffer, StreamMonitor
-from twin.link.transport import LOOPBACK, Transport, ZmqTransport
+from twin.link.transport import LOOPBACK, Transport, ZmqTransport, check_port
 from twin.sim.plant import DynamicsParameters
 from twin.sim.robots import JointState
 from twin.sim.world import DEFAULT_TIME_STEP
 
+SECRET_VARIABLE = "TWIN_LINK_SECRET"  # the environment variable that hands a robot its link's secret
 REPORT_RETRY = 0.5  # s between requests for the state of a robot started elsewhere, until one comes
 SENSOR_NAMES = ("encoders", "imu")  # what a stand-in can stream: joint encoders (rad), IMU (m/s^2 then rad/s)
 
@@ -162,6 +175,9 @@ class ProcessStandIn:
             (``twin-standin --connect tcp://127.0.0.1:PORT``); its heartbeat says its rate.
         port: the loopback port to listen on (0: one the OS picks; give one for a robot started by hand).
         transport: a ready ``Transport`` to use instead of binding ZeroMQ (closed by ``close()``).
+        secret: the link's secret, which the robot must present (default: a fresh random one; with
+            ``spawn=False`` the twin prints the command that starts a robot with it). With ``transport=``,
+            give the secret to the transport you built instead (``ZmqTransport.bind(secret=...)``).
     """
 
     def __init__(
@@ -182,11 +198,16 @@ class ProcessStandIn:
         spawn: bool = True,
         port: int = 0,
         transport: Transport | None = None,
+        secret: str | None = None,
     ) -> None:
         if rate < 0:
             raise ValueError(f"rate={rate} must be >= 0 Hz (0 = lock-step).")
-        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
-            raise ValueError(f"port={port!r} must be 0 (the OS picks one) or a port number 1 .. 65535.")
+        check_port(port)
+        if transport is not None and secret is not None and not spawn:
+            raise ValueError(
+                "secret= protects the socket the twin binds; with transport= give it to that transport instead, "
+                "e.g. ZmqTransport.bind(secret=...)."
+            )
         if not spawn:
             child_only = {
                 "truth": truth is not None,
@@ -209,7 +230,11 @@ class ProcessStandIn:
         sensors = check_sensor_rates(sensors or {})
         self.robot_name, self.time_step, self.rate, self.timeout = robot, time_step, rate, timeout
         self.spawn = bool(spawn)
+        self.started_at = time.monotonic()  # s on this machine's monotonic clock: the zero of clock()
+        self.secret = secret if secret is not None or transport is not None else secrets.token_urlsafe(24)
         self._arguments = [
+            "--clock-origin",
+            repr(self.started_at),
             "--robot",
             robot,
             "--time-step",
@@ -229,7 +254,9 @@ class ProcessStandIn:
             self._arguments += ["--initial-positions", json.dumps(np.asarray(initial_positions, float).tolist())]
         if sensors:
             self._arguments += ["--sensors", json.dumps(sensors)]
-        self.transport: Transport = transport if transport is not None else ZmqTransport.bind(LOOPBACK, port)
+        self.transport: Transport = (
+            transport if transport is not None else ZmqTransport.bind(LOOPBACK, port, secret=self.secret)
+        )
         self._processes: list[subprocess.Popen] = []
         self._finalizer = weakref.finalize(self, _cleanup, self._processes, self.transport)
         self.inbox = Inbox("twin")
@@ -255,7 +282,12 @@ class ProcessStandIn:
     def __repr__(self) -> str:
         state = ("running" if self.alive else "stopped") if self.spawn else ("heard" if self.alive else "silent")
         where = getattr(self.transport, "endpoint", type(self.transport).__name__)
-        return f"ProcessStandIn({self.robot_name!r}, {state}, {where}, {self.monitor})"
+        refused = getattr(self.transport, "refused", 0)
+        return f"ProcessStandIn({self.robot_name!r}, {state}, {where}, {self.monitor}, refused={refused})"
+
+    def clock(self) -> float:
+        """Seconds since this link started (``started_at``, on the monotonic clock): the twin's local time."""
+        return time.monotonic() - self.started_at
 
     # -- process lifetime -----------------------------------------------------------------------
     @property
@@ -288,8 +320,13 @@ class ProcessStandIn:
             str(os.getpid()),
             *self._arguments,
         ]
+        environment = dict(os.environ)
+        if self.secret is not None:
+            environment[SECRET_VARIABLE] = self.secret
         self._processes.append(
-            subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._stderr)
+            subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._stderr, env=environment
+            )
         )
         session = self.monitor.session
         self.wait_for(
@@ -304,15 +341,21 @@ class ProcessStandIn:
         asks for it (a ``report`` control message, repeated every ``REPORT_RETRY`` s until a state comes).
         """
         endpoint = getattr(self.transport, "endpoint", "the transport you passed")
+        start_it = f"twin-standin --connect {endpoint} --robot {self.robot_name}"
+        if self.secret is not None:
+            start_it = f"{SECRET_VARIABLE}={self.secret} {start_it}"
+            print(f"The twin listens on {endpoint}. Start the robot with:\n  {start_it}", flush=True)
         deadline = time.monotonic() + self.timeout
         next_ask = 0.0
         while self.monitor.session is None or self.latest is None:
             now = time.monotonic()
             if now > deadline:
                 if self.monitor.session is None:
+                    refused = getattr(self.transport, "refused", 0)
+                    why = f" ({refused} connections without this link's secret were refused)" if refused else ""
                     raise StandInError(
-                        f"no robot spoke on {endpoint} within {self.timeout} s. Start one that connects there, "
-                        f"e.g. in a terminal: twin-standin --connect {endpoint} --robot {self.robot_name}"
+                        f"no robot spoke on {endpoint} within {self.timeout} s{why}. Start one that connects there, "
+                        f"e.g. in a terminal: {start_it}"
                     )
                 raise StandInError(
                     f"heard heartbeats from a robot on {endpoint} (session {self.monitor.session!r}), no state "
@@ -320,7 +363,7 @@ class ProcessStandIn:
                     "Restart the robot, or make it send its state when asked (twin-standin does)."
                 )
             if self.monitor.session is not None and now >= next_ask:
-                self.transport.send(encode("control", 0, now, action="report"))
+                self.transport.send(encode("control", 0, self.clock(), action="report"))
                 next_ask = now + REPORT_RETRY
             self.poll(timeout=0.05)
         self.rate = float(self.latest_heartbeat["rate"])
@@ -361,7 +404,7 @@ class ProcessStandIn:
 
     def stop_robot(self) -> None:
         """Ask the robot to stop (a ``stop`` control message); ``close()`` does this only for its own child."""
-        self.transport.send(encode("control", 0, time.monotonic(), action="stop"))
+        self.transport.send(encode("control", 0, self.clock(), action="stop"))
 
     def close(self) -> None:
         """Stop the child (if the twin started it), close the socket and the recording. Safe to call twice."""
@@ -389,7 +432,10 @@ class ProcessStandIn:
             payload = self.transport.receive(0.0)
         return count
 
-    def _take(self, payload: bytes, now: float) -> None:
+    def _take(self, payload: bytes, arrived: float) -> None:
+        """Take in one received message that ``arrived`` at ``time.monotonic()`` s. The stream monitor keeps that
+        clock (it only measures silences); samples and clock probes go on the link clock (``clock()``)."""
+        now = arrived - self.started_at
         message = self.inbox.accept(payload)
         if message is None:
             return
@@ -398,12 +444,16 @@ class ProcessStandIn:
         if message.type == "heartbeat":
             self.latest_heartbeat = message
             self.remote_dropped = int(message.get("dropped", 0))
-            if self.monitor.heartbeat(message["session"], now):
+            if self.monitor.heartbeat(message["session"], arrived):
                 self.latest = None  # a new stand-in: forget the old one's state
         elif message.type == "state":
-            self.monitor.observe(message.seq, now)
-            self.latest = message
-            self.dof = message["q"].size
+            outcome = self.monitor.observe(message.seq, arrived)
+            if self.dof is None:  # the robot's first state fixes its joint count; other lengths are dropped
+                self.dof = self.inbox.expected_length = message["q"].size
+            if outcome in ("duplicate", "too_old"):
+                return
+            if outcome != "late":  # a late one fills the buffer's past; it is not the newest state
+                self.latest = message
             local_time = self.clock_sync.to_local(message.t) if self.clock_sync.probes else now
             self.buffer.add(local_time, message["q"], message["qd"])
         elif message.type == "sensor":
@@ -425,18 +475,21 @@ class ProcessStandIn:
                     f"twin waited for {what}. It printed:\n{self._error_output()}"
                 )
             if time.monotonic() > deadline:
-                raise StandInError(f"no {what} from the stand-in within {self.timeout} s.")
+                dropped = dict(self.inbox.dropped)
+                why = f" (the twin dropped what arrived: {dropped})" if dropped else ""
+                raise StandInError(f"no {what} from the stand-in within {self.timeout} s{why}.")
             self.poll(timeout=0.05)
 
     def estimate(self, now: float | None = None) -> Estimate:
         """Streaming: the robot's state at local time ``now`` (default: now), from the buffer of received states.
 
         Interpolated between samples, dead-reckoned (constant velocity) up to ``buffer.max_extrapolation`` s past
-        the newest, held beyond that (``how`` says which). Sample times are on the local clock: mapped by clock
-        sync when ``synchronise_clocks`` has run, else the arrival times (later than the truth by the latency).
+        the newest, held beyond that (``how`` says which). Sample times are on the link clock (``clock()``, s since
+        the link started): mapped by clock sync when ``synchronise_clocks`` has run, else the arrival times (later
+        than the truth by the latency).
         """
         self.poll()
-        return self.buffer.at(time.monotonic() if now is None else now)
+        return self.buffer.at(self.clock() if now is None else now)
 
     # -- clock sync -----------------------------------------------------------------------------
     def synchronise_clocks(self, probes: int = 16) -> ClockSync:
@@ -444,7 +497,7 @@ class ProcessStandIn:
         for _ in range(probes):
             probe = self._probe_seq
             self._probe_seq += 1
-            t0 = time.monotonic()
+            t0 = self.clock()
             self.transport.send(encode("sync_request", probe, t0, probe=probe))
             self.wait_for(lambda p=probe: p in self._replies, "a clock-sync reply")
             t3, reply = self._replies.pop(probe)
@@ -474,20 +527,26 @@ class ProcessStandIn:
         if self.rate > 0:
             self._send_command(0)
 
-    def _send_command(self, steps: int) -> None:
+    def _send_command(self, steps: int) -> bool:
+        """Send the latched torques (``steps`` time steps in lock-step, 0 streaming); False: not sent (no robot
+        connected at this instant, or the queue is full), and neither recorded nor numbered."""
         torques = self._torques if self._torques is not None else np.zeros(self.dof or 0)
-        payload = encode("command", self._command_seq, time.monotonic(), tau=torques, steps=steps)
-        self.transport.send(payload)
+        payload = encode("command", self._command_seq, self.clock(), tau=torques, steps=steps)
+        if not self.transport.send(payload):
+            return False
         if self.recorder is not None:
-            self.recorder.write("command", payload, time.monotonic())
+            self.recorder.write("command", payload, self.clock())
         self._command_seq += 1
+        return True
 
     def step(self) -> None:
         """Lock-step: advance the stand-in one step under the latched command and wait for its new state."""
         if self.rate > 0:
             raise RuntimeError("step() is for lock-step mode (rate=0); a free-running stand-in steps itself.")
         seq = self.latest.seq if self.latest is not None else -1
-        self._send_command(1)
+        # a lock-step command must arrive: while the robot is between connections (it reconnects by itself after
+        # a restart or a cut link) the socket has no peer, so send again until it takes the command
+        self.wait_for(lambda: self._send_command(1), "a connected robot to take the step command")
         self.wait_for(lambda: self.latest is not None and self.latest.seq > seq, "the state after a step")
 
     def reset(self, positions: Sequence[float] | np.ndarray) -> None:
@@ -499,5 +558,6 @@ class ProcessStandIn:
                 f"got {q.tolist()!r}: pass a list of {self.dof or 'joint'} angles, e.g. {[0.0] * (self.dof or 1)}."
             )
         seq = self.latest.seq if self.latest is not None else -1
-        self.transport.send(encode("control", 0, time.monotonic(), action="reset", q=q))
+        reset = encode("control", 0, self.clock(), action="reset", q=q)
+        self.wait_for(lambda: self.transport.send(reset), "a connected robot to take the reset")
         self.wait_for(lambda: self.latest is not None and self.latest.seq > seq, "the state after a reset")

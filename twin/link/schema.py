@@ -6,7 +6,7 @@ Float vectors travel as raw little-endian float64 bytes (``bin``), 8 bytes per v
 Schema version 2 (version 1 was the in-process dataclasses of ``twin.link.messages``):
 
 ===============  ============================================================================
-``type``         fields besides ``v`` (version), ``type``, ``seq`` (int >= 0), ``t`` (sender clock, s)
+``type``         fields besides ``v`` (version), ``type``, ``seq`` (int 0 .. 2**63 - 1), ``t`` (sender clock, s)
 ===============  ============================================================================
 ``state``        ``q``, ``qd``: joint positions (rad) and velocities (rad/s), same length;
                  optional ``sim_t``: simulated time of the sample (s, a stand-in's own time);
@@ -42,6 +42,7 @@ import numpy as np
 WIRE_VERSION = 2
 MAX_MESSAGE_BYTES = 64 * 1024  # larger messages are refused before decoding
 MAX_VECTOR_LENGTH = 1024  # values per vector
+MAX_SEQ = 2**63 - 1  # sequence numbers are signed 64-bit counters: a larger one is dropped (reason "field")
 MAX_STEPS_PER_COMMAND = 10_000  # one command may not hold the stand-in busy for longer than this
 MESSAGE_TYPES = ("state", "sensor", "command", "heartbeat", "sync_request", "sync_reply", "control")
 CONTROL_ACTIONS = ("reset", "stop", "report")
@@ -121,8 +122,8 @@ def encode(type: str, seq: int, t: float, **fields: object) -> bytes:
     unknown = set(fields) - set(spec)
     if missing or unknown:
         raise ValueError(f"{type} message: missing fields {sorted(missing)}, unknown fields {sorted(unknown)}.")
-    if not isinstance(seq, int) or seq < 0:
-        raise ValueError(f"seq={seq!r} must be an integer >= 0.")
+    if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq <= MAX_SEQ:
+        raise ValueError(f"seq={seq!r} must be an integer 0 .. {MAX_SEQ}.")
     if not math.isfinite(t):
         raise ValueError(f"t={t!r} must be a finite number of seconds.")
     if type == "control" and fields.get("action") == "reset" and "q" not in fields:
@@ -208,6 +209,8 @@ def decode(payload: bytes) -> Message:
         shown = repr(kind) if isinstance(kind, str | int | float | None) else f"a {type(kind).__name__}"
         raise MessageError("type", f"type={shown[:40]} is not one of {MESSAGE_TYPES}")
     seq = _field("seq", "int", body.get("seq"))
+    if seq > MAX_SEQ:
+        raise MessageError("field", f"seq={seq} is beyond {MAX_SEQ}: not a 64-bit sequence counter")
     if "t" not in body:
         raise MessageError("field", "t is missing")
     t = _number("t", body["t"])

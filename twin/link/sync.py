@@ -3,6 +3,8 @@
 - ``StreamMonitor`` watches sequence numbers and heartbeats: it counts gaps (lost messages), late
   (out-of-order) and duplicate messages, notices when the sender restarts (a new session) and says
   when the stream is *stale* (nothing heard for ``stale_after`` s). Nothing is ever silently missing.
+  Its memory is fixed whatever the numbers: it remembers which of the last ``SEQ_WINDOW`` numbers are
+  missing (one bit each), so a jump of 2**62 costs no more than a jump of 1.
 - ``StateBuffer`` holds timestamped samples and answers "what was the state at time t?": by linear
   interpolation between samples, or beyond the newest one by dead reckoning (constant velocity),
   for at most ``max_extrapolation`` s.
@@ -15,9 +17,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from twin.link.schema import MAX_SEQ
+
+SEQ_WINDOW = 4096  # how many sequence numbers back a late message is still matched against the gaps it fills
+
 
 class StreamMonitor:
-    """Sequence and liveness bookkeeping for one incoming stream. Times are on the local clock, s."""
+    """Sequence and liveness bookkeeping for one incoming stream. Times are on the local clock, s.
+
+    ``gaps`` counts numbers skipped and not (yet) arrived; ``late`` those that arrived after all;
+    ``duplicates`` numbers seen twice; ``too_old`` messages more than ``SEQ_WINDOW`` numbers behind the newest,
+    which can no longer be told apart as late or duplicate (they stay counted in ``gaps``).
+    """
 
     def __init__(self, stale_after: float = 0.5) -> None:
         if stale_after <= 0:
@@ -26,15 +37,16 @@ class StreamMonitor:
         self.session: str | None = None
         self.sessions_seen = 0
         self.reconnections = 0
-        self.received = self.gaps = self.late = self.duplicates = 0
+        self.received = self.gaps = self.late = self.duplicates = self.too_old = 0
         self.last_heard: float | None = None
         self._next_seq: int | None = None
-        self._missing: set[int] = set()
+        self._missing = 0  # bit i set: number _next_seq - 1 - i is missing (i < SEQ_WINDOW)
 
     def __repr__(self) -> str:
         return (
             f"StreamMonitor(session={self.session!r}, received={self.received}, gaps={self.gaps}, "
-            f"late={self.late}, duplicates={self.duplicates}, reconnections={self.reconnections})"
+            f"late={self.late}, duplicates={self.duplicates}, too_old={self.too_old}, "
+            f"reconnections={self.reconnections})"
         )
 
     def heartbeat(self, session: str, now: float) -> bool:
@@ -47,25 +59,35 @@ class StreamMonitor:
         self.session = session
         self.sessions_seen += 1
         self._next_seq = None  # a restarted sender counts from 0 again
-        self._missing.clear()
+        self._missing = 0
         return True
 
     def observe(self, seq: int, now: float) -> str:
-        """Record a data message; returns ``"in_order"``, ``"gap"`` (some were skipped), ``"late"``
-        (fills an earlier gap) or ``"duplicate"``."""
+        """Record a data message with sequence number ``seq`` (0 .. ``MAX_SEQ``) at ``now`` (s).
+
+        Returns ``"in_order"``, ``"gap"`` (some were skipped), ``"late"`` (fills an earlier gap), ``"duplicate"``
+        or ``"too_old"`` (more than ``SEQ_WINDOW`` numbers behind the newest). Constant time and memory.
+        """
+        if isinstance(seq, bool) or not isinstance(seq, int | np.integer) or not 0 <= seq <= MAX_SEQ:
+            raise ValueError(f"seq={seq!r} must be a whole number 0 .. {MAX_SEQ} (a 64-bit sequence counter).")
+        seq = int(seq)
         self.received += 1
         self.last_heard = now
-        if self._next_seq is None or seq == self._next_seq:
+        window = (1 << SEQ_WINDOW) - 1
+        if self._next_seq is None or seq >= self._next_seq:
+            skipped = 0 if self._next_seq is None else seq - self._next_seq
+            shift = skipped + 1
+            older = (self._missing << shift) & window if shift < SEQ_WINDOW else 0
+            self._missing = older | (((1 << min(skipped, SEQ_WINDOW - 1)) - 1) << 1)
             self._next_seq = seq + 1
-            return "in_order"
-        if seq > self._next_seq:
-            skipped = range(self._next_seq, seq)
-            self.gaps += len(skipped)
-            self._missing.update(skipped)
-            self._next_seq = seq + 1
-            return "gap"
-        if seq in self._missing:  # it was counted as a gap; it came after all
-            self._missing.discard(seq)
+            self.gaps += skipped
+            return "gap" if skipped else "in_order"
+        back = self._next_seq - 1 - seq  # 0: the newest number again
+        if back >= SEQ_WINDOW:
+            self.too_old += 1
+            return "too_old"
+        if self._missing >> back & 1:  # it was counted as a gap; it came after all
+            self._missing &= ~(1 << back)
             self.gaps -= 1
             self.late += 1
             return "late"

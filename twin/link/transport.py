@@ -7,20 +7,75 @@
 Every transport has ``send(payload) -> bool`` (False: not sent, counted), ``receive(timeout)`` (bytes
 or ``None``), ``close()`` and is a context manager. An MQTT transport (paho-mqtt against a local
 mosquitto broker, one topic per direction, QoS 0) would implement the same four methods.
+
+Hostile or broken input on a ZeroMQ link:
+
+- Who may connect: with ``secret=`` the bound end accepts only peers that present the same secret
+  (ZeroMQ's PLAIN mechanism, checked by a ZAP handler, on loopback only). Any other connection is refused
+  during the handshake, before a single message of it is read or a single message goes to it; ``refused``
+  counts those attempts.
+- How big: the socket takes messages up to ``SOCKET_MESSAGE_LIMIT`` bytes (far above the schema's own
+  limit), so an oversized message reaches the receiver's ``Inbox``, which drops and counts it, and the link
+  goes on. ``send`` refuses a payload over the socket limit (``send_failures``). A larger message from some
+  other program makes libzmq drop the connection: the connecting end then connects again by itself within
+  ``CUT_GRACE`` s and counts the lost message in ``cut``.
 """
 
 from __future__ import annotations
 
 import errno
+import re
 import time
 from collections.abc import Callable
 from types import TracebackType
 
 import zmq
+from zmq.auth.thread import ThreadAuthenticator
+from zmq.utils.monitor import recv_monitor_message
 
 from twin.link.impairments import PERFECT, ImpairedChannel, Impairments
 
 LOOPBACK = "127.0.0.1"
+SOCKET_MESSAGE_LIMIT = 64 * 1024 * 1024  # bytes the socket reads of one message; the schema's limit is far below
+CUT_GRACE = 0.25  # s: a disconnect that libzmq does not retry within this was a cut (protocol error), not a restart
+ZAP_DOMAIN = "twin"
+_TCP_ENDPOINT = re.compile(r"tcp://(?P<host>[^:/]+|\[[0-9a-fA-F:]+\]):(?P<port>[^:/]*)")
+_HANDSHAKE_FAILURES = (
+    zmq.EVENT_HANDSHAKE_FAILED_AUTH | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL
+)
+
+
+def check_port(port: object, *, allow_zero: bool = True) -> int:
+    """``port`` as an int, or ``ValueError`` naming the valid range (0 = the OS picks one, where allowed)."""
+    lowest = 0 if allow_zero else 1
+    if isinstance(port, str) and port.strip().isdigit():
+        port = int(port)
+    if isinstance(port, bool) or not isinstance(port, int) or not lowest <= port <= 65535:
+        pick = "0 (the OS picks a free one) or " if allow_zero else ""
+        raise ValueError(f"port={port!r} is not a TCP port: give {pick}a whole number {max(lowest, 1)} .. 65535.")
+    return port
+
+
+def check_endpoint(endpoint: object, *, bind: bool) -> str:
+    """A ZeroMQ endpoint checked before libzmq sees it: ``tcp://host:port`` with port 1 .. 65535 (``*`` or 0 to
+    bind on a port the OS picks). Other schemes (``ipc://``, ``inproc://``) pass through. ``ValueError`` otherwise."""
+    example = "tcp://127.0.0.1:5555"
+    if not isinstance(endpoint, str) or "://" not in endpoint:
+        raise ValueError(f"endpoint={endpoint!r} is not a ZeroMQ endpoint: give one like {example}.")
+    if not endpoint.startswith("tcp://"):
+        return endpoint
+    match = _TCP_ENDPOINT.fullmatch(endpoint)
+    if match is None:
+        raise ValueError(f"endpoint={endpoint!r} is not tcp://HOST:PORT: give one like {example}.")
+    port = match["port"]
+    if bind and port in ("*", "0"):
+        return endpoint
+    if not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ValueError(
+            f"endpoint={endpoint!r}: port {port!r} is not a number in 1 .. 65535; give a port in that range, e.g. "
+            f"{example}."
+        )
+    return endpoint
 
 
 class Transport:
@@ -54,22 +109,47 @@ class ZmqTransport(Transport):
     on the robot. LINGER is 0: closing never waits for unsent messages, so no port stays behind.
 
     Args:
-        endpoint: ``tcp://host:port``.
+        endpoint: ``tcp://host:port`` (port 1 .. 65535; to bind, ``*`` or 0 lets the OS pick one).
         bind: True to listen (the twin), False to connect (the robot).
         queue_limit: messages buffered per direction before ``send`` reports failure (the high-water mark).
+        secret: a shared secret. The bound end then accepts only peers that connect with the same secret
+            and counts every other connection attempt in ``refused``; None: anyone on the host may connect.
+
+    Counters: ``sent``, ``received``, ``send_failures`` (not sent: no peer, queue full, or over
+    ``SOCKET_MESSAGE_LIMIT``), ``refused`` (connections refused at the handshake) and ``cut`` (connections
+    libzmq dropped on a protocol error, e.g. a message over the socket limit; each lost that message).
     """
 
-    def __init__(self, endpoint: str, *, bind: bool, queue_limit: int = 1000) -> None:
+    def __init__(self, endpoint: str, *, bind: bool, queue_limit: int = 1000, secret: str | None = None) -> None:
+        endpoint = check_endpoint(endpoint, bind=bind)
+        if secret is not None and (not isinstance(secret, str) or not secret or len(secret) > 255):
+            raise ValueError("secret must be a non-empty string of at most 255 characters (or None: no check).")
         self._context = zmq.Context()
         self._socket = self._context.socket(zmq.DEALER)
-        self._socket.setsockopt(zmq.LINGER, 0)
-        self._socket.setsockopt(zmq.SNDHWM, queue_limit)
-        self._socket.setsockopt(zmq.RCVHWM, queue_limit)
-        self._socket.setsockopt(zmq.RECONNECT_IVL, 20)  # ms: find a restarted peer quickly
-        self._socket.setsockopt(zmq.RECONNECT_IVL_MAX, 200)
-        self._socket.setsockopt(zmq.MAXMSGSIZE, 1 << 20)  # the schema's own limit is checked after this
-        self.sent = self.received = self.send_failures = 0
+        self._authenticator: ThreadAuthenticator | None = None
+        self._monitor: zmq.Socket | None = None
+        self._bind, self._connect_to = bind, endpoint
+        self._disconnected_at: float | None = None
+        self.sent = self.received = self.send_failures = self.refused = self.cut = 0
         try:
+            self._socket.setsockopt(zmq.LINGER, 0)
+            self._socket.setsockopt(zmq.SNDHWM, queue_limit)
+            self._socket.setsockopt(zmq.RCVHWM, queue_limit)
+            self._socket.setsockopt(zmq.RECONNECT_IVL, 20)  # ms: find a restarted peer quickly
+            self._socket.setsockopt(zmq.RECONNECT_IVL_MAX, 200)
+            self._socket.setsockopt(zmq.MAXMSGSIZE, SOCKET_MESSAGE_LIMIT)  # the Inbox drops (and counts) above 64 KiB
+            if secret is not None:
+                if bind:
+                    self._authenticator = ThreadAuthenticator(self._context)
+                    self._authenticator.start()
+                    self._authenticator.configure_plain(domain=ZAP_DOMAIN, passwords={"robot": secret})
+                    self._socket.plain_server = True
+                    self._socket.zap_domain = ZAP_DOMAIN.encode()
+                else:
+                    self._socket.plain_username = b"robot"
+                    self._socket.plain_password = secret.encode()
+            events = _HANDSHAKE_FAILURES if bind else zmq.EVENT_DISCONNECTED | zmq.EVENT_CONNECT_RETRIED
+            self._monitor = self._socket.get_monitor_socket(events)
             if bind:
                 self._socket.setsockopt(zmq.IMMEDIATE, 1)  # queue nothing for a peer that is not there
                 self._socket.bind(endpoint)
@@ -85,30 +165,63 @@ class ZmqTransport(Transport):
                     f"{endpoint} is already in use (another twin or program listens there): use port=0 to let "
                     "the OS pick a free port, or another port",
                 ) from None
-            raise
+            raise ValueError(
+                f"cannot {'bind' if bind else 'connect'} {endpoint!r}: {error}. Give an endpoint like "
+                "tcp://127.0.0.1:5555 (a local address, port 1 .. 65535)."
+            ) from None
         except BaseException:
             self.close()
             raise
         self._poller = zmq.Poller()
         self._poller.register(self._socket, zmq.POLLIN)
+        self._poller.register(self._monitor, zmq.POLLIN)
 
     @classmethod
     def bind(cls, host: str = LOOPBACK, port: int = 0, **options: object) -> ZmqTransport:
-        """Listen on ``host`` (default loopback only) and ``port`` (0: an ephemeral port the OS picks)."""
+        """Listen on ``host`` (default loopback only) and ``port`` (0: an ephemeral port the OS picks; else
+        1 .. 65535). ``options``: ``queue_limit``, ``secret``."""
+        port = check_port(port)
         return cls(f"tcp://{host}:{port or '*'}", bind=True, **options)
 
     @classmethod
     def connect(cls, endpoint: str, **options: object) -> ZmqTransport:
+        """Connect to ``endpoint`` (``tcp://host:port``, port 1 .. 65535). ``options``: ``queue_limit``, ``secret``."""
         return cls(endpoint, bind=False, **options)
 
     def __repr__(self) -> str:
-        return f"ZmqTransport({self.endpoint!r}, sent={self.sent}, received={self.received})"
+        return (
+            f"ZmqTransport({self.endpoint!r}, sent={self.sent}, received={self.received}, refused={self.refused}, "
+            f"cut={self.cut})"
+        )
 
     @property
     def closed(self) -> bool:
         return self._socket.closed
 
+    def _watch(self) -> None:
+        """Take in the socket's events: count refused handshakes (bound end); on the connecting end, find a
+        connection that libzmq dropped for good (no retry follows) and connect again."""
+        if self._monitor is None or self._monitor.closed:
+            return
+        while self._monitor.poll(0):
+            event = recv_monitor_message(self._monitor)["event"]
+            if event & _HANDSHAKE_FAILURES:
+                self.refused += 1
+            elif event == zmq.EVENT_DISCONNECTED:
+                self._disconnected_at = time.monotonic()
+            elif event == zmq.EVENT_CONNECT_RETRIED:
+                self._disconnected_at = None  # an ordinary reconnection, which libzmq runs itself
+        if self._disconnected_at is not None and time.monotonic() - self._disconnected_at > CUT_GRACE:
+            self._disconnected_at = None
+            self.cut += 1
+            self._socket.disconnect(self._connect_to)
+            self._socket.connect(self._connect_to)
+
     def send(self, payload: bytes) -> bool:
+        self._watch()
+        if len(payload) > SOCKET_MESSAGE_LIMIT:  # the peer's socket would drop the connection over it
+            self.send_failures += 1
+            return False
         try:
             self._socket.send(payload, zmq.NOBLOCK)
         except zmq.Again:  # no peer yet, or the queue is full: a real-time link drops, it does not wait
@@ -119,15 +232,30 @@ class ZmqTransport(Transport):
 
     def receive(self, timeout: float | None = 0.0) -> bytes | None:
         """The next message, waiting up to ``timeout`` s (``None``: forever), or ``None``."""
-        wait_ms = None if timeout is None else max(0, int(round(timeout * 1000)))
-        if not self._poller.poll(wait_ms):
-            return None
-        self.received += 1
-        return self._socket.recv(copy=True)
+        deadline = None if timeout is None else time.monotonic() + max(0.0, timeout)
+        while True:
+            self._watch()
+            if self._socket.poll(0):
+                self.received += 1
+                return self._socket.recv(copy=True)
+            wait = None if deadline is None else deadline - time.monotonic()
+            if wait is not None and wait <= 0:
+                return None
+            if self._disconnected_at is not None:  # wake in time to heal a cut connection
+                grace_left = self._disconnected_at + CUT_GRACE - time.monotonic() + 0.001
+                wait = grace_left if wait is None else min(wait, grace_left)
+            self._poller.poll(None if wait is None else max(0, int(wait * 1000) + 1))
 
     def close(self) -> None:
+        if self._monitor is not None and not self._monitor.closed:
+            if not self._socket.closed:
+                self._socket.disable_monitor()
+            self._monitor.close(linger=0)
         if not self._socket.closed:
             self._socket.close(linger=0)
+        if self._authenticator is not None:
+            self._authenticator.stop()
+            self._authenticator = None
         self._context.term()
 
 

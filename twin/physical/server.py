@@ -2,9 +2,10 @@
 
 Run it by hand (the twin normally starts it for you)::
 
-    twin-standin --connect tcp://127.0.0.1:5555 --robot pendulum --rate 240
+    TWIN_LINK_SECRET=<secret the twin printed> twin-standin --connect tcp://127.0.0.1:5555 --rate 240
 
-after (or before) the twin side listens with ``ProcessStandIn("pendulum", spawn=False, port=5555)``.
+after (or before) the twin side listens with ``ProcessStandIn("pendulum", spawn=False, port=5555)``. The
+secret travels in the environment, not on the command line, where every user of the machine could read it.
 
 It connects to the twin (which listens), announces itself with heartbeats (a new ``session`` each start),
 streams ``state`` messages and obeys ``command``, ``sync_request`` and ``control`` messages (``stop``,
@@ -29,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import signal
 import sys
@@ -40,12 +42,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from twin.link.schema import Inbox, Message, encode
-from twin.link.transport import Transport, ZmqTransport
+from twin.link.transport import Transport, ZmqTransport, check_endpoint
 from twin.physical.standin import PhysicalStandIn
 from twin.sensors.joint_state import JointStateSensor
 from twin.sim.plant import DynamicsParameters
 
 HEARTBEAT_PERIOD = 0.1  # s
+SECRET_VARIABLE = "TWIN_LINK_SECRET"  # the same name as twin.link.process.SECRET_VARIABLE
 log = logging.getLogger("twin.physical.server")
 
 
@@ -109,8 +112,10 @@ class StandInServer:
         parent_pid: int | None = None,
         sensors: Mapping[str, float] | None = None,
         seed: int = 0,
+        clock_origin: float | None = None,
     ) -> None:
         self.standin, self.transport = standin, transport
+        self.clock_origin = time.monotonic() if clock_origin is None else clock_origin
         self.sensors = make_sensors(standin, sensors or {}, seed)
         self.rate, self.clock_offset, self.send_truth = rate, clock_offset, send_truth
         self.parent_pid = parent_pid
@@ -121,8 +126,9 @@ class StandInServer:
         self.running = True
 
     def clock(self) -> float:
-        """The stand-in's own clock, s: monotonic time plus a deliberate offset (to show clock sync)."""
-        return time.monotonic() + self.clock_offset
+        """The stand-in's own clock, s: monotonic time since ``clock_origin`` (its start, or the twin's link start
+        when the twin spawned it) plus a deliberate offset (to show clock sync)."""
+        return time.monotonic() - self.clock_origin + self.clock_offset
 
     def _next(self, kind: str) -> int:
         self.seq[kind] += 1
@@ -130,8 +136,9 @@ class StandInServer:
 
     @property
     def dropped(self) -> int:
-        """Messages received and not obeyed: refused by the schema, or valid but refused by the robot."""
-        return sum(self.inbox.dropped.values()) + self.refused
+        """Messages received and not obeyed: refused by the schema, valid but refused by the robot, or lost with a
+        connection the socket cut (a message too large for it: ``transport.cut``)."""
+        return sum(self.inbox.dropped.values()) + self.refused + getattr(self.transport, "cut", 0)
 
     def send_heartbeat(self) -> None:
         """Announce the session, rate (Hz) and time step (s), and how many received messages were dropped so far."""
@@ -244,46 +251,92 @@ class StandInServer:
                 next_heartbeat = now + HEARTBEAT_PERIOD
 
 
+class _CommandLine(argparse.ArgumentParser):
+    """argparse that reports a mistake in one line (no usage block, no traceback) and exits with status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message.rstrip('.')} (see {self.prog} --help)\n")
+
+
+def _positive_or_zero(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(text)
+    return value
+
+
+def _positive(text: str) -> float:
+    value = _positive_or_zero(text)
+    if value == 0:
+        raise ValueError(text)
+    return value
+
+
+_positive_or_zero.__name__ = "number >= 0"
+_positive.__name__ = "number > 0"
+
+
+def _json(text: str) -> object:
+    return json.loads(text)
+
+
+_json.__name__ = "JSON"
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m twin.physical.server", description=__doc__.split("\n")[0])
+    """``twin-standin``: run a stand-in robot that connects to a twin. Returns the exit status."""
+    parser = _CommandLine(
+        prog="twin-standin",
+        description=__doc__.split("\n")[0],
+        epilog=f"The link's secret is read from the environment variable {SECRET_VARIABLE} (the twin prints it).",
+    )
     parser.add_argument("--connect", required=True, help="the twin's endpoint, e.g. tcp://127.0.0.1:5555")
     parser.add_argument("--robot", default="pendulum", help="pendulum, cartpole or arm")
-    parser.add_argument("--rate", type=float, default=0.0, help="Hz of free-running mode; 0 = lock-step")
-    parser.add_argument("--time-step", type=float, default=1.0 / 240.0, help="simulation step, s")
+    parser.add_argument("--rate", type=_positive_or_zero, default=0.0, help="Hz of free-running mode; 0 = lock-step")
+    parser.add_argument("--time-step", type=_positive, default=1.0 / 240.0, help="simulation step, s")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--initial-positions", type=json.loads, default=None, help="JSON list, rad")
-    parser.add_argument("--truth", type=json.loads, default=None, help='JSON, e.g. {"mass_scale": 1.2}')
-    parser.add_argument("--sensor-noise", type=json.loads, default=None, help="JSON [position std, velocity std]")
+    parser.add_argument("--initial-positions", type=_json, default=None, help="JSON list, rad")
+    parser.add_argument("--truth", type=_json, default=None, help='JSON, e.g. {"mass_scale": 1.2}')
+    parser.add_argument("--sensor-noise", type=_json, default=None, help="JSON [position std, velocity std]")
     parser.add_argument("--clock-offset", type=float, default=0.0, help="added to this process's clock, s")
+    parser.add_argument(
+        "--clock-origin", type=float, default=None, help="monotonic time its clock counts from, s (default: its start)"
+    )
     parser.add_argument("--no-truth", action="store_true", help="do not send the exact state (like a real robot)")
     parser.add_argument("--parent-pid", type=int, default=None, help="exit when this parent process is gone")
     parser.add_argument(
-        "--sensors", type=json.loads, default=None, help='JSON {name: Hz}, e.g. {"encoders": 240, "imu": 120}'
+        "--sensors", type=_json, default=None, help='JSON {name: Hz}, e.g. {"encoders": 240, "imu": 120}'
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s", stream=sys.stderr)
+    from twin.link.process import check_sensor_rates
+
+    try:
+        endpoint = check_endpoint(args.connect, bind=False)
+        server_sensors = check_sensor_rates(args.sensors or {})
+        truth = DynamicsParameters(**args.truth) if args.truth is not None else None
+        sensor = None
+        if args.sensor_noise is not None:
+            sensor = JointStateSensor(*args.sensor_noise, seed=args.seed)
+        initial = np.asarray(args.initial_positions, float) if args.initial_positions is not None else None
+    except (TypeError, ValueError) as error:
+        parser.error(str(error))
 
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
-    truth = DynamicsParameters(**args.truth) if args.truth is not None else None
-    sensor = None
-    if args.sensor_noise is not None:
-        sensor = JointStateSensor(*args.sensor_noise, seed=args.seed)
-    initial = np.asarray(args.initial_positions, float) if args.initial_positions is not None else None
-    standin = PhysicalStandIn(
-        args.robot, truth, sensor, time_step=args.time_step, seed=args.seed, initial_positions=initial
-    )
     try:
-        server_sensors = args.sensors or {}
-        from twin.link.process import check_sensor_rates
-
-        check_sensor_rates(server_sensors)
-    except (TypeError, ValueError) as error:
+        standin = PhysicalStandIn(
+            args.robot, truth, sensor, time_step=args.time_step, seed=args.seed, initial_positions=initial
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        parser.error(str(error).strip("'\""))
+    try:
+        transport = ZmqTransport.connect(endpoint, secret=os.environ.get(SECRET_VARIABLE) or None)
+    except ValueError as error:
         standin.close()
         parser.error(str(error))
-    transport = ZmqTransport.connect(args.connect)
     try:
         StandInServer(
             standin,
@@ -294,6 +347,7 @@ def main(argv: list[str] | None = None) -> int:
             parent_pid=args.parent_pid,
             sensors=server_sensors,
             seed=args.seed,
+            clock_origin=args.clock_origin,
         ).serve()
     except KeyboardInterrupt:
         pass
