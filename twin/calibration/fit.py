@@ -47,6 +47,11 @@ ACTUATOR_PARAMETERS = ("strength",)
 # A calibration needs at least this many samples, and this many residuals per fitted parameter.
 MIN_CALIBRATION_SAMPLES = 20
 MIN_RESIDUALS_PER_PARAMETER = 10
+# A combination of parameters (columns scaled to unit length) that moves the simulated data by less than
+# this fraction of what one parameter alone does is taken to move it not at all: only the other
+# combinations show. The derivatives are accurate to about 1e-7 of a column (see _JointProblem), so this
+# is zero to their precision; weaker combinations that are merely small fail the standard-error test.
+COLLINEARITY_LIMIT = 1e-6
 _REFUSED_RESIDUAL = 1e3  # returned (in noise units) for parameters the simulator refuses (unstable damping)
 
 
@@ -337,7 +342,8 @@ def _analyse(
     alive = ~dead
     if alive.any():
         block = information[np.ix_(alive, alive)]
-        if np.linalg.cond(block) < 1e12:
+        normalised = jacobian[:, alive] / column_norms[alive]
+        if np.linalg.svd(normalised, compute_uv=False)[-1] >= COLLINEARITY_LIMIT:
             covariance[np.ix_(alive, alive)] = variance * np.linalg.inv(block)
     diagonal = np.diag(covariance)
     errors = np.sqrt(np.where(np.isfinite(diagonal), np.abs(diagonal), np.inf)) * scales
@@ -505,7 +511,7 @@ def _fit(
             xtol=1e-5,
         )
         values = solution.x[:p] * scales
-        effective = _eliminate_states(model.jacobian(solution.x), p)
+        effective = model.identifiability_jacobian(solution.x, model.jacobian(solution.x))
         analysis = _analyse(effective, solution.fun, free, values, scales, max_relative_error, state_count)
         residuals = solution.fun
         rounds.append((list(free), values.copy(), analysis.covariance))
@@ -580,8 +586,13 @@ def _widen_for_held(
 class _JointProblem:
     """Residuals and Jacobian over (scaled parameters, segment start offsets) for ``least_squares``."""
 
-    PARAMETER_STEP = 1e-3  # forward-difference step, in units of each parameter's scale
-    STATE_STEP = 1e-2  # in units of sensor noise
+    # Central-difference step, in units of each parameter's scale (times the value when that is larger).
+    # Coulomb friction makes the residuals piecewise smooth: a step that crosses the friction torque at
+    # which a joint sticks or slips in some sample bends that column. The smaller the step, the rarer
+    # that is (1e-3 crossed one in about one fit in six); 1e-5 keeps rounding error (about 1e-12 of a
+    # residual, the physics being double precision) at about 1e-7 of a derivative.
+    PARAMETER_STEP = 1e-5
+    STATE_STEP = 1e-2  # forward-difference step for the segment starts, in units of sensor noise
 
     def __init__(
         self, problem: ShootingProblem, initial: dict[str, float], free: list[str], scales: np.ndarray
@@ -590,6 +601,7 @@ class _JointProblem:
         self.initial = initial
         self.free = list(free)
         self.scales = scales
+        self.lower = np.array([LOWER_BOUNDS[name] for name in free]) / scales if free else np.zeros(0)
         self._cache: tuple[np.ndarray, np.ndarray] | None = None
 
     def residuals(self, x: np.ndarray) -> np.ndarray:
@@ -604,8 +616,30 @@ class _JointProblem:
         self._cache = (x.copy(), r)
         return r
 
+    def directional_derivative(self, x: np.ndarray, direction: np.ndarray) -> np.ndarray | None:
+        """d residuals / d t at ``x + t direction`` (``direction`` over the scaled parameters), t = 0.
+
+        Central differences; one-sided second-order ones where a step would cross a lower bound (a
+        friction of zero can only grow). ``None`` when neither side stays within the bounds.
+        """
+        p = len(self.free)
+        h = self.PARAMETER_STEP * max(1.0, float(np.max(np.abs(x[:p]) * (direction != 0), initial=0.0)))
+        step = np.zeros_like(x)
+        step[:p] = h * direction
+
+        def inside(t: float) -> bool:
+            return bool(np.all(x[:p] + t * step[:p] >= self.lower))
+
+        if inside(-1.0) and inside(1.0):
+            return (self.residuals(x + step) - self.residuals(x - step)) / (2 * h)
+        for sign in (1.0, -1.0):
+            if inside(2 * sign):
+                near, far = self.residuals(x + sign * step), self.residuals(x + 2 * sign * step)
+                return sign * (-3 * self.residuals(x) + 4 * near - far) / (2 * h)
+        return None
+
     def jacobian(self, x: np.ndarray) -> np.ndarray:
-        """Forward differences; every segment's start moves at once, since segments do not interact.
+        """Central differences for the parameters; every segment's start moves at once (segments do not interact).
 
         (``least_squares``'s own Jacobian is modified for active bounds, which would hide exactly the
         columns that say whether a parameter sitting on its bound matters.)
@@ -615,10 +649,8 @@ class _JointProblem:
         width = self.problem.state_size
         jac = np.zeros((base.size, x.size))
         for i in range(p):
-            h = self.PARAMETER_STEP * max(1.0, abs(x[i]))
-            shifted = x.copy()
-            shifted[i] += h
-            jac[:, i] = (self.residuals(shifted) - base) / h
+            column = self.directional_derivative(x, np.eye(p)[i])
+            jac[:, i] = 0.0 if column is None else column  # None: cannot happen for one parameter (bounds are >= 0)
         rows = self.problem.segment_rows()
         for c in range(width):
             shifted = x.copy()
@@ -628,6 +660,33 @@ class _JointProblem:
                 jac[block, p + s * width + c] = change[block]
         self.residuals(x)  # leave the cache at x
         return jac
+
+    def identifiability_jacobian(self, x: np.ndarray, jacobian: np.ndarray) -> np.ndarray:
+        """The parameter columns with the segment starts eliminated, measured once more along the weakest direction.
+
+        Coordinate differences may each cross a friction kink that the others do not, and then a combination
+        that changes nothing at all (scaling mass, friction, damping and strength together) looks as if it
+        changed the data: the flat direction is hidden and both halves of it are reported as identified. So
+        the direction that moves the data least is differentiated *directly*; a true symmetry leaves the
+        simulation unchanged to rounding along it, kink or no kink, and its column combination becomes zero.
+        """
+        p = len(self.free)
+        parameters = jacobian[:, :p]
+        effective = _eliminate_states(jacobian, p)
+        norms = np.linalg.norm(effective, axis=0)
+        alive = norms > 0
+        if alive.sum() < 2:
+            return effective
+        _, _, vt = np.linalg.svd(effective[:, alive] / norms[alive])
+        direction = np.zeros(p)
+        direction[alive] = vt[-1] / norms[alive]
+        direction /= np.linalg.norm(direction)
+        measured = self.directional_derivative(x, direction)
+        self.residuals(x)
+        if measured is None:
+            return effective
+        # E w = P w - S C w; replacing P w by the measured derivative changes E along w only
+        return effective + np.outer(measured - parameters @ direction, direction)
 
 
 def _split(values: dict[str, float]) -> tuple[DynamicsParameters, float]:
