@@ -273,8 +273,11 @@ def test_calibration_recovers_the_hidden_pendulum_parameters(seed):
     # the standard errors are honest: the truth lies within 3.5 of them
     for name in result.values:
         assert abs(result.values[name] - getattr(PENDULUM_TRUTH, name)) < 3.5 * result.standard_errors[name], name
-    # a right model leaves residuals the size of the sensor noise
+    # a right model leaves residuals the size of the sensor noise, and the report card says it explains the data
     assert 0.9 < result.residual_rmse < 1.15
+    assert not result.lack_of_fit and 0.9 < result.misfit_ratio < 1.15
+    assert "explains the data down to the sensor noise" in result._repr_html_()
+    assert "LACK OF FIT" not in repr(result)
     assert result.estimate == PENDULUM_TRUTH.with_changes(**result.values)
 
 
@@ -302,6 +305,22 @@ def test_standard_errors_cover_the_truth_after_a_parameter_is_dropped(steps):
             error = abs(result.values[name] - getattr(PENDULUM_TRUTH, name))
             assert error < 3 * result.standard_errors[name], (seed, name, error, result.standard_errors[name])
     assert dropped >= 2  # the case under test does occur at these lengths
+
+
+def test_a_fit_that_does_not_explain_the_data_says_so_and_does_not_look_precise():
+    """The arm with friction and damping held at zero (truly 0.3 N m and 0.1 N m s/rad) and only its mass fitted.
+
+    The residual RMS is hundreds of times the noise floor; s^2 (J^T J)^-1 still claimed mass_scale 4.13 +- 0.14
+    (truth 1.15, 21 standard errors off; before central differences 2.42 +- 0.0003). The residuals are smooth
+    along each of the 4 segments, so they hold 4 independent pieces of evidence, not 10 000 samples' worth.
+    """
+    result = calibrate(record("arm", 480, 0), "arm", ("mass_scale",))
+    assert result.lack_of_fit and result.misfit_ratio > 20
+    assert "does NOT explain the data" in result._repr_html_() and "LACK OF FIT" in repr(result)
+    assert f"{result.misfit_ratio:.3g} x the noise floor" in result.verdict()
+    # segment-robust errors: with 4 segments, a t distribution of 3 degrees of freedom puts 99 % within 5.84 of them
+    error = abs(result.values["mass_scale"] - 1.15)
+    assert error < 5.84 * result.standard_errors["mass_scale"], result
 
 
 def test_free_swing_cannot_tell_mass_and_says_so():

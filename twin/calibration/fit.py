@@ -52,6 +52,10 @@ MIN_RESIDUALS_PER_PARAMETER = 10
 # combinations show. The derivatives are accurate to about 1e-7 of a column (see _JointProblem), so this
 # is zero to their precision; weaker combinations that are merely small fail the standard-error test.
 COLLINEARITY_LIMIT = 1e-6
+# A fit whose residual RMS exceeds the noise floor (what sensor noise alone would leave) by more than this
+# does not explain the data: the part the model misses is then larger than the sensor noise itself
+# (sqrt(ratio^2 - 1) > 1).
+LACK_OF_FIT_RATIO = math.sqrt(2.0)
 _REFUSED_RESIDUAL = 1e3  # returned (in noise units) for parameters the simulator refuses (unstable damping)
 
 
@@ -212,6 +216,8 @@ class CalibrationResult:
             the fitted parameters absorb the difference (``error_basis`` says what their errors cover).
         residual_rmse: RMS of the residuals in units of measurement noise; about 1-2 when the model
             explains the data down to the sensor noise, much more when it does not.
+        noise_floor: the residual RMS that sensor noise alone would leave after this fit (a little under 1:
+            the fitted numbers absorb some of the noise), in units of measurement noise.
         cost_evaluations: how many times the trajectory was re-simulated.
         reasons: for each unidentifiable parameter, a sentence saying why.
         initial: the starting guess.
@@ -239,6 +245,33 @@ class CalibrationResult:
     samples: int = 0
     strength: float = 1.0
     error_basis: str = ""
+    noise_floor: float = 1.0
+
+    @property
+    def misfit_ratio(self) -> float:
+        """Residual RMS over the noise floor: about 1 when the model explains the data down to the sensor noise."""
+        return self.residual_rmse / self.noise_floor
+
+    @property
+    def lack_of_fit(self) -> bool:
+        """True when the model does not explain the data: the residual RMS is over ``LACK_OF_FIT_RATIO`` x the floor.
+
+        The classical standard errors assume residuals that are sensor noise; when this is true they are not,
+        and the standard errors reported are widened to segment-robust ones (see ``calibrate``).
+        """
+        return self.misfit_ratio > LACK_OF_FIT_RATIO
+
+    def verdict(self) -> str:
+        """One sentence: does the calibrated model explain the data, with the misfit ratio."""
+        if self.lack_of_fit:
+            return (
+                f"The model does NOT explain the data: residual RMS {self.misfit_ratio:.3g} x the noise floor "
+                f"(at most {LACK_OF_FIT_RATIO:.2f} expected). The fitted model misses something that shapes the motion "
+                "(an effect it lacks, a parameter held at a wrong value, or a poor local minimum): the values are a "
+                "best compromise, and their standard errors are widened for the misfit."
+            )
+        ratio = f"{self.misfit_ratio:.3g}"
+        return f"The model explains the data down to the sensor noise: residual RMS {ratio} x the noise floor."
 
     def interval(self, name: str, sigmas: float = 2.0) -> tuple[float, float]:
         """(low, high): the estimate plus or minus ``sigmas`` standard errors (about 95 % for 2)."""
@@ -262,6 +295,8 @@ class CalibrationResult:
                 note += ", errors widened for the held ones being unknown"
             else:
                 note += ", errors assume the held values are right"
+        if self.lack_of_fit:
+            note += f"; LACK OF FIT: residual {self.misfit_ratio:.3g} x the noise floor, errors widened for it"
         return f"CalibrationResult({', '.join(parts)}; residual_rmse={self.residual_rmse:.3g}{note})"
 
     def _repr_html_(self) -> str:
@@ -301,9 +336,11 @@ class CalibrationResult:
                 )
             else:
                 caption += "; the identified values and their errors assume the kept ones are right"
+        colour = "#b3261e" if self.lack_of_fit else "#1b7f3b"
+        verdict = f'<p style="color:{colour};margin:0.3em 0">{html.escape(self.verdict())}</p>'
         return (
             f'<table style="border-collapse:collapse"><caption style="text-align:left">{html.escape(caption)}'
-            f"</caption>{head}{''.join(rows)}</table>"
+            f"</caption>{head}{''.join(rows)}</table>{verdict}"
         )
 
 
@@ -492,6 +529,7 @@ def _fit(
     state_count = problem.segments * problem.state_size
     initial_dynamics, initial_strength = _split(initial)
     residuals = problem.residuals(initial_dynamics, None, initial_strength)
+    final_jacobian = np.zeros((0, 0))
     rounds: list[tuple[list[str], np.ndarray, np.ndarray]] = []  # (fitted names, values, covariance) per round
     while free:
         p = len(free)
@@ -514,6 +552,7 @@ def _fit(
         effective = model.identifiability_jacobian(solution.x, model.jacobian(solution.x))
         analysis = _analyse(effective, solution.fun, free, values, scales, max_relative_error, state_count)
         residuals = solution.fun
+        final_jacobian = effective
         rounds.append((list(free), values.copy(), analysis.covariance))
         if analysis.worst is None:
             estimate = {**initial, **{n: float(v) for n, v in zip(free, values, strict=True)}}
@@ -529,13 +568,19 @@ def _fit(
     basis = ""
     if reasons and free:
         errors, basis = _widen_for_held(rounds, free, estimate, errors)
+    residual_rmse = float(np.sqrt(np.mean(np.square(residuals))))
+    noise_floor = math.sqrt(max(residuals.size - len(free) - state_count, 1) / residuals.size)
+    if free and residual_rmse > LACK_OF_FIT_RATIO * noise_floor:
+        # the residuals are not sensor noise, so s^2 (J^T J)^-1 does not hold: take the segment-robust errors
+        robust = _robust_errors(final_jacobian, residuals, problem.segment_rows(), free)
+        errors = {name: max(error, robust.get(name, math.inf)) for name, error in errors.items()}
     dynamics, strength = _split(estimate)
     return CalibrationResult(
         estimate=dynamics,
         values={name: float(estimate[name]) for name in names},
         standard_errors={name: errors.get(name, math.nan) for name in names},
         unidentifiable=unidentifiable,
-        residual_rmse=float(np.sqrt(np.mean(np.square(residuals)))),
+        residual_rmse=residual_rmse,
         cost_evaluations=problem.evaluations,
         reasons=reasons,
         initial=_split(initial)[0],
@@ -544,7 +589,32 @@ def _fit(
         samples=samples,
         strength=strength,
         error_basis=basis,
+        noise_floor=noise_floor,
     )
+
+
+def _robust_errors(
+    jacobian: np.ndarray, residuals: np.ndarray, segment_rows: list[slice], names: Sequence[str]
+) -> dict[str, float]:
+    """Standard errors that do not assume the residuals are independent sensor noise (parameter units).
+
+    When the model misses something, its residuals are smooth and correlated along each segment, and
+    ``s^2 (J^T J)^-1`` counts thousands of samples as independent evidence where there are only a few
+    independent segments. The cluster-robust ("sandwich") covariance ``B (sum_g J_g^T r_g r_g^T J_g) B``,
+    ``B = (J^T J)^-1``, treats each shooting segment ``g`` as one independent piece of evidence (segments
+    share no state), however its residuals are correlated inside; ``G / (G - 1)`` corrects for few segments.
+    ``jacobian`` holds the (state-eliminated) columns per unit of each parameter's scale.
+    """
+    scales = np.array([PARAMETER_SCALES[name] for name in names])
+    information = jacobian.T @ jacobian
+    if not np.all(np.isfinite(information)) or np.linalg.matrix_rank(information) < len(names):
+        return {}
+    bread = np.linalg.inv(information)
+    scores = np.array([jacobian[rows].T @ residuals[rows] for rows in segment_rows])  # (segments, p)
+    groups = len(segment_rows)
+    meat = scores.T @ scores * groups / max(groups - 1, 1)
+    variances = np.diag(bread @ meat @ bread)
+    return {name: float(math.sqrt(v)) * scale for name, v, scale in zip(names, variances, scales, strict=True)}
 
 
 def _widen_for_held(
