@@ -13,6 +13,9 @@ parameter whose column in ``J`` is zero (the data does not depend on it) or that
 another (only their combination shows) has a huge standard error: it is *unidentifiable* from this
 data. ``calibrate`` then reports it, keeps its initial value and fits the others, instead of
 returning a number that means nothing; their standard errors are widened for the kept value being unknown.
+That formula assumes residuals that are sensor noise. When the residual RMS is well above what noise alone
+leaves (``CalibrationResult.lack_of_fit``), the model misses something, the report says so, and the standard
+errors become the segment-robust ones (each shooting segment one independent piece of evidence).
 
 What can be identified here, and what cannot: ``mass_scale`` is one factor on every link's mass and
 inertia (not per-link masses); ``strength`` is delivered / commanded torque (a motor's torque constant,
