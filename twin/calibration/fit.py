@@ -13,6 +13,9 @@ parameter whose column in ``J`` is zero (the data does not depend on it) or that
 another (only their combination shows) has a huge standard error: it is *unidentifiable* from this
 data. ``calibrate`` then reports it, keeps its initial value and fits the others, instead of
 returning a number that means nothing; their standard errors are widened for the kept value being unknown.
+That formula assumes residuals that are sensor noise. When the residual RMS is well above what noise alone
+leaves (``CalibrationResult.lack_of_fit``), the model misses something, the report says so, and the standard
+errors become the segment-robust ones (each shooting segment one independent piece of evidence).
 
 What can be identified here, and what cannot: ``mass_scale`` is one factor on every link's mass and
 inertia (not per-link masses); ``strength`` is delivered / commanded torque (a motor's torque constant,
@@ -47,6 +50,15 @@ ACTUATOR_PARAMETERS = ("strength",)
 # A calibration needs at least this many samples, and this many residuals per fitted parameter.
 MIN_CALIBRATION_SAMPLES = 20
 MIN_RESIDUALS_PER_PARAMETER = 10
+# A combination of parameters (columns scaled to unit length) that moves the simulated data by less than
+# this fraction of what one parameter alone does is taken to move it not at all: only the other
+# combinations show. The derivatives are accurate to about 1e-7 of a column (see _JointProblem), so this
+# is zero to their precision; weaker combinations that are merely small fail the standard-error test.
+COLLINEARITY_LIMIT = 1e-6
+# A fit whose residual RMS exceeds the noise floor (what sensor noise alone would leave) by more than this
+# does not explain the data: the part the model misses is then larger than the sensor noise itself
+# (sqrt(ratio^2 - 1) > 1).
+LACK_OF_FIT_RATIO = math.sqrt(2.0)
 _REFUSED_RESIDUAL = 1e3  # returned (in noise units) for parameters the simulator refuses (unstable damping)
 
 
@@ -207,6 +219,8 @@ class CalibrationResult:
             the fitted parameters absorb the difference (``error_basis`` says what their errors cover).
         residual_rmse: RMS of the residuals in units of measurement noise; about 1-2 when the model
             explains the data down to the sensor noise, much more when it does not.
+        noise_floor: the residual RMS that sensor noise alone would leave after this fit (a little under 1:
+            the fitted numbers absorb some of the noise), in units of measurement noise.
         cost_evaluations: how many times the trajectory was re-simulated.
         reasons: for each unidentifiable parameter, a sentence saying why.
         initial: the starting guess.
@@ -234,6 +248,33 @@ class CalibrationResult:
     samples: int = 0
     strength: float = 1.0
     error_basis: str = ""
+    noise_floor: float = 1.0
+
+    @property
+    def misfit_ratio(self) -> float:
+        """Residual RMS over the noise floor: about 1 when the model explains the data down to the sensor noise."""
+        return self.residual_rmse / self.noise_floor
+
+    @property
+    def lack_of_fit(self) -> bool:
+        """True when the model does not explain the data: the residual RMS is over ``LACK_OF_FIT_RATIO`` x the floor.
+
+        The classical standard errors assume residuals that are sensor noise; when this is true they are not,
+        and the standard errors reported are widened to segment-robust ones (see ``calibrate``).
+        """
+        return self.misfit_ratio > LACK_OF_FIT_RATIO
+
+    def verdict(self) -> str:
+        """One sentence: does the calibrated model explain the data, with the misfit ratio."""
+        if self.lack_of_fit:
+            return (
+                f"The model does NOT explain the data: residual RMS {self.misfit_ratio:.3g} x the noise floor "
+                f"(at most {LACK_OF_FIT_RATIO:.2f} expected). The fitted model misses something that shapes the motion "
+                "(an effect it lacks, a parameter held at a wrong value, or a poor local minimum): the values are a "
+                "best compromise, and their standard errors are widened for the misfit."
+            )
+        ratio = f"{self.misfit_ratio:.3g}"
+        return f"The model explains the data down to the sensor noise: residual RMS {ratio} x the noise floor."
 
     def interval(self, name: str, sigmas: float = 2.0) -> tuple[float, float]:
         """(low, high): the estimate plus or minus ``sigmas`` standard errors (about 95 % for 2)."""
@@ -257,6 +298,8 @@ class CalibrationResult:
                 note += ", errors widened for the held ones being unknown"
             else:
                 note += ", errors assume the held values are right"
+        if self.lack_of_fit:
+            note += f"; LACK OF FIT: residual {self.misfit_ratio:.3g} x the noise floor, errors widened for it"
         return f"CalibrationResult({', '.join(parts)}; residual_rmse={self.residual_rmse:.3g}{note})"
 
     def _repr_html_(self) -> str:
@@ -296,9 +339,11 @@ class CalibrationResult:
                 )
             else:
                 caption += "; the identified values and their errors assume the kept ones are right"
+        colour = "#b3261e" if self.lack_of_fit else "#1b7f3b"
+        verdict = f'<p style="color:{colour};margin:0.3em 0">{html.escape(self.verdict())}</p>'
         return (
             f'<table style="border-collapse:collapse"><caption style="text-align:left">{html.escape(caption)}'
-            f"</caption>{head}{''.join(rows)}</table>"
+            f"</caption>{head}{''.join(rows)}</table>{verdict}"
         )
 
 
@@ -337,7 +382,8 @@ def _analyse(
     alive = ~dead
     if alive.any():
         block = information[np.ix_(alive, alive)]
-        if np.linalg.cond(block) < 1e12:
+        normalised = jacobian[:, alive] / column_norms[alive]
+        if np.linalg.svd(normalised, compute_uv=False)[-1] >= COLLINEARITY_LIMIT:
             covariance[np.ix_(alive, alive)] = variance * np.linalg.inv(block)
     diagonal = np.diag(covariance)
     errors = np.sqrt(np.where(np.isfinite(diagonal), np.abs(diagonal), np.inf)) * scales
@@ -486,6 +532,7 @@ def _fit(
     state_count = problem.segments * problem.state_size
     initial_dynamics, initial_strength = _split(initial)
     residuals = problem.residuals(initial_dynamics, None, initial_strength)
+    final_jacobian = np.zeros((0, 0))
     rounds: list[tuple[list[str], np.ndarray, np.ndarray]] = []  # (fitted names, values, covariance) per round
     while free:
         p = len(free)
@@ -505,9 +552,10 @@ def _fit(
             xtol=1e-5,
         )
         values = solution.x[:p] * scales
-        effective = _eliminate_states(model.jacobian(solution.x), p)
+        effective = model.identifiability_jacobian(solution.x, model.jacobian(solution.x))
         analysis = _analyse(effective, solution.fun, free, values, scales, max_relative_error, state_count)
         residuals = solution.fun
+        final_jacobian = effective
         rounds.append((list(free), values.copy(), analysis.covariance))
         if analysis.worst is None:
             estimate = {**initial, **{n: float(v) for n, v in zip(free, values, strict=True)}}
@@ -523,13 +571,19 @@ def _fit(
     basis = ""
     if reasons and free:
         errors, basis = _widen_for_held(rounds, free, estimate, errors)
+    residual_rmse = float(np.sqrt(np.mean(np.square(residuals))))
+    noise_floor = math.sqrt(max(residuals.size - len(free) - state_count, 1) / residuals.size)
+    if free and residual_rmse > LACK_OF_FIT_RATIO * noise_floor:
+        # the residuals are not sensor noise, so s^2 (J^T J)^-1 does not hold: take the segment-robust errors
+        robust = _robust_errors(final_jacobian, residuals, problem.segment_rows(), free)
+        errors = {name: max(error, robust.get(name, math.inf)) for name, error in errors.items()}
     dynamics, strength = _split(estimate)
     return CalibrationResult(
         estimate=dynamics,
         values={name: float(estimate[name]) for name in names},
         standard_errors={name: errors.get(name, math.nan) for name in names},
         unidentifiable=unidentifiable,
-        residual_rmse=float(np.sqrt(np.mean(np.square(residuals)))),
+        residual_rmse=residual_rmse,
         cost_evaluations=problem.evaluations,
         reasons=reasons,
         initial=_split(initial)[0],
@@ -538,7 +592,32 @@ def _fit(
         samples=samples,
         strength=strength,
         error_basis=basis,
+        noise_floor=noise_floor,
     )
+
+
+def _robust_errors(
+    jacobian: np.ndarray, residuals: np.ndarray, segment_rows: list[slice], names: Sequence[str]
+) -> dict[str, float]:
+    """Standard errors that do not assume the residuals are independent sensor noise (parameter units).
+
+    When the model misses something, its residuals are smooth and correlated along each segment, and
+    ``s^2 (J^T J)^-1`` counts thousands of samples as independent evidence where there are only a few
+    independent segments. The cluster-robust ("sandwich") covariance ``B (sum_g J_g^T r_g r_g^T J_g) B``,
+    ``B = (J^T J)^-1``, treats each shooting segment ``g`` as one independent piece of evidence (segments
+    share no state), however its residuals are correlated inside; ``G / (G - 1)`` corrects for few segments.
+    ``jacobian`` holds the (state-eliminated) columns per unit of each parameter's scale.
+    """
+    scales = np.array([PARAMETER_SCALES[name] for name in names])
+    information = jacobian.T @ jacobian
+    if not np.all(np.isfinite(information)) or np.linalg.matrix_rank(information) < len(names):
+        return {}
+    bread = np.linalg.inv(information)
+    scores = np.array([jacobian[rows].T @ residuals[rows] for rows in segment_rows])  # (segments, p)
+    groups = len(segment_rows)
+    meat = scores.T @ scores * groups / max(groups - 1, 1)
+    variances = np.diag(bread @ meat @ bread)
+    return {name: float(math.sqrt(v)) * scale for name, v, scale in zip(names, variances, scales, strict=True)}
 
 
 def _widen_for_held(
@@ -580,8 +659,13 @@ def _widen_for_held(
 class _JointProblem:
     """Residuals and Jacobian over (scaled parameters, segment start offsets) for ``least_squares``."""
 
-    PARAMETER_STEP = 1e-3  # forward-difference step, in units of each parameter's scale
-    STATE_STEP = 1e-2  # in units of sensor noise
+    # Central-difference step, in units of each parameter's scale (times the value when that is larger).
+    # Coulomb friction makes the residuals piecewise smooth: a step that crosses the friction torque at
+    # which a joint sticks or slips in some sample bends that column. The smaller the step, the rarer
+    # that is (1e-3 crossed one in about one fit in six); 1e-5 keeps rounding error (about 1e-12 of a
+    # residual, the physics being double precision) at about 1e-7 of a derivative.
+    PARAMETER_STEP = 1e-5
+    STATE_STEP = 1e-2  # forward-difference step for the segment starts, in units of sensor noise
 
     def __init__(
         self, problem: ShootingProblem, initial: dict[str, float], free: list[str], scales: np.ndarray
@@ -590,6 +674,7 @@ class _JointProblem:
         self.initial = initial
         self.free = list(free)
         self.scales = scales
+        self.lower = np.array([LOWER_BOUNDS[name] for name in free]) / scales if free else np.zeros(0)
         self._cache: tuple[np.ndarray, np.ndarray] | None = None
 
     def residuals(self, x: np.ndarray) -> np.ndarray:
@@ -604,8 +689,30 @@ class _JointProblem:
         self._cache = (x.copy(), r)
         return r
 
+    def directional_derivative(self, x: np.ndarray, direction: np.ndarray) -> np.ndarray | None:
+        """d residuals / d t at ``x + t direction`` (``direction`` over the scaled parameters), t = 0.
+
+        Central differences; one-sided second-order ones where a step would cross a lower bound (a
+        friction of zero can only grow). ``None`` when neither side stays within the bounds.
+        """
+        p = len(self.free)
+        h = self.PARAMETER_STEP * max(1.0, float(np.max(np.abs(x[:p]) * (direction != 0), initial=0.0)))
+        step = np.zeros_like(x)
+        step[:p] = h * direction
+
+        def inside(t: float) -> bool:
+            return bool(np.all(x[:p] + t * step[:p] >= self.lower))
+
+        if inside(-1.0) and inside(1.0):
+            return (self.residuals(x + step) - self.residuals(x - step)) / (2 * h)
+        for sign in (1.0, -1.0):
+            if inside(2 * sign):
+                near, far = self.residuals(x + sign * step), self.residuals(x + 2 * sign * step)
+                return sign * (-3 * self.residuals(x) + 4 * near - far) / (2 * h)
+        return None
+
     def jacobian(self, x: np.ndarray) -> np.ndarray:
-        """Forward differences; every segment's start moves at once, since segments do not interact.
+        """Central differences for the parameters; every segment's start moves at once (segments do not interact).
 
         (``least_squares``'s own Jacobian is modified for active bounds, which would hide exactly the
         columns that say whether a parameter sitting on its bound matters.)
@@ -615,10 +722,8 @@ class _JointProblem:
         width = self.problem.state_size
         jac = np.zeros((base.size, x.size))
         for i in range(p):
-            h = self.PARAMETER_STEP * max(1.0, abs(x[i]))
-            shifted = x.copy()
-            shifted[i] += h
-            jac[:, i] = (self.residuals(shifted) - base) / h
+            column = self.directional_derivative(x, np.eye(p)[i])
+            jac[:, i] = 0.0 if column is None else column  # None: cannot happen for one parameter (bounds are >= 0)
         rows = self.problem.segment_rows()
         for c in range(width):
             shifted = x.copy()
@@ -628,6 +733,33 @@ class _JointProblem:
                 jac[block, p + s * width + c] = change[block]
         self.residuals(x)  # leave the cache at x
         return jac
+
+    def identifiability_jacobian(self, x: np.ndarray, jacobian: np.ndarray) -> np.ndarray:
+        """The parameter columns with the segment starts eliminated, measured once more along the weakest direction.
+
+        Coordinate differences may each cross a friction kink that the others do not, and then a combination
+        that changes nothing at all (scaling mass, friction, damping and strength together) looks as if it
+        changed the data: the flat direction is hidden and both halves of it are reported as identified. So
+        the direction that moves the data least is differentiated *directly*; a true symmetry leaves the
+        simulation unchanged to rounding along it, kink or no kink, and its column combination becomes zero.
+        """
+        p = len(self.free)
+        parameters = jacobian[:, :p]
+        effective = _eliminate_states(jacobian, p)
+        norms = np.linalg.norm(effective, axis=0)
+        alive = norms > 0
+        if alive.sum() < 2:
+            return effective
+        _, _, vt = np.linalg.svd(effective[:, alive] / norms[alive])
+        direction = np.zeros(p)
+        direction[alive] = vt[-1] / norms[alive]
+        direction /= np.linalg.norm(direction)
+        measured = self.directional_derivative(x, direction)
+        self.residuals(x)
+        if measured is None:
+            return effective
+        # E w = P w - S C w; replacing P w by the measured derivative changes E along w only
+        return effective + np.outer(measured - parameters @ direction, direction)
 
 
 def _split(values: dict[str, float]) -> tuple[DynamicsParameters, float]:
