@@ -460,7 +460,13 @@ def test_excitation_check_passes_a_resonant_sine_and_explains_failures():
         (lambda steps: np.zeros(steps), "no torque"),
         (lambda steps: np.ones(steps), "at most 0.5 N m"),
         (lambda steps: np.zeros(10), "exactly 480"),
-        (lambda steps: 0.05 * np.sin(2 * np.pi * 0.7 * time[:steps]), "known only to"),
+        (lambda steps: 0.05 * np.sin(2 * np.pi * 0.7 * time[:steps]), "hardly moves"),
+        (lambda steps: 0.5 * np.sin(2 * np.pi * 20 * time[:steps]), "hardly moves"),
+        (lambda steps: 0.15 * np.sin(2 * np.pi * 0.7 * time[:steps]), "known only to"),
+        # a static push: the mass would show only in the angle where gravity balances it
+        (lambda steps: np.full(steps, 0.5), "one side only"),
+        (lambda steps: np.full(steps, -0.5), "one side only"),
+        (lambda steps: np.where(time[:steps] > 1.0, 0.5, 0.0), "one side only"),  # a step
     ):
         verdict = check_excitation(answer)
         assert not verdict.passed and hint in verdict.message, (hint, verdict.message)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from twin.course.checks_comms import balances, check_latency_tolerance, check_ntp
+from twin.course.checks_comms import _tracking_errors, balances, check_latency_tolerance, check_ntp
 
 
 def right(t0, t1, t2, t3):
@@ -33,20 +33,57 @@ def test_ntp_unfinished_or_broken_answers_do_not_raise():
     assert "pair" in check_ntp(lambda *_: 3.0).message
 
 
-def test_latency_tolerance_check():
-    assert balances(25.0) and not balances(30.0)  # the experiment the exercise asks for
-    assert check_latency_tolerance(lambda candidates: 25).passed
-    too_low = check_latency_tolerance(lambda candidates: 10)
-    assert not too_low.passed and "still balances at 15" in too_low.message
-    too_high = check_latency_tolerance(lambda candidates: 35)
-    assert not too_high.passed and "falls" in too_high.message
-    assert "Pick one of" in check_latency_tolerance(lambda candidates: 12).message
-    assert "number" in check_latency_tolerance(lambda candidates: "25 ms").message
+def _scan(criterion):
+    """A student's answer: scan the candidates in order, stop at the first run that ``criterion`` rejects."""
 
-    def stub(candidates):
+    def largest_tolerated_latency(candidates, seconds):
+        tolerated = None
+        for latency_ms in candidates:
+            errors = _tracking_errors(latency_ms, seconds)
+            if not criterion(errors):
+                break
+            tolerated = latency_ms
+        return tolerated
+
+    return largest_tolerated_latency
+
+
+def test_latency_tolerance_check():
+    # the experiments the exercise asks for: 25 ms is the limit in 2 s runs, 20 ms in 1.5 s runs
+    assert balances(25.0, 2.0) and not balances(30.0, 2.0)
+    assert balances(20.0, 1.5) and not balances(25.0, 1.5)
+    right = {2.0: 25, 1.5: 20}
+    assert check_latency_tolerance(lambda candidates, seconds: right[seconds]).passed
+    assert check_latency_tolerance(_scan(lambda e: e[-60:].max() < 0.05)).passed
+    too_low = check_latency_tolerance(lambda candidates, seconds: 10)
+    assert not too_low.passed and "still balances at 15" in too_low.message
+    too_high = check_latency_tolerance(lambda candidates, seconds: 35)
+    assert not too_high.passed and "try less latency" in too_high.message
+    assert "Pick one of" in check_latency_tolerance(lambda candidates, seconds: 12).message
+    assert "number" in check_latency_tolerance(lambda candidates, seconds: "25 ms").message
+
+    def stub(candidates, seconds):
         raise NotImplementedError
 
     assert "Not answered" in check_latency_tolerance(stub).message
+
+
+def test_latency_tolerance_rejects_judging_the_final_sample_only():
+    # In a 1.5 s run at 25 ms the pendulum still swings: its last sample is near upright, the last 60 are not.
+    errors = _tracking_errors(25.0, 1.5)
+    assert errors[-1] < 0.05 <= errors[-60:].max()
+    final_only = check_latency_tolerance(_scan(lambda e: e[-1] < 0.05))
+    assert not final_only.passed and "not all of the last 60" in final_only.message
+    always_25 = check_latency_tolerance(lambda candidates, seconds: 25)  # the 2 s answer, whatever the run length
+    assert not always_25.passed and "1.5 s" in always_25.message
+
+
+def test_latency_tolerance_rejects_a_longer_window_and_a_one_argument_answer():
+    # the last 0.5 s instead of 0.25 s: at 25 ms the 2 s run still swings past 0.05 rad in that window
+    half_second = check_latency_tolerance(_scan(lambda e: e[-120:].max() < 0.05))
+    assert not half_second.passed and "still balances at 25" in half_second.message
+    old_signature = check_latency_tolerance(lambda candidates: 25)
+    assert not old_signature.passed and "TypeError" in old_signature.message
 
 
 def test_the_solution_notebook_passes_its_own_checks():

@@ -188,4 +188,61 @@ def test_exercise_2_explains_why_a_fixed_sample_count_fails(solved: dict):
         return answer
 
     result = check_error_summary(last_240_samples, solved["times"], solved["predicted"], solved["measured"])
-    assert not result.passed and "100 Hz" in result.message
+    assert not result.passed and "not by a fixed number of samples" in result.message
+
+
+def _with_exceedance(correct, first_time):
+    """The right summary, with ``first_exceedance_time`` replaced by ``first_time(t, |error|, threshold)``."""
+
+    def summary(t, p, m, threshold):
+        answer = correct(t, p, m, threshold)
+        answer["first_exceedance_time"] = first_time(np.asarray(t), np.abs(np.asarray(p) - np.asarray(m)), threshold)
+        return answer
+
+    return summary
+
+
+def _first(t, over):
+    found = np.nonzero(over)[0]
+    return float(t[found[0]]) if found.size else None
+
+
+@pytest.mark.parametrize(
+    "never_answer",
+    [lambda t: 0.0, lambda t: float("nan"), lambda t: float(t[-1]), lambda t: "never", lambda t: -1.0],
+    ids=["zero", "nan", "last time", "a string", "minus one"],
+)
+def test_exercise_2_wants_none_when_the_error_never_exceeds(solved: dict, never_answer):
+    def no_none(t, error, threshold):
+        return _first(t, error > threshold) if np.any(error > threshold) else never_answer(t)
+
+    result = check_error_summary(
+        _with_exceedance(solved["error_summary"], no_none), solved["times"], solved["predicted"], solved["measured"]
+    )
+    assert not result.passed
+    assert "never exceeds" in result.message and "None" in result.message
+
+
+def test_exercise_2_exceeds_means_strictly_greater(solved: dict):
+    at_or_above = _with_exceedance(solved["error_summary"], lambda t, error, threshold: _first(t, error >= threshold))
+    result = check_error_summary(at_or_above, solved["times"], solved["predicted"], solved["measured"])
+    assert not result.passed and "strictly greater" in result.message
+
+
+def test_exercise_2_rejects_a_fixed_threshold(solved: dict):
+    fixed = _with_exceedance(solved["error_summary"], lambda t, error, threshold: _first(t, error > 0.1))
+    result = check_error_summary(fixed, solved["times"], solved["predicted"], solved["measured"], threshold=0.1)
+    assert not result.passed and "`threshold` argument" in result.message
+
+
+def test_exercise_2_made_up_runs_tell_the_wrong_answers_apart():
+    """On the run that never exceeds, the threshold is touched exactly once; on the other, 0.08 and 0.1 differ."""
+    from twin.course.checks import _made_up_runs
+
+    (_, drifting, drifting_threshold), (_, bounded, bounded_threshold) = _made_up_runs()
+    t, p, m = drifting
+    error = np.abs(p - m)
+    assert _first(t, error > drifting_threshold) != _first(t, error > 0.1) is not None
+    t, p, m = bounded
+    error = np.abs(p - m)
+    assert error.max() == bounded_threshold and np.sum(error == bounded_threshold) == 1

@@ -87,3 +87,41 @@ def test_notebook_is_stored_without_outputs(path: Path):
     assert not dirty, (
         f"{path.name}: cells {dirty} hold outputs; strip them (jupyter nbconvert --clear-output --inplace)"
     )
+
+
+def test_a_stuck_notebook_cell_fails_with_a_timeout_instead_of_hanging(tmp_path: Path):
+    """The suite's options give nbval a per-cell time limit; a cell that never returns then fails, saying so."""
+    import subprocess
+    import sys
+
+    options = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]["addopts"]
+    limit = re.search(r"--nbval-cell-timeout=(\d+)", options)
+    assert limit and 0 < int(limit.group(1)) <= 600, "pyproject's addopts must give nbval a per-cell time limit"
+
+    stuck = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "execution_count": None,
+                "outputs": [],
+                "source": "import threading\nthreading.Event().wait()  # waits for ever, like a deadlocked thread",
+            }
+        ],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    notebook = tmp_path / "stuck.ipynb"
+    notebook.write_text(json.dumps(stuck))
+    # the suite's own options, with a short limit so that the test is quick (a later option wins)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-c", str(ROOT / "pyproject.toml"), "-n", "0", "--nbval-cell-timeout=5"]
+        + [str(notebook)],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=ROOT,
+    )
+    assert run.returncode == 1, run.stdout[-2000:]
+    assert "Timeout of 5 seconds exceeded executing cell" in run.stdout, run.stdout[-2000:]

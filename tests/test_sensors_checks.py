@@ -92,3 +92,62 @@ def test_checks_never_leak_the_expected_numbers():
 def test_a_crashing_answer_is_reported_not_raised():
     result = check_metric_depth(lambda d, n, f: 1 / 0)
     assert not result.passed and "ZeroDivisionError" in result.message
+
+
+def _line_through(taus, adev, rising):
+    slope, level = np.polyfit(np.log(taus[rising]), np.log(adev[rising]), 1)
+    return float(np.exp(level + slope * np.log(3.0)))
+
+
+def _n_from_first_decade(taus, adev):
+    short = taus <= taus[0] * 10
+    return float(np.median(adev[short] * np.sqrt(taus[short])))
+
+
+def test_allan_check_rejects_a_fitted_slope_on_recorded_data():
+    """A free-slope line through the last decade is right on exact curves but wanders on a real recording."""
+
+    def free_slope(taus, adev):
+        return _n_from_first_decade(taus, adev), _line_through(taus, adev, taus >= taus[-1] / 10)
+
+    exact_taus = np.logspace(-2, 4, 60)
+    exact = synthetic_allan_curve(0.005, 0.0002, exact_taus)
+    assert np.isclose(free_slope(exact_taus, exact)[1], 0.0002, rtol=0.1)  # only recorded data can tell
+    result = check_noise_parameters(free_slope)
+    assert not result.passed and "fitted the slope" in result.message, result.message
+
+
+def test_allan_check_rejects_one_point_and_the_curved_bottom_with_different_hints():
+    def last_point(taus, adev):  # a fixed slope, but through the single least certain point
+        return _n_from_first_decade(taus, adev), float(adev[-1] * np.sqrt(3.0 / taus[-1]))
+
+    def from_the_minimum(taus, adev):  # a fitted line from the curve's bottom, where both noises mix
+        return _n_from_first_decade(taus, adev), _line_through(taus, adev, np.arange(taus.size) >= np.argmin(adev))
+
+    one_point = check_noise_parameters(last_point)
+    assert not one_point.passed and "not from one point" in one_point.message, one_point.message
+    bottom = check_noise_parameters(from_the_minimum)
+    assert not bottom.passed and "fit that line where the curve rises" in bottom.message, bottom.message
+
+
+def test_allan_check_accepts_fixed_slopes_and_a_two_term_least_squares_fit():
+    from twin.sensors.allan import fit_noise_parameters
+
+    def least_squares(taus, adev):
+        fit = fit_noise_parameters(taus, adev)
+        return fit.noise_density, fit.bias_random_walk
+
+    for answer in (least_squares, answers(SOLUTION)["noise_parameters"]):
+        result = check_noise_parameters(answer)
+        assert result.passed, result.message
+
+
+def test_recorded_curves_reach_the_right_tau_range():
+    """The last decade lies where the bias random walk dominates and the first where white noise does: the two
+    variances N^2 / tau and K^2 tau / 3 differ by (tau / crossing)^2, at least 16 times at the decades' inner ends."""
+    from twin.course.checks_sensors import RECORDED_IMUS, recorded_allan_curve
+
+    for n, k, seed in RECORDED_IMUS:
+        taus, _ = recorded_allan_curve(n, k, seed)
+        crossing = np.sqrt(3.0) * n / k  # s: where N^2 / tau = K^2 tau / 3
+        assert taus[0] * 10 < crossing / 4 and taus[-1] / 10 > crossing * 4

@@ -120,13 +120,48 @@ def _same_time(got: object, want: float | None) -> bool:
     return isinstance(got, int | float) and bool(np.isclose(got, want))
 
 
-def _exceedance_hint(got: object, times: np.ndarray, error: np.ndarray, threshold: float, want: float | None) -> str:
-    signed = np.nonzero(error > threshold)[0]
-    if _same_time(got, float(times[signed[0]]) if signed.size else None):
+def _exceedance_hint(
+    got: object, times: np.ndarray, error: np.ndarray, threshold: float, want: float | None, usual_threshold: float
+) -> str:
+    def first(over: np.ndarray) -> float | None:
+        found = np.nonzero(over)[0]
+        return float(times[found[0]]) if found.size else None
+
+    if want is None and got is not None:
+        if _same_time(got, first(np.abs(error) >= threshold)):
+            return (
+                "here |error| reaches the threshold but never goes above it; 'exceeds' means strictly greater (>), "
+                "so the answer is None."
+            )
+        return (
+            "here |error| never exceeds the threshold, so the answer is None (the object, not 0, NaN, a time or a "
+            "string): there is no first time."
+        )
+    if want is not None and got is None:
+        return "the error does exceed the threshold on this run: return the time of the first sample where it does."
+    if _same_time(got, first(error > threshold)):
         return "compare the *absolute* error with the threshold: a model can be wrong in either direction."
-    if want is not None and isinstance(got, int | np.integer) and float(times[int(got)]) == want:
-        return "return the time in seconds (look it up in `times`), not the index of the sample."
+    if want is not None and isinstance(got, int | np.integer) and 0 <= int(got) < times.size:
+        if float(times[int(got)]) == want:
+            return "return the time in seconds (look it up in `times`), not the index of the sample."
+    if threshold != usual_threshold and _same_time(got, first(np.abs(error) > usual_threshold)):
+        return f"use the `threshold` argument (here {threshold} rad), not a fixed {usual_threshold}."
     return "find the first sample where |predicted - measured| > threshold and return its time in seconds."
+
+
+def _made_up_runs() -> list[tuple[str, tuple[np.ndarray, np.ndarray, np.ndarray], float]]:
+    """Two runs unlike the pendulum's: one whose error exceeds a different threshold, one whose never does."""
+    drifting_t = np.arange(0, 3, 0.01)  # 100 Hz, 3 s: a different rate and length from the pendulum run
+    drifting = (drifting_t, 0.05 * np.sin(7 * drifting_t) - 0.06 * drifting_t, np.zeros_like(drifting_t))
+    # 50 Hz, 2.5 s: the error swings within +-0.05 rad and touches -0.05 exactly at one sample, never beyond it
+    bounded_t = np.arange(125) / 50.0
+    bounded_error = 0.04 * np.sin(5 * bounded_t)
+    bounded_error[80] = -0.05
+    bounded = (bounded_t, bounded_error, np.zeros_like(bounded_t))
+    return [
+        ("a made-up run (100 Hz, 3 s, threshold 0.08 rad)", drifting, 0.08),
+        ("a made-up run whose error never exceeds its threshold of 0.05 rad", bounded, 0.05),
+    ]
 
 
 def check_error_summary(
@@ -136,15 +171,15 @@ def check_error_summary(
     measured: np.ndarray,
     threshold: float = 0.1,
 ) -> CheckResult:
-    """Checks ``error_summary(times, predicted, measured, threshold)`` on the given run and on a made-up one."""
+    """Checks ``error_summary(times, predicted, measured, threshold)`` on the given run and on two made-up ones:
+    one with another rate, length and threshold, one whose error never exceeds its threshold (answer ``None``)."""
     name = "Exercise 2: how wrong is the model, and since when?"
-    synthetic_t = np.arange(0, 3, 0.01)  # 100 Hz, 3 s: a different rate and length from the pendulum run
-    synthetic = (synthetic_t, 0.05 * np.sin(7 * synthetic_t) - 0.06 * synthetic_t, np.zeros_like(synthetic_t))
-    for case, args in (("your pendulum run", (times, predicted, measured)), ("a made-up run", synthetic)):
-        answer, failure = _call(name, error_summary, *args, threshold)
+    cases = [("your pendulum run", (times, predicted, measured), threshold), *_made_up_runs()]
+    for case, args, case_threshold in cases:
+        answer, failure = _call(name, error_summary, *args, case_threshold)
         if failure is not None:
             return failure
-        expected = [reference_error_summary(*args, threshold, include_edge=edge) for edge in (True, False)]
+        expected = [reference_error_summary(*args, case_threshold, include_edge=edge) for edge in (True, False)]
         if not isinstance(answer, dict) or set(answer) != set(expected[0]):
             return CheckResult(
                 name, False, f"Return a dict with exactly the keys {sorted(expected[0])}; got {answer!r}."
@@ -154,10 +189,10 @@ def check_error_summary(
             np.isclose(got_rmse, e["rmse_last_second"], rtol=1e-6, atol=1e-12) for e in expected
         )
         if not rmse_ok:
-            made_up = (
-                " This run is sampled at 100 Hz for 3 s, so pick the last second by time, not by a fixed number of "
-                "samples."
-                if case == "a made-up run"
+            sampled_otherwise = (
+                " This run is sampled at another rate and for another length, so pick the last second by time, not "
+                "by a fixed number of samples."
+                if case != "your pendulum run"
                 else ""
             )
             return CheckResult(
@@ -165,7 +200,7 @@ def check_error_summary(
                 False,
                 f"On {case}, your rmse_last_second={got_rmse!r} rad is not right. Hint: square the errors, average "
                 "them over the samples of the last second only (times >= t_end - 1), then take the square root."
-                + made_up,
+                + sampled_otherwise,
             )
         if not _same_time(answer["first_exceedance_time"], expected[0]["first_exceedance_time"]):
             error = np.asarray(args[1], dtype=float) - np.asarray(args[2], dtype=float)
@@ -173,12 +208,15 @@ def check_error_summary(
                 answer["first_exceedance_time"],
                 np.asarray(args[0]),
                 error,
-                threshold,
+                case_threshold,
                 expected[0]["first_exceedance_time"],
+                threshold,
             )
             return CheckResult(
                 name,
                 False,
                 f"On {case}, your first_exceedance_time={answer['first_exceedance_time']!r} is not right. Hint: {hint}",
             )
-    return CheckResult(name, True, "Both numbers agree with the reference on your run and on a made-up run.")
+    return CheckResult(
+        name, True, "Both numbers agree with the reference on your run and on two made-up runs, one that never exceeds."
+    )

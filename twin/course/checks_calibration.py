@@ -78,10 +78,16 @@ def check_standard_errors(standard_errors: Callable) -> CheckResult:
 EXCITATION_STEPS = 480  # 2 s at 240 Hz
 EXCITATION_LIMIT = 0.5  # N m, the most the student's torque may command
 MASS_TOLERANCE = 0.01  # the mass scale's standard error must be below this (1 % of the URDF mass)
+SWING_BOTH_WAYS = 0.05  # rad: the measured swing must pass this far to each side of hanging straight down
 
 
 def judge_excitation(torques: object, seed: int = 7) -> tuple[bool, str, object]:
-    """Record the pendulum stand-in under ``torques`` and calibrate. Returns (passed, message, result)."""
+    """Record the pendulum stand-in under ``torques`` and calibrate. Returns (passed, message, result).
+
+    The excitation passes when the pendulum swings to both sides of hanging (beyond ``SWING_BOTH_WAYS`` rad) and
+    the calibrated mass scale's standard error is below ``MASS_TOLERANCE``. ``result`` is None when the run was
+    judged before calibrating.
+    """
     from twin.calibration import calibrate, record_trajectory
     from twin.physical.standin import PhysicalStandIn
     from twin.sim.plant import DynamicsParameters
@@ -101,19 +107,35 @@ def judge_excitation(torques: object, seed: int = 7) -> tuple[bool, str, object]
             f"{EXCITATION_LIMIT} N m. Scale it down (np.clip or a smaller amplitude).",
             None,
         )
+    if np.ptp(tau) == 0 and tau[0] == 0:
+        return False, "With no torque the pendulum hangs still: its mass cannot show. Apply a torque.", None
     stand_in = PhysicalStandIn("pendulum", seed=seed)
     try:
         data = record_trajectory(stand_in, tau[:, None])
         truth = stand_in.truth
     finally:
         stand_in.close()
+    lowest, highest = float(np.min(data.positions)), float(np.max(data.positions))
+    if highest < SWING_BOTH_WAYS and lowest > -SWING_BOTH_WAYS:
+        return (
+            False,
+            f"The pendulum hardly moves (it stays within {lowest:+.3f}..{highest:+.3f} rad): use more of the allowed "
+            "torque, at a frequency near the pendulum's own (f = sqrt(g/l) / 2 pi), so that it swings.",
+            None,
+        )
+    if highest < SWING_BOTH_WAYS or lowest > -SWING_BOTH_WAYS:
+        return (
+            False,
+            f"Your torque pushes the pendulum to one side only (it stays within {lowest:+.3f}..{highest:+.3f} rad). "
+            "Then the mass shows mostly in the angle at which gravity balances the push, and that estimate rests on "
+            "the sensor's zero. Push back and forth, so that it swings more than "
+            f"{SWING_BOTH_WAYS} rad to both sides of hanging.",
+            None,
+        )
     # friction and damping are known from an earlier experiment: only the mass is sought
     known = DynamicsParameters(joint_friction=truth.joint_friction, joint_damping=truth.joint_damping)
     result = calibrate(data, "pendulum", parameters=("mass_scale",), initial=known)
     if "mass_scale" in result.unidentifiable:
-        if np.ptp(tau) == 0 and tau[0] == 0:
-            message = "With no torque the pendulum hangs still (or swings freely): mass cannot show. Apply a torque."
-            return False, message, result
         return (
             False,
             "The mass is still unidentifiable: " + result.reasons["mass_scale"] + ". Vary the torque over time, "

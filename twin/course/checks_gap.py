@@ -40,7 +40,37 @@ _DIAGNOSIS_CASES: tuple[dict[str, float], ...] = (
     {"joint damping": 0.25, "payload": 0.2, "sensor noise": 0.05, "interaction": 0.5},
     {"mass": 1.2, "joint damping": -1.3, "joint friction": 0.9, "interaction": 0.2},
     {"joint friction": 0.1, "sensor noise": 0.8, "interaction": 0.1},
+    # one each where an unmodeled cause dominates: a payload, a delay, a held command, play in the gears
+    {"payload": 0.6, "mass": 0.25, "sensor noise": 0.05, "interaction": 0.1},
+    {"latency": 0.5, "joint damping": 0.3, "sensor noise": 0.05, "interaction": 0.15},
+    {"control period": 0.45, "mass": 0.35, "sensor bias": 0.1, "interaction": 0.1},
+    {"backlash": 0.55, "joint friction": 0.3, "latency": 0.1, "interaction": 0.05},
 )
+
+
+def _remedy_hint(cause: str) -> str:
+    """Why ``cause`` needs its remedy, in words that tell the wrong remedies apart."""
+    remedy = CAUSES[cause].remedy
+    if remedy == "calibration":
+        return f"{cause!r} is a term the model already has, with a wrong value: fit that value to data."
+    if remedy == "sensor calibration":
+        return f"{cause!r} is in the sensor, not in the dynamics: measure the offset at a known pose and subtract it."
+    if remedy == "filtering":
+        return f"{cause!r} is random: no model, calibrated or learned, predicts it; average or filter the readings."
+    if remedy == "delay identification":
+        return (
+            f"{cause!r} is a delay of a whole number of time steps: one number to find from a recording "
+            "(calibration's delay scan) and put into the model, not an unknown function to learn."
+        )
+    if remedy == "randomisation":
+        return (
+            f"{cause!r} (how long each command is held) is set by the computer running the controller and varies "
+            "with its load: make the controller robust to it by tuning over randomised periods."
+        )
+    return (
+        f"the model has no term for {cause!r}: no value of its parameters can express it, so calibration cannot "
+        "remove it; learn what the model misses from data."
+    )
 
 
 Diagnose = Callable[[Mapping[str, float]], tuple[str, str]]
@@ -77,12 +107,11 @@ def check_diagnosis(diagnose: Diagnose, shares: Mapping[str, float]) -> CheckRes
             if remedy not in REMEDIES:
                 hint = f"the remedy must be one of {sorted(REMEDIES)}."
             else:
-                hint = (
-                    "ask what kind of cause it is: a wrong value of a term the model has, an effect the model has no "
-                    "term for, or something the sensor does. The table `CAUSES` in the notebook lists each one's kind."
-                )
+                hint = _remedy_hint(want_cause) + " The table of causes above lists each one's kind."
             return CheckResult(name, False, f"On {label}, {remedy!r} does not remove {cause!r}. Hint: {hint}")
-    return CheckResult(name, True, "Dominant cause and remedy are right on your ablation and on five made-up ones.")
+    return CheckResult(
+        name, True, f"Dominant cause and remedy are right on your ablation and on {len(made_up)} made-up ones."
+    )
 
 
 # -- exercise 2 ------------------------------------------------------------------------------------
@@ -117,8 +146,35 @@ def _as_randomization(answer: object) -> Randomization:
     raise TypeError(f"return a dict {{quantity: (low, high)}} or a Randomization, got {type(answer).__name__}")
 
 
+def _uncovered(ranges: Randomization, hidden: list[Reality]) -> list[str]:
+    """Hints for the hidden robots' masses and sensor offsets that lie outside the student's ranges.
+
+    These two decide whether the tuned controller transfers (integral action for heavier robots, a torque margin
+    for offset sensors); a quantity that is not randomised stays at the model's value (mass 1, no offset).
+    """
+    hints = []
+    mass = ranges.ranges.get("mass_scale", Range(1.0, 1.0))
+    masses = [reality.truth.mass_scale for reality in hidden]
+    if max(masses) > mass.high:
+        hints.append(
+            "some hidden robots are heavier than any robot your ranges show the tuner (they come from the workshop "
+            "that builds them heavier more often than lighter): let mass_scale reach above 1 far enough."
+        )
+    if min(masses) < mass.low:
+        hints.append("some hidden robots are lighter than any robot your ranges show the tuner.")
+    bias = ranges.ranges.get("sensor_bias", Range(0.0, 0.0))
+    biases = [reality.effects.sensor_bias for reality in hidden]
+    if max(biases) > bias.high or min(biases) < bias.low:
+        hints.append(
+            "the hidden robots' sensors are not perfectly zeroed, in either direction, by more than your ranges allow "
+            "(or your ranges have no sensor_bias at all)."
+        )
+    return hints
+
+
 def check_training_ranges(training_ranges: Callable[[], object]) -> CheckResult:
-    """Tunes the controller over your ranges and tries it on hidden robots: it must succeed on every one."""
+    """Your ranges must cover the hidden robots' masses and sensor offsets, and the controller tuned over them must
+    succeed on every hidden robot."""
     name = "Exercise 2: randomisation ranges that transfer"
     answer, failure = _call(name, training_ranges)
     if failure is not None:
@@ -135,9 +191,13 @@ def check_training_ranges(training_ranges: Callable[[], object]) -> CheckResult:
             f"{needs_actuator}: the robots in this exercise have no actuator model; "
             "randomise dynamics and sensor quantities only.",
         )
+    hidden = _HIDDEN.sample(HIDDEN_STANDINS, seed=2026)
+    uncovered = _uncovered(ranges, hidden)
+    if uncovered:
+        return CheckResult(name, False, "Your ranges do not cover the hidden robots. Hint: " + " ".join(uncovered))
     task, candidates = exercise_task()
     tuned = tune(task, ranges.sample(TRAINING_SAMPLES, seed=0), candidates)
-    result = transfer(task, {"yours": tuned.best}, _HIDDEN.sample(HIDDEN_STANDINS, seed=2026), workers=1)
+    result = transfer(task, {"yours": tuned.best}, hidden, workers=1)
     wins = int(result.success.sum())
     if wins == HIDDEN_STANDINS:
         return CheckResult(
@@ -151,8 +211,9 @@ def check_training_ranges(training_ranges: Callable[[], object]) -> CheckResult:
         )
     elif gains.ki == 0:
         hint = (
-            "the tuned controller has no integral action, so a robot heavier than the model ends with an offset. "
-            "Do your ranges let the tuner see such robots?"
+            "the tuned controller has no integral action, so the heavier hidden robots end with an offset. Your "
+            "ranges do show the tuner heavy robots, so something else in them made it give integral action up: "
+            "ranges far wider than reality make it please robots that do not exist."
         )
     else:
         hint = (
