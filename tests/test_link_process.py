@@ -12,8 +12,8 @@ import psutil
 import pytest
 
 from twin.control.pd import JointPD
+from twin.core.messages import JointCommand
 from twin.digital_twin import DigitalTwin
-from twin.link.messages import JointCommand
 from twin.link.process import ProcessStandIn
 from twin.link.recording import read_recording, replay_into
 from twin.model.virtual import VirtualModel

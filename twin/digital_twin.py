@@ -29,8 +29,8 @@ import numpy as np
 
 from twin.analytics.prediction_error import PredictionErrorTracker
 from twin.control.pd import JointPD
+from twin.core.messages import JointCommand
 from twin.link.in_process import InProcessLink
-from twin.link.messages import JointCommand
 from twin.model.virtual import VirtualModel
 from twin.physical.standin import DEFAULT_TRUTH, PhysicalStandIn
 from twin.sensors.joint_state import JointStateSensor

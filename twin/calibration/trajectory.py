@@ -15,9 +15,9 @@ from typing import Protocol
 
 import numpy as np
 
+from twin.core.messages import JointCommand, StateMeasurement
 from twin.link.impaired_link import ImpairedLink
 from twin.link.in_process import InProcessLink
-from twin.link.messages import JointCommand, StateMeasurement
 from twin.sim.plant import SimulatedRobot
 from twin.sim.robots import ROBOTS
 from twin.sim.world import DEFAULT_TIME_STEP

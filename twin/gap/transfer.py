@@ -20,9 +20,9 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from twin.core.messages import JointCommand
 from twin.gap.randomization import Randomization
 from twin.gap.reality import Reality
-from twin.link.messages import JointCommand
 from twin.physical.standin import PhysicalStandIn
 from twin.sim.plant import DynamicsParameters, SimulatedRobot
 from twin.sim.world import DEFAULT_TIME_STEP

@@ -44,8 +44,8 @@ from types import TracebackType
 
 import numpy as np
 
+from twin.core.messages import JointCommand, StateMeasurement
 from twin.link.clock_sync import ClockSync
-from twin.link.messages import JointCommand, StateMeasurement
 from twin.link.recording import Recorder
 from twin.link.schema import Inbox, Message, encode
 from twin.link.sync import Estimate, StateBuffer, StreamMonitor

@@ -22,7 +22,7 @@ from mcap.records import Message as McapMessage
 from mcap.stream_reader import StreamReader
 from mcap.writer import CompressionType, Writer
 
-from twin.link.messages import StateMeasurement
+from twin.core.messages import StateMeasurement
 from twin.link.schema import WIRE_VERSION, Inbox, Message
 from twin.model.virtual import VirtualModel
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twin.link.messages import StateMeasurement
+from twin.core.messages import StateMeasurement
 from twin.sim.plant import DynamicsParameters, SimulatedRobot
 from twin.sim.robots import JointState
 from twin.sim.world import DEFAULT_TIME_STEP

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from twin.link.messages import JointCommand
+from twin.core.messages import JointCommand
 from twin.model.virtual import VirtualModel
 from twin.operation.commissioning import commissioning_calibration
 from twin.physical.standin import DEFAULT_TRUTH, PhysicalStandIn, UnmodeledEffects

@@ -183,7 +183,7 @@ class StandInServer:
 
     def _obey(self, message: Message, received_at: float) -> None:
         if message.type == "command":
-            from twin.link.messages import JointCommand
+            from twin.core.messages import JointCommand
 
             self.standin.apply(JointCommand(self.standin.time, message["tau"]))
             for _ in range(message["steps"]):

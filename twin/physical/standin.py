@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from twin.link.messages import JointCommand, StateMeasurement
+from twin.core.messages import JointCommand, StateMeasurement
 from twin.sensors.joint_state import JointStateSensor
 from twin.sim.plant import DynamicsParameters, SimulatedRobot
 from twin.sim.robots import JointState, Robot

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from twin.link.messages import StateMeasurement
+from twin.core.messages import StateMeasurement
 from twin.sim.robots import JointState
 
 
