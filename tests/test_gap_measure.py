@@ -10,12 +10,12 @@ import pytest
 from twin.actuators import MINITAUR_MOTOR, ActuatorParameters
 from twin.control import JointPD
 from twin.core.messages import JointCommand
+from twin.core.types import DynamicsParameters
 from twin.gap.ablation import ablate
 from twin.gap.experiment import GapExperiment, multisine_torques, planned_commands
 from twin.gap.metrics import sensor_gap, trajectory_gap
 from twin.gap.reality import CAUSES, Reality
 from twin.physical import PhysicalStandIn, UnmodeledEffects
-from twin.sim.plant import DynamicsParameters
 
 NOMINAL = DynamicsParameters()
 HOLD = 0.8  # rad

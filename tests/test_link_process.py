@@ -13,11 +13,11 @@ import pytest
 
 from twin.control.pd import JointPD
 from twin.core.messages import JointCommand
+from twin.core.types import DEFAULT_TIME_STEP
 from twin.digital_twin import DigitalTwin
 from twin.link.process import ProcessStandIn
 from twin.link.recording import read_recording, replay_into
 from twin.model.virtual import VirtualModel
-from twin.sim.world import DEFAULT_TIME_STEP
 
 
 def wait_until(condition, standin: ProcessStandIn, what: str, limit: float = 20.0) -> None:

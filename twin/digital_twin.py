@@ -30,12 +30,11 @@ import numpy as np
 from twin.analytics.prediction_error import PredictionErrorTracker
 from twin.control.pd import JointPD
 from twin.core.messages import JointCommand
+from twin.core.types import DEFAULT_TIME_STEP, DynamicsParameters
 from twin.link.in_process import InProcessLink
 from twin.model.virtual import VirtualModel
 from twin.physical.standin import DEFAULT_TRUTH, PhysicalStandIn
 from twin.sensors.joint_state import JointStateSensor
-from twin.sim.plant import DynamicsParameters
-from twin.sim.world import DEFAULT_TIME_STEP
 
 if TYPE_CHECKING:
     from twin.link.process import ProcessStandIn

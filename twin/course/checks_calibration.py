@@ -83,8 +83,8 @@ MASS_TOLERANCE = 0.01  # the mass scale's standard error must be below this (1 %
 def judge_excitation(torques: object, seed: int = 7) -> tuple[bool, str, object]:
     """Record the pendulum stand-in under ``torques`` and calibrate. Returns (passed, message, result)."""
     from twin.calibration import calibrate, record_trajectory
+    from twin.core.types import DynamicsParameters
     from twin.physical.standin import PhysicalStandIn
-    from twin.sim.plant import DynamicsParameters
 
     try:
         tau = np.asarray(torques, dtype=float).reshape(-1)

@@ -8,9 +8,9 @@ format: it is encoded (schema v2, msgpack), impaired per direction on the simula
 from __future__ import annotations
 
 from twin.core.messages import JointCommand, StateMeasurement
+from twin.core.types import DEFAULT_TIME_STEP
 from twin.link.impairments import PERFECT, ImpairedChannel, Impairments
 from twin.link.schema import Inbox, encode
-from twin.sim.world import DEFAULT_TIME_STEP
 
 
 class StepChannel:

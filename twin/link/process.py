@@ -45,14 +45,12 @@ from types import TracebackType
 import numpy as np
 
 from twin.core.messages import JointCommand, StateMeasurement
+from twin.core.types import DEFAULT_TIME_STEP, DynamicsParameters, JointState
 from twin.link.clock_sync import ClockSync
 from twin.link.recording import Recorder
 from twin.link.schema import Inbox, Message, encode
 from twin.link.sync import Estimate, StateBuffer, StreamMonitor
 from twin.link.transport import LOOPBACK, Transport, ZmqTransport
-from twin.sim.plant import DynamicsParameters
-from twin.sim.robots import JointState
-from twin.sim.world import DEFAULT_TIME_STEP
 
 REPORT_RETRY = 0.5  # s between requests for the state of a robot started elsewhere, until one comes
 SENSOR_NAMES = ("encoders", "imu")  # what a stand-in can stream: joint encoders (rad), IMU (m/s^2 then rad/s)

@@ -23,8 +23,8 @@ from mcap.stream_reader import StreamReader
 from mcap.writer import CompressionType, Writer
 
 from twin.core.messages import StateMeasurement
+from twin.core.protocols import Model
 from twin.link.schema import WIRE_VERSION, Inbox, Message
-from twin.model.virtual import VirtualModel
 
 PROFILE = "twin.link"
 MESSAGE_ENCODING = "msgpack"
@@ -127,7 +127,7 @@ class ReplayResult:
         return float(np.sqrt(np.mean(self.prediction_errors**2))) if self.states else float("nan")
 
 
-def replay_into(model: VirtualModel, recording: Recording, gain: float = 0.3) -> ReplayResult:
+def replay_into(model: Model, recording: Recording, gain: float = 0.3) -> ReplayResult:
     """Feed a recorded lock-step session to a virtual model, in recorded order: each ``state`` is first
     compared with the model's prediction, then corrects it (``gain``); each ``command`` advances the model
     ``steps`` steps under its torques. The result is the prediction error the twin would have seen."""

@@ -39,11 +39,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from twin.core.types import DynamicsParameters
 from twin.link.schema import Inbox, Message, encode
 from twin.link.transport import Transport, ZmqTransport
 from twin.physical.standin import PhysicalStandIn
 from twin.sensors.joint_state import JointStateSensor
-from twin.sim.plant import DynamicsParameters
 
 HEARTBEAT_PERIOD = 0.1  # s
 log = logging.getLogger("twin.physical.server")

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from twin.core.messages import StateMeasurement
-from twin.sim.robots import JointState
+from twin.core.types import JointState
 
 
 class JointStateSensor:
