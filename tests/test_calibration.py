@@ -23,7 +23,7 @@ from twin.course.checks_calibration import check_excitation, check_standard_erro
 from twin.link.impaired_link import ImpairedLink
 from twin.link.impairments import Impairments
 from twin.link.in_process import Channel, InProcessLink
-from twin.link.process import ProcessStandIn
+from twin.physical.process import ProcessStandIn
 from twin.physical.standin import PhysicalStandIn, UnmodeledEffects
 from twin.sim.plant import DynamicsParameters, SimulatedRobot
 

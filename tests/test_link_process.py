@@ -15,9 +15,9 @@ from twin.control.pd import JointPD
 from twin.core.messages import JointCommand
 from twin.core.types import DEFAULT_TIME_STEP
 from twin.digital_twin import DigitalTwin
-from twin.link.process import ProcessStandIn
 from twin.link.recording import read_recording, replay_into
 from twin.model.virtual import VirtualModel
+from twin.physical.process import ProcessStandIn
 
 
 def wait_until(condition, standin: ProcessStandIn, what: str, limit: float = 20.0) -> None:
@@ -67,7 +67,7 @@ def test_an_exception_inside_the_with_block_leaves_no_process():
 def test_the_stand_in_exits_when_its_parent_dies():
     """A kernel restart kills the parent without cleanup: the orphaned stand-in must notice and exit."""
     script = (
-        "import os, sys; from twin.link.process import ProcessStandIn; s = ProcessStandIn('pendulum'); "
+        "import os, sys; from twin.physical.process import ProcessStandIn; s = ProcessStandIn('pendulum'); "
         "print(s.process.pid, flush=True); os._exit(0)"  # no close(), no atexit: like a killed kernel
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
@@ -259,7 +259,7 @@ def test_a_stand_in_started_by_hand_works_exactly_like_a_spawned_one():
 
 
 def test_waiting_for_a_robot_that_never_comes_says_what_to_start():
-    from twin.link.process import StandInError
+    from twin.physical.process import StandInError
 
     port = free_port()
     with pytest.raises(StandInError, match=f"twin-standin --connect tcp://127.0.0.1:{port}"):
@@ -296,9 +296,9 @@ def test_a_second_twin_joins_a_lock_step_robot_that_is_already_running():
 
 
 def test_a_robot_that_heartbeats_but_never_reports_a_state_is_named_as_such():
-    from twin.link.process import StandInError
     from twin.link.schema import encode
     from twin.link.transport import ZmqTransport
+    from twin.physical.process import StandInError
 
     port = free_port()
     with ZmqTransport.connect(f"tcp://127.0.0.1:{port}") as mute:  # queues its heartbeat until the twin listens
@@ -391,7 +391,7 @@ def test_the_first_imu_sample_after_a_reset_feels_gravity_not_the_jump_in_veloci
 
 
 def test_a_full_sensor_stream_keeps_the_newest_samples_and_counts_the_discarded():
-    from twin.link.process import SensorStream
+    from twin.physical.process import SensorStream
 
     stream = SensorStream("encoders", capacity=3)
     for k in range(5):

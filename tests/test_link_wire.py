@@ -337,7 +337,7 @@ def test_a_live_stand_in_survives_structured_fuzzing_and_reports_every_drop():
     import time
 
     from twin.core.messages import JointCommand
-    from twin.link.process import ProcessStandIn
+    from twin.physical.process import ProcessStandIn
 
     rng = np.random.default_rng(12)
     crashers = [

@@ -37,7 +37,7 @@ from twin.physical.standin import DEFAULT_TRUTH, PhysicalStandIn
 from twin.sensors.joint_state import JointStateSensor
 
 if TYPE_CHECKING:
-    from twin.link.process import ProcessStandIn
+    from twin.physical.process import ProcessStandIn
 
 MODES: dict[str, str] = {
     "model": "digital model: no automatic data flow; the model runs open loop beside the robot",
@@ -105,7 +105,7 @@ class DigitalTwin:
         seed: seed for every random choice (sensor noise).
         standin: ``"in_process"`` (default) runs the stand-in in this process; ``"process"`` runs it in
             its own process and talks to it over ZeroMQ on 127.0.0.1 in lock-step
-            (``twin.link.process.ProcessStandIn``): the same run, bit for bit, through a real transport.
+            (``twin.physical.process.ProcessStandIn``): the same run, bit for bit, through a real transport.
             ``close()`` stops that process. A custom ``sensor`` needs ``"in_process"``.
         correction: ``"on_arrival"`` (default) pulls the model towards each measurement when it arrives, as
             if it were current; ``"timestamped"`` uses the measurement's timestamp: it rolls the model back
@@ -148,7 +148,7 @@ class DigitalTwin:
         if standin == "process":
             if sensor is not None:
                 raise ValueError("A custom sensor object cannot cross into another process; use standin='in_process'.")
-            from twin.link.process import ProcessStandIn
+            from twin.physical.process import ProcessStandIn
 
             truth = truth if truth is not None else DEFAULT_TRUTH.get(robot)
             self.physical = ProcessStandIn(

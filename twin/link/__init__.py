@@ -10,9 +10,9 @@
   dead reckoning).
 - ``compression``: codecs with their ratio and error bound.
 - ``recording``: MCAP recording and replay.
-- ``process``: ``ProcessStandIn``, the stand-in in its own process.
 
-Modules that import ZeroMQ, zstandard or mcap are imported by full path (``twin.link.process``).
+Modules that import ZeroMQ, zstandard or mcap are imported by full path (``twin.link.transport``).
+The stand-in in its own process, ``ProcessStandIn``, is the physical system's proxy: ``twin.physical.process``.
 """
 
 from twin.core.messages import SCHEMA_VERSION, JointCommand, StateMeasurement

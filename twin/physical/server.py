@@ -64,7 +64,7 @@ class SensorPoll:
 
 def make_sensors(standin: PhysicalStandIn, rates: Mapping[str, float], seed: int = 0) -> dict[str, SensorPoll]:
     """Sensors on the stand-in's robot, by name (``encoders``, ``imu``) and rate (Hz, simulation clock)."""
-    from twin.link.process import check_sensor_rates  # the same check the twin side does before spawning
+    from twin.physical.process import check_sensor_rates  # the same check the twin side does before spawning
 
     robot = standin.robot
     polls: dict[str, SensorPoll] = {}
@@ -277,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         server_sensors = args.sensors or {}
-        from twin.link.process import check_sensor_rates
+        from twin.physical.process import check_sensor_rates
 
         check_sensor_rates(server_sensors)
     except (TypeError, ValueError) as error:
