@@ -71,7 +71,9 @@ def draw_twin_diagram(twin: DigitalTwin, ax: plt.Axes | None = None) -> plt.Figu
             2.4,
             "#f2f2f2",
             "Data connection",
-            f"{twin.link.uplink.sent} measurements up\n{twin.link.downlink.sent} commands down",
+            "ZeroMQ to the stand-in's process"
+            if twin.link is None
+            else f"{twin.link.uplink.sent} measurements up\n{twin.link.downlink.sent} commands down",
         ),
         "model": (
             6.9,
