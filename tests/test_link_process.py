@@ -15,9 +15,10 @@ from twin.control.pd import JointPD
 from twin.core.messages import JointCommand
 from twin.core.types import DEFAULT_TIME_STEP
 from twin.digital_twin import DigitalTwin
-from twin.link.recording import read_recording, replay_into
+from twin.link.recording import read_recording
 from twin.model.virtual import VirtualModel
 from twin.physical.process import ProcessStandIn
+from twin.studies.comms import replay_into
 
 
 def wait_until(condition, standin: ProcessStandIn, what: str, limit: float = 20.0) -> None:
@@ -142,8 +143,8 @@ def test_impaired_link_with_whole_step_latency_equals_the_in_process_delay():
 
 
 def test_balancing_survives_small_latency_and_falls_with_large_latency():
-    from twin.link.impaired_link import balance_under_impairments
     from twin.link.impairments import Impairments
+    from twin.studies.comms import balance_under_impairments
 
     upright, _ = balance_under_impairments(Impairments(latency=0.005), seconds=2.0)
     fallen, link = balance_under_impairments(Impairments(latency=0.040), seconds=2.0)
@@ -153,8 +154,8 @@ def test_balancing_survives_small_latency_and_falls_with_large_latency():
 
 
 def test_lost_messages_are_counted_not_hidden():
-    from twin.link.impaired_link import balance_under_impairments
     from twin.link.impairments import Impairments
+    from twin.studies.comms import balance_under_impairments
 
     _, link = balance_under_impairments(Impairments(loss=0.3), seconds=1.0)
     for direction in (link.uplink, link.downlink):
@@ -179,8 +180,8 @@ def test_timestamped_correction_is_identical_without_delay_and_better_with_it():
 
 
 def test_timestamped_correction_lets_the_twin_balance_with_more_latency():
-    from twin.link.impaired_link import balance_under_impairments
     from twin.link.impairments import Impairments
+    from twin.studies.comms import balance_under_impairments
 
     latency = Impairments(latency=0.035)
     on_arrival, _ = balance_under_impairments(latency, seconds=2.0)

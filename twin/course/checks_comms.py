@@ -73,8 +73,8 @@ HELD_WITHIN = 0.05  # rad: "still balancing" means the last 0.25 s stays within 
 
 def balances(latency_ms: float, seconds: float = 2.0) -> bool:
     """True when the twin-in-the-loop pendulum stays upright with ``latency_ms`` each way."""
-    from twin.link.impaired_link import balance_under_impairments
     from twin.link.impairments import Impairments
+    from twin.studies.comms import balance_under_impairments
 
     run, _ = balance_under_impairments(Impairments(latency=latency_ms / 1000.0), seconds=seconds)
     return bool(np.abs(run.tracking_errors[-60:]).max() < HELD_WITHIN)
