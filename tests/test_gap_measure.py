@@ -101,6 +101,13 @@ def test_ablation_shares_add_up_and_name_the_dominant_cause(track_experiment):
     assert ablation.dominant == "mass"
     assert "interaction" in str(ablation.table())
 
+    from twin.plotting import plot_ablation  # the figure lives on the view side; it shows the same shares
+
+    bars = plot_ablation(ablation).axes[0].patches
+    widths = [bar.get_width() for bar in bars[: len(ablation.causes) + 1]]
+    expected = [100 * ablation.shares[c] for c in ablation.causes] + [100 * ablation.interaction]
+    np.testing.assert_allclose(widths, expected)
+
 
 def test_ablation_of_a_single_cause_is_all_of_it(hold_experiment):
     ablation = ablate(hold_experiment, Reality(DynamicsParameters(mass_scale=1.2)))
