@@ -266,7 +266,7 @@ def test_explorer_back_emf_caps_the_joint_speed_at_the_no_load_speed() -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    from twin.actuators.explorer import ActuatorExplorer, plot_motor_curves
+    from twin.ui.actuator_explorer import ActuatorExplorer, plot_motor_curves
 
     explorer = ActuatorExplorer(seconds=0.8)
     peaks = {}
@@ -285,7 +285,7 @@ def test_explorer_back_emf_caps_the_joint_speed_at_the_no_load_speed() -> None:
 
 
 def test_backlash_with_a_motor_side_encoder_leaves_half_the_play_as_error() -> None:
-    from twin.actuators.explorer import ActuatorExplorer
+    from twin.ui.actuator_explorer import ActuatorExplorer
 
     explorer = ActuatorExplorer(seconds=1.2)
     _, modelled = explorer.compare(16.0, backlash=0.05)
@@ -297,7 +297,7 @@ def test_explorer_widget_redraws_when_a_slider_moves() -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    from twin.actuators.explorer import ActuatorExplorer, actuator_explorer
+    from twin.ui.actuator_explorer import ActuatorExplorer, actuator_explorer
 
     explorer = ActuatorExplorer(seconds=0.3)
     panel = actuator_explorer(explorer)

@@ -17,15 +17,15 @@ from twin.calibration import (
     predict,
     record_trajectory,
 )
-from twin.calibration.explorer import ExcitationExplorer, excitation_explorer
 from twin.calibration.fit import ShootingProblem
 from twin.course.checks_calibration import check_excitation, check_standard_errors
 from twin.link.impaired_link import ImpairedLink
 from twin.link.impairments import Impairments
 from twin.link.in_process import Channel, InProcessLink
-from twin.link.process import ProcessStandIn
+from twin.physical.process import ProcessStandIn
 from twin.physical.standin import PhysicalStandIn, UnmodeledEffects
 from twin.sim.plant import DynamicsParameters, SimulatedRobot
+from twin.ui.calibration_explorer import ExcitationExplorer, excitation_explorer
 
 PENDULUM_TRUTH = DynamicsParameters(mass_scale=1.2, joint_friction=0.02, joint_damping=0.03)
 

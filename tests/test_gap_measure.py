@@ -9,13 +9,13 @@ import pytest
 
 from twin.actuators import MINITAUR_MOTOR, ActuatorParameters
 from twin.control import JointPD
+from twin.core.messages import JointCommand
+from twin.core.types import DynamicsParameters
 from twin.gap.ablation import ablate
 from twin.gap.experiment import GapExperiment, multisine_torques, planned_commands
 from twin.gap.metrics import sensor_gap, trajectory_gap
 from twin.gap.reality import CAUSES, Reality
-from twin.link.messages import JointCommand
 from twin.physical import PhysicalStandIn, UnmodeledEffects
-from twin.sim.plant import DynamicsParameters
 
 NOMINAL = DynamicsParameters()
 HOLD = 0.8  # rad
@@ -100,6 +100,13 @@ def test_ablation_shares_add_up_and_name_the_dominant_cause(track_experiment):
     assert abs(ablation.interaction) < 0.15
     assert ablation.dominant == "mass"
     assert "interaction" in str(ablation.table())
+
+    from twin.plotting import plot_ablation  # the figure lives on the view side; it shows the same shares
+
+    bars = plot_ablation(ablation).axes[0].patches
+    widths = [bar.get_width() for bar in bars[: len(ablation.causes) + 1]]
+    expected = [100 * ablation.shares[c] for c in ablation.causes] + [100 * ablation.interaction]
+    np.testing.assert_allclose(widths, expected)
 
 
 def test_ablation_of_a_single_cause_is_all_of_it(hold_experiment):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from twin.core.types import DynamicsParameters
 from twin.gap.experiment import GapExperiment, multisine_torques
 from twin.gap.reality import Reality
 from twin.gap.residual import FEATURES, features, fit_residual, rollout
-from twin.sim.plant import DynamicsParameters
 
 NOMINAL = DynamicsParameters()
 REALITY = Reality(

@@ -13,12 +13,13 @@ import psutil
 import pytest
 
 from twin.control.pd import JointPD
+from twin.core.messages import JointCommand
+from twin.core.types import DEFAULT_TIME_STEP
 from twin.digital_twin import DigitalTwin
-from twin.link.messages import JointCommand
-from twin.link.process import ProcessStandIn
-from twin.link.recording import read_recording, replay_into
+from twin.link.recording import read_recording
 from twin.model.virtual import VirtualModel
-from twin.sim.world import DEFAULT_TIME_STEP
+from twin.physical.process import ProcessStandIn
+from twin.studies.comms import replay_into
 
 
 def wait_until(condition, standin: ProcessStandIn, what: str, limit: float = 20.0) -> None:
@@ -68,7 +69,7 @@ def test_an_exception_inside_the_with_block_leaves_no_process():
 def test_the_stand_in_exits_when_its_parent_dies():
     """A kernel restart kills the parent without cleanup: the orphaned stand-in must notice and exit."""
     script = (
-        "import os, sys; from twin.link.process import ProcessStandIn; s = ProcessStandIn('pendulum'); "
+        "import os, sys; from twin.physical.process import ProcessStandIn; s = ProcessStandIn('pendulum'); "
         "print(s.process.pid, flush=True); os._exit(0)"  # no close(), no atexit: like a killed kernel
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
@@ -143,8 +144,8 @@ def test_impaired_link_with_whole_step_latency_equals_the_in_process_delay():
 
 
 def test_balancing_survives_small_latency_and_falls_with_large_latency():
-    from twin.link.impaired_link import balance_under_impairments
     from twin.link.impairments import Impairments
+    from twin.studies.comms import balance_under_impairments
 
     upright, _ = balance_under_impairments(Impairments(latency=0.005), seconds=2.0)
     fallen, link = balance_under_impairments(Impairments(latency=0.040), seconds=2.0)
@@ -154,8 +155,8 @@ def test_balancing_survives_small_latency_and_falls_with_large_latency():
 
 
 def test_lost_messages_are_counted_not_hidden():
-    from twin.link.impaired_link import balance_under_impairments
     from twin.link.impairments import Impairments
+    from twin.studies.comms import balance_under_impairments
 
     _, link = balance_under_impairments(Impairments(loss=0.3), seconds=1.0)
     for direction in (link.uplink, link.downlink):
@@ -180,8 +181,8 @@ def test_timestamped_correction_is_identical_without_delay_and_better_with_it():
 
 
 def test_timestamped_correction_lets_the_twin_balance_with_more_latency():
-    from twin.link.impaired_link import balance_under_impairments
     from twin.link.impairments import Impairments
+    from twin.studies.comms import balance_under_impairments
 
     latency = Impairments(latency=0.035)
     on_arrival, _ = balance_under_impairments(latency, seconds=2.0)
@@ -267,7 +268,7 @@ def test_a_stand_in_started_by_hand_works_exactly_like_a_spawned_one():
 
 
 def test_waiting_for_a_robot_that_never_comes_says_what_to_start():
-    from twin.link.process import StandInError
+    from twin.physical.process import StandInError
 
     port = free_port()
     with pytest.raises(StandInError, match=f"twin-standin --connect tcp://127.0.0.1:{port}"):
@@ -306,9 +307,9 @@ def test_a_second_twin_joins_a_lock_step_robot_that_is_already_running():
 
 
 def test_a_robot_that_heartbeats_but_never_reports_a_state_is_named_as_such():
-    from twin.link.process import StandInError
     from twin.link.schema import encode
     from twin.link.transport import ZmqTransport
+    from twin.physical.process import StandInError
 
     port = free_port()
     with ZmqTransport.connect(f"tcp://127.0.0.1:{port}", secret=SECRET) as mute:  # queues until the twin listens
@@ -401,7 +402,7 @@ def test_the_first_imu_sample_after_a_reset_feels_gravity_not_the_jump_in_veloci
 
 
 def test_a_full_sensor_stream_keeps_the_newest_samples_and_counts_the_discarded():
-    from twin.link.process import SensorStream
+    from twin.physical.process import SensorStream
 
     stream = SensorStream("encoders", capacity=3)
     for k in range(5):
@@ -487,7 +488,7 @@ def test_dead_reckoning_keeps_its_bits_on_a_machine_that_has_been_up_for_weeks(m
     from the link's start lose nothing that matters, whatever the machine's uptime."""
     import types
 
-    import twin.link.process as process_module
+    import twin.physical.process as process_module
 
     uptime = 3.0e6
     weeks_up = types.SimpleNamespace(monotonic=lambda: time.monotonic() + uptime, sleep=time.sleep)

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from twin.analytics.prediction_error import PredictionErrorTracker
+from twin.core.types import JointState
 from twin.link import Channel, InProcessLink, JointCommand, StateMeasurement
 from twin.sensors.joint_state import JointStateSensor
-from twin.sim.robots import JointState
 
 
 def constant_state(n: int = 3) -> JointState:

@@ -336,8 +336,8 @@ def test_a_live_stand_in_survives_structured_fuzzing_and_reports_every_drop():
     """The audit's crash cases and thousands of wrong-typed maps, sent to a real stand-in process."""
     import time
 
-    from twin.link.messages import JointCommand
-    from twin.link.process import ProcessStandIn
+    from twin.core.messages import JointCommand
+    from twin.physical.process import ProcessStandIn
 
     rng = np.random.default_rng(12)
     crashers = [

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from twin.control import JointPD
+from twin.core.types import JointState
 from twin.model.virtual import VirtualModel
 from twin.operation import SafetyGate, TrackingTask, cost_on_model, cost_on_standin, tune_on_model
 from twin.physical.standin import PhysicalStandIn
-from twin.sim.robots import JointState
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from twin.sensors.explore import EncoderExplorer, ForceTorqueExplorer
+from twin.ui.sensor_explorers import EncoderExplorer, ForceTorqueExplorer
 
 
 @pytest.mark.parametrize("counts", [32, 256])

@@ -16,8 +16,8 @@ from twin.analytics.validation import (
     validate,
 )
 from twin.calibration import calibrate, excitation_torques, predict, record_trajectory
+from twin.core.types import DynamicsParameters
 from twin.physical.standin import PhysicalStandIn
-from twin.sim.plant import DynamicsParameters
 
 
 def test_metrics_on_a_known_error():

@@ -14,8 +14,10 @@
 - ``"twin"``   (digital twin): measurements flow in *and* the twin's controller sends commands back,
   computed on the synchronised model, so the robot benefits from what the twin knows.
 
-In all three modes the analytics engine compares the model's prediction with each measurement, so
-the modes can be judged on the same numbers.
+One step hands the sample on once, in the chapter's order: physical (measure) -> link (deliver, or
+lose) -> model (correct, predict) -> analytics (judge what arrived). In ``shadow`` and ``twin`` mode the
+analytics engine judges exactly the measurements the model received; in ``model`` mode, where nothing
+flows, it compares the model with every measurement offline, so the modes can be judged on the same numbers.
 """
 
 from __future__ import annotations
@@ -23,22 +25,18 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from twin.analytics.prediction_error import PredictionErrorTracker
 from twin.control.pd import JointPD
+from twin.core.messages import JointCommand, StateMeasurement
+from twin.core.protocols import Link, PhysicalSystem
+from twin.core.types import DEFAULT_TIME_STEP, DynamicsParameters, JointState
 from twin.link.in_process import InProcessLink
-from twin.link.messages import JointCommand
 from twin.model.virtual import VirtualModel
 from twin.physical.standin import DEFAULT_TRUTH, PhysicalStandIn
 from twin.sensors.joint_state import JointStateSensor
-from twin.sim.plant import DynamicsParameters
-from twin.sim.world import DEFAULT_TIME_STEP
-
-if TYPE_CHECKING:
-    from twin.link.process import ProcessStandIn
 
 MODES: dict[str, str] = {
     "model": "digital model: no automatic data flow; the model runs open loop beside the robot",
@@ -99,14 +97,17 @@ class DigitalTwin:
         truth: the stand-in's hidden true dynamics (default ``twin.physical.DEFAULT_TRUTH[robot]``).
         model_parameters: what the model believes (default: the URDF's nominal values).
         sensor: the stand-in's sensor (default: a ``JointStateSensor`` seeded with ``seed``).
-        link: the data connection (default: ``InProcessLink()`` with no delay).
+        link: the data connection, any ``twin.core.Link`` (default: ``InProcessLink()`` with no delay; an
+            ``ImpairedLink`` adds latency, loss and reordering). Not with ``standin="process"``, whose
+            ZeroMQ connection is the link.
         correction_gain: how far each measurement pulls the model, 0..1 (shadow and twin modes).
         initial_positions: where the robot starts, rad; the model starts there too.
         time_step: seconds per step.
         seed: seed for every random choice (sensor noise).
         standin: ``"in_process"`` (default) runs the stand-in in this process; ``"process"`` runs it in
             its own process and talks to it over ZeroMQ on 127.0.0.1 in lock-step
-            (``twin.link.process.ProcessStandIn``): the same run, bit for bit, through a real transport.
+            (``twin.physical.process.ProcessStandIn``, the physical system's proxy): the same run, bit for
+            bit, through a real transport, which is then the only link (``self.link`` is ``None``).
             ``close()`` stops that process. A custom ``sensor`` needs ``"in_process"``.
         correction: ``"on_arrival"`` (default) pulls the model towards each measurement when it arrives, as
             if it were current; ``"timestamped"`` uses the measurement's timestamp: it rolls the model back
@@ -124,7 +125,7 @@ class DigitalTwin:
         truth: DynamicsParameters | None = None,
         model_parameters: DynamicsParameters | None = None,
         sensor: JointStateSensor | None = None,
-        link: InProcessLink | None = None,
+        link: Link | None = None,
         correction_gain: float = 0.3,
         initial_positions: Sequence[float] | np.ndarray | None = None,
         time_step: float = DEFAULT_TIME_STEP,
@@ -145,11 +146,16 @@ class DigitalTwin:
         self._past: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # step -> (q, qd, tau) of the model
         self.controller = controller
         self.correction_gain = correction_gain
-        self.physical: PhysicalStandIn | ProcessStandIn
+        self.physical: PhysicalSystem
         if standin == "process":
             if sensor is not None:
                 raise ValueError("A custom sensor object cannot cross into another process; use standin='in_process'.")
-            from twin.link.process import ProcessStandIn
+            if link is not None:
+                raise ValueError(
+                    "standin='process' talks to its stand-in over ZeroMQ, which is then the only link; "
+                    "an extra link= would carry every sample twice. Use standin='in_process' with link=."
+                )
+            from twin.physical.process import ProcessStandIn
 
             truth = truth if truth is not None else DEFAULT_TRUTH.get(robot)
             self.physical = ProcessStandIn(
@@ -170,7 +176,7 @@ class DigitalTwin:
         except BaseException:
             self.close()  # nothing half-built stays open
             raise
-        self.link = link if link is not None else InProcessLink()
+        self.link: Link | None = None if standin == "process" else (link if link is not None else InProcessLink())
         self.analytics = PredictionErrorTracker(self.model.robot.joint_names)
         self.steps_taken = 0
         self._plan: list[np.ndarray] = []
@@ -229,58 +235,98 @@ class DigitalTwin:
         return self._plan[self.steps_taken]
 
     def step(self) -> np.ndarray:
-        """One time step of the whole twin. Returns the prediction error of this step (rad per joint)."""
+        """One time step of the whole twin, in the chapter's order; each component hands the sample on once:
+
+        1. physical system: ``measure()``;
+        2. data connection: the measurement goes up the link and whatever arrives now comes out (late,
+           lost or reordered on an impaired link; in ``standin="process"`` mode the stand-in's own ZeroMQ
+           connection already carried it, and is the only link);
+        3. virtual model: each arrived measurement corrects it (``shadow``, ``twin``);
+        4. analytics: judges exactly the measurements the model received, against the model's
+           prediction before each corrected it (in ``model`` mode, where no data flows, it compares the
+           robot's measurement offline);
+
+        then the command goes back (down the link in ``twin`` mode) and the robot steps. Nothing is
+        written to the twin's history, the analytics or the model's prediction until ``physical.step()``
+        has returned, so a stand-in that dies mid-step leaves every record one row per completed step.
+
+        Returns the prediction error (rad per joint) of the newest measurement judged this step, or NaN
+        per joint when none arrived (lost or still in flight).
+        """
         k = self.steps_taken
         t = self.time
-        measurement = self.physical.measure()
+        measurement = self.physical.measure()  # 1. physical
         predicted = self.model.state().positions
-        error = self.analytics.record(t, predicted, measurement.positions)
-
-        if self.mode in ("shadow", "twin"):
-            self.link.uplink.send(measurement, k)
-            delivered = self.link.uplink.receive(k)
-            if self.correction == "timestamped" and delivered:
-                self._correct_in_the_past(delivered, k)
-            else:
-                for measurement_now in delivered:
-                    self.model.correct(measurement_now, self.correction_gain)
-        estimate = self.model.state()
-
-        if self.mode == "twin":
-            gravity = self.model.gravity_torques(estimate.positions)
-            tau = (
-                np.zeros(self.model.robot.dof)
-                if self.controller is None
-                else np.asarray(self.controller(t, estimate.positions, estimate.velocities, gravity), dtype=float)
-            )
-            self.link.downlink.send(JointCommand(t, tau), k)
-            for command in self.link.downlink.receive(k):
-                self.physical.apply(command)
+        if self.mode == "model":
+            judged = [(measurement.time, predicted, measurement.positions)]
         else:
-            tau = self._planned_torques()
-            self.physical.apply(JointCommand(t, tau))  # pre-programmed on the robot: no data link involved
+            arrived = self._deliver_measurement(measurement, k)  # 2. link
+            judged = self._correct_with(arrived, k)  # 3. model
+        estimate = self.model.state()
+        tau = self._command(t, estimate, k)
+        true_positions = self._true_positions()
+        self.physical.step()
 
+        # The robot stepped: now the twin writes its records for step k, all of them or none.
+        errors = [self.analytics.record(time, q_model, q_measured) for time, q_model, q_measured in judged]  # 4.
         target = self.target
         if target is None:
             target = np.full(self.model.robot.dof, np.nan)
         self._times.append(t)
-        self._history.append(
-            (
-                self.physical.true_state().positions,
-                measurement.positions,
-                predicted,
-                estimate.positions,
-                tau,
-                target,
-            )
-        )
+        self._history.append((true_positions, measurement.positions, predicted, estimate.positions, tau, target))
         if self.correction == "timestamped":
             self._past[k] = (estimate.positions, estimate.velocities, np.asarray(tau, dtype=float))
             self._past.pop(k - self.ROLLBACK_STEPS, None)
         self.model.predict(tau)
-        self.physical.step()
         self.steps_taken += 1
-        return error
+        return errors[-1] if errors else np.full(self.model.robot.dof, np.nan)
+
+    def _deliver_measurement(self, measurement: StateMeasurement, k: int) -> list[StateMeasurement]:
+        """The data connection's turn: what arrives at step ``k`` after ``measurement`` was sent."""
+        if self.link is None:  # the process stand-in's ZeroMQ link carried it already
+            return [measurement]
+        self.link.uplink.send(measurement, k)
+        return self.link.uplink.receive(k)
+
+    def _correct_with(self, arrived: list[StateMeasurement], k: int) -> list[tuple[float, np.ndarray, np.ndarray]]:
+        """The model's turn: correct with each arrived measurement; returns what analytics will judge,
+        ``(time s, model's prediction before the correction rad, measured rad)`` per measurement."""
+        if self.correction == "timestamped" and arrived:
+            judged = [(m.time, self.model.state().positions, m.positions) for m in arrived]
+            self._correct_in_the_past(arrived, k)
+            return judged
+        judged = []
+        for m in arrived:
+            judged.append((m.time, self.model.state().positions, m.positions))
+            self.model.correct(m, self.correction_gain)
+        return judged
+
+    def _command(self, t: float, estimate: JointState, k: int) -> np.ndarray:
+        """The torques (N m) for this step, and their way to the robot."""
+        if self.mode != "twin":
+            tau = self._planned_torques()
+            self.physical.apply(JointCommand(t, tau))  # pre-programmed on the robot: no data link involved
+            return tau
+        gravity = self.model.gravity_torques(estimate.positions)
+        tau = (
+            np.zeros(self.model.robot.dof)
+            if self.controller is None
+            else np.asarray(self.controller(t, estimate.positions, estimate.velocities, gravity), dtype=float)
+        )
+        if self.link is None:  # process stand-in: apply() sends it over its own ZeroMQ link
+            self.physical.apply(JointCommand(t, tau))
+            return tau
+        self.link.downlink.send(JointCommand(t, tau), k)
+        for command in self.link.downlink.receive(k):
+            self.physical.apply(command)
+        return tau
+
+    def _true_positions(self) -> np.ndarray:
+        """The stand-in's exact positions (rad), for teaching; NaN for a system that cannot tell (a real robot)."""
+        true_state = getattr(self.physical, "true_state", None)
+        if true_state is None:
+            return np.full(self.model.robot.dof, np.nan)
+        return true_state().positions
 
     ROLLBACK_STEPS = 240  # how far back (steps) a timestamped correction may reach; older ones apply on arrival
 

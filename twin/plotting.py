@@ -10,6 +10,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 if TYPE_CHECKING:
     from twin.digital_twin import DigitalTwin, TwinRun
+    from twin.gap.ablation import Ablation
 
 MODE_TITLES = {"model": "Digital model", "shadow": "Digital shadow", "twin": "Digital twin"}
 
@@ -71,7 +72,9 @@ def draw_twin_diagram(twin: DigitalTwin, ax: plt.Axes | None = None) -> plt.Figu
             2.4,
             "#f2f2f2",
             "Data connection",
-            f"{twin.link.uplink.sent} measurements up\n{twin.link.downlink.sent} commands down",
+            "ZeroMQ to the stand-in's process"
+            if twin.link is None
+            else f"{twin.link.uplink.sent} measurements up\n{twin.link.downlink.sent} commands down",
         ),
         "model": (
             6.9,
@@ -119,4 +122,30 @@ def draw_twin_diagram(twin: DigitalTwin, ax: plt.Axes | None = None) -> plt.Figu
         if label:
             ax.text(*where, label + ("" if active else " (off)"), ha="center", fontsize=8, color=colour)
     ax.set_title(f"{MODE_TITLES.get(twin.mode, twin.mode)} of the {twin.model.robot.name}", fontsize=11)
+    return ax.figure
+
+
+KIND_COLORS = {"parameter": "tab:blue", "unmodeled": "tab:orange", "sensor": "tab:green"}  # reality-gap cause kinds
+
+
+def plot_ablation(ablation: Ablation, ax: plt.Axes | None = None) -> plt.Figure:
+    """Horizontal bars: each cause's share of the mean-square gap (%), plus the interaction (``twin.gap.ablate``)."""
+    from twin.gap.reality import CAUSES  # here, so importing the plots loads no physics
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 0.45 * (len(ablation.causes) + 2) + 1.2))
+    names = [*ablation.causes, "interaction"]
+    values = [100 * ablation.shares[name] for name in ablation.causes] + [100 * ablation.interaction]
+    colors = [KIND_COLORS[CAUSES[name].kind] for name in ablation.causes] + ["0.6"]
+    ax.barh(names, values, color=colors)
+    for y, value in enumerate(values):
+        ax.text(value, y, f" {value:.1f} %", va="center", ha="left" if value >= 0 else "right", fontsize=9)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.invert_yaxis()
+    ax.set_xlabel("share of the mean-square gap [%]")
+    ax.set_title(f"Where the gap comes from (total RMSE {ablation.total_rmse:.3g} rad)")
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in KIND_COLORS.values()]
+    ax.legend(handles, [f"{k} error" for k in KIND_COLORS], fontsize=8, loc="lower right")
+    lo, hi = min(0.0, *values), max(0.0, *values)
+    ax.set_xlim(lo - 0.15 * (hi - lo) - 1, hi + 0.25 * (hi - lo) + 1)
     return ax.figure

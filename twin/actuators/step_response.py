@@ -15,9 +15,9 @@ import numpy as np
 
 from twin.actuators.model import ActuatorModel, ActuatorParameters
 from twin.actuators.servo import PositionServo
+from twin.core.types import DEFAULT_TIME_STEP
 from twin.sim.plant import SimulatedRobot
 from twin.sim.robots import Robot
-from twin.sim.world import DEFAULT_TIME_STEP
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,12 @@ from typing import Protocol
 
 import numpy as np
 
+from twin.core.messages import JointCommand, StateMeasurement
+from twin.core.types import DEFAULT_TIME_STEP
 from twin.link.impaired_link import ImpairedLink
 from twin.link.in_process import InProcessLink
-from twin.link.messages import JointCommand, StateMeasurement
 from twin.sim.plant import SimulatedRobot
 from twin.sim.robots import ROBOTS
-from twin.sim.world import DEFAULT_TIME_STEP
 
 # Smallest number of samples a trajectory may hold: fewer cannot show a single dynamic response.
 MIN_SAMPLES = 3

@@ -89,8 +89,8 @@ def judge_excitation(torques: object, seed: int = 7) -> tuple[bool, str, object]
     judged before calibrating.
     """
     from twin.calibration import calibrate, record_trajectory
+    from twin.core.types import DynamicsParameters
     from twin.physical.standin import PhysicalStandIn
-    from twin.sim.plant import DynamicsParameters
 
     try:
         tau = np.asarray(torques, dtype=float).reshape(-1)

@@ -75,8 +75,8 @@ HELD_STEPS = 60  # the last 0.25 s at 240 Hz
 
 def _tracking_errors(latency_ms: float, seconds: float) -> np.ndarray:
     """|robot angle - upright| (rad) at every step of a twin-in-the-loop balance with ``latency_ms`` each way."""
-    from twin.link.impaired_link import balance_under_impairments
     from twin.link.impairments import Impairments
+    from twin.studies.comms import balance_under_impairments
 
     run, _ = balance_under_impairments(Impairments(latency=latency_ms / 1000.0), seconds=seconds)
     return np.abs(run.tracking_errors[:, 0])

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from twin.core.types import DynamicsParameters
 from twin.course.checks import CheckResult, _call
 from twin.gap.randomization import QUANTITIES, Randomization, Range
 from twin.gap.reality import CAUSES, REMEDIES, Reality
 from twin.gap.transfer import Gains, ReachTask, gain_grid, model_inertia, transfer, tune
 from twin.physical.standin import UnmodeledEffects
-from twin.sim.plant import DynamicsParameters
 
 
 # -- exercise 1 ------------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from twin.gap.experiment import GapExperiment, GapRecord
@@ -63,29 +62,6 @@ class Ablation:
             rows,
             f"ablation: total gap {self.total_rmse:.4g} rad RMSE, additivity error {100 * self.additivity_error:.1f} %",
         )
-
-    def plot(self, ax: plt.Axes | None = None) -> plt.Figure:
-        """Horizontal bars: each cause's share of the mean-square gap, plus the interaction."""
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6.5, 0.45 * (len(self.causes) + 2) + 1.2))
-        names = [*self.causes, "interaction"]
-        values = [100 * self.shares[name] for name in self.causes] + [100 * self.interaction]
-        colors = [_KIND_COLORS[CAUSES[name].kind] for name in self.causes] + ["0.6"]
-        ax.barh(names, values, color=colors)
-        for y, value in enumerate(values):
-            ax.text(value, y, f" {value:.1f} %", va="center", ha="left" if value >= 0 else "right", fontsize=9)
-        ax.axvline(0, color="black", lw=0.8)
-        ax.invert_yaxis()
-        ax.set_xlabel("share of the mean-square gap [%]")
-        ax.set_title(f"Where the gap comes from (total RMSE {self.total_rmse:.3g} rad)")
-        handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in _KIND_COLORS.values()]
-        ax.legend(handles, [f"{k} error" for k in _KIND_COLORS], fontsize=8, loc="lower right")
-        lo, hi = min(0.0, *values), max(0.0, *values)
-        ax.set_xlim(lo - 0.15 * (hi - lo) - 1, hi + 0.25 * (hi - lo) + 1)
-        return ax.figure
-
-
-_KIND_COLORS = {"parameter": "tab:blue", "unmodeled": "tab:orange", "sensor": "tab:green"}
 
 
 def ablate(experiment: GapExperiment, reality: Reality, causes: Sequence[str] | None = None, seed: int = 0) -> Ablation:

@@ -13,12 +13,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from twin.core.messages import JointCommand
+from twin.core.types import DEFAULT_TIME_STEP, JointState
 from twin.gap.metrics import SensorGap, TrajectoryGap, sensor_gap, trajectory_gap
 from twin.gap.reality import Reality
-from twin.link.messages import JointCommand
 from twin.sim.plant import DynamicsParameters, SimulatedRobot
-from twin.sim.robots import JointState
-from twin.sim.world import DEFAULT_TIME_STEP
 
 if TYPE_CHECKING:
     from twin.calibration import Trajectory

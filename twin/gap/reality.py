@@ -15,10 +15,9 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from twin.core.types import DEFAULT_TIME_STEP, DynamicsParameters
 from twin.physical.standin import NO_EFFECTS, PhysicalStandIn, UnmodeledEffects
 from twin.sensors.joint_state import JointStateSensor
-from twin.sim.plant import DynamicsParameters
-from twin.sim.world import DEFAULT_TIME_STEP
 
 REMEDIES: dict[str, str] = {
     "calibration": "fit the model's parameter to data (the model has the term, with a wrong value)",

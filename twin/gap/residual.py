@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from twin.core.types import DEFAULT_TIME_STEP
 from twin.gap.experiment import GapRecord
 from twin.sim.plant import DynamicsParameters, SimulatedRobot
-from twin.sim.world import DEFAULT_TIME_STEP
 
 FEATURES = ("1", "sin q", "cos q", "qd", "tanh(qd / 0.05)", "u")
 FRICTION_VELOCITY = 0.05  # rad/s: how sharply the smooth sign of the velocity switches

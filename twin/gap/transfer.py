@@ -20,12 +20,12 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from twin.core.messages import JointCommand
+from twin.core.types import DEFAULT_TIME_STEP
 from twin.gap.randomization import Randomization
 from twin.gap.reality import Reality
-from twin.link.messages import JointCommand
 from twin.physical.standin import PhysicalStandIn
 from twin.sim.plant import DynamicsParameters, SimulatedRobot
-from twin.sim.world import DEFAULT_TIME_STEP
 from twin.tables import Table, make_table
 
 FAILURE_PENALTY = 2.0  # s added to the cost of a failed trial, so that any success beats any failure

@@ -1,6 +1,6 @@
 """The data connection between the physical system and its virtual model.
 
-- ``messages``: the in-process message dataclasses (schema version 1).
+- the in-process message dataclasses (schema version 1) live in ``twin.core.messages``.
 - ``in_process``: ``InProcessLink``, two delayed channels inside one process.
 - ``schema``: the wire schema (version 2, msgpack), validation and the counting ``Inbox``.
 - ``transport``: ``ZmqTransport`` (127.0.0.1 by default) and ``InProcessTransport``.
@@ -10,15 +10,15 @@
   dead reckoning).
 - ``compression``: codecs with their ratio and error bound.
 - ``recording``: MCAP recording and replay.
-- ``process``: ``ProcessStandIn``, the stand-in in its own process.
 
-Modules that import ZeroMQ, zstandard or mcap are imported by full path (``twin.link.process``).
+Modules that import ZeroMQ, zstandard or mcap are imported by full path (``twin.link.transport``).
+The stand-in in its own process, ``ProcessStandIn``, is the physical system's proxy: ``twin.physical.process``.
 """
 
+from twin.core.messages import SCHEMA_VERSION, JointCommand, StateMeasurement
 from twin.link.clock_sync import ClockProbe, ClockSync, asymmetry_bias
 from twin.link.impairments import ImpairedChannel, Impairments, SimulatedClock
 from twin.link.in_process import Channel, InProcessLink
-from twin.link.messages import SCHEMA_VERSION, JointCommand, StateMeasurement
 from twin.link.schema import WIRE_VERSION, Inbox, Message, MessageError, decode, encode
 from twin.link.sync import StateBuffer, StreamMonitor
 

@@ -7,10 +7,10 @@ format: it is encoded (schema v2, msgpack), impaired per direction on the simula
 
 from __future__ import annotations
 
+from twin.core.messages import JointCommand, StateMeasurement
+from twin.core.types import DEFAULT_TIME_STEP
 from twin.link.impairments import PERFECT, ImpairedChannel, Impairments
-from twin.link.messages import JointCommand, StateMeasurement
 from twin.link.schema import Inbox, encode
-from twin.sim.world import DEFAULT_TIME_STEP
 
 
 class StepChannel:
@@ -81,36 +81,3 @@ class ImpairedLink:
             f"ImpairedLink(measurements sent={up.sent} lost={up.lost} reordered={up.channel.reordered}, "
             f"commands sent={down.sent} lost={down.lost} reordered={down.channel.reordered})"
         )
-
-
-def balance_under_impairments(
-    impairments: Impairments,
-    seconds: float = 3.0,
-    robot: str = "pendulum",
-    tilt: float = 0.2,
-    seed: int = 0,
-    correction: str = "on_arrival",
-):
-    """Twin-in-the-loop balancing: the twin's PD controller holds the pendulum upright (pi rad), starting
-    ``tilt`` rad off, with ``impairments`` on both directions of the link. ``correction`` is the twin's
-    (``"on_arrival"`` or ``"timestamped"``, see ``DigitalTwin``). Returns ``(TwinRun, link)``."""
-    import numpy as np
-
-    from twin.control.pd import JointPD
-    from twin.digital_twin import DigitalTwin
-
-    if robot != "pendulum":
-        raise ValueError(f"robot={robot!r}: this experiment balances the 'pendulum' upright.")
-    link = ImpairedLink(impairments, impairments, seed=seed)
-    steps = int(round(seconds / DEFAULT_TIME_STEP))
-    with DigitalTwin(
-        robot,
-        "twin",
-        controller=JointPD([np.pi]),
-        link=link,
-        initial_positions=[np.pi - tilt],
-        seed=seed,
-        correction=correction,
-    ) as twin:
-        run = twin.run(steps)
-    return run, link

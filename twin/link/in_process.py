@@ -10,7 +10,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from twin.link.messages import JointCommand, StateMeasurement
+from twin.core.messages import JointCommand, StateMeasurement
 
 Message = TypeVar("Message")
 

@@ -1,4 +1,4 @@
-"""Recording telemetry to disk (MCAP) and replaying it into a twin.
+"""Recording telemetry to disk (MCAP) and reading it back (``twin.studies.comms.replay_into`` replays it into a model).
 
 MCAP (https://mcap.dev) is the log format of ROS 2 and Foxglove: a sequence of self-describing records.
 Messages are stored exactly as they crossed the wire (msgpack bytes, schema v2), grouped in small
@@ -15,16 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-import numpy as np
 from mcap.exceptions import McapError
 from mcap.records import Channel
 from mcap.records import Message as McapMessage
 from mcap.stream_reader import StreamReader
 from mcap.writer import CompressionType, Writer
 
-from twin.link.messages import StateMeasurement
 from twin.link.schema import WIRE_VERSION, Inbox, Message
-from twin.model.virtual import VirtualModel
 
 PROFILE = "twin.link"
 MESSAGE_ENCODING = "msgpack"
@@ -112,35 +109,3 @@ def read_recording(path: str | Path) -> Recording:
         if message is not None:
             recording.rows.append((topic, log_time, message))
     return recording
-
-
-@dataclass(frozen=True)
-class ReplayResult:
-    """What a replay did: the model's prediction error (rad) at each recorded state, and the counts."""
-
-    times: np.ndarray
-    prediction_errors: np.ndarray
-    states: int
-    commands: int
-
-    def rmse(self) -> float:
-        return float(np.sqrt(np.mean(self.prediction_errors**2))) if self.states else float("nan")
-
-
-def replay_into(model: VirtualModel, recording: Recording, gain: float = 0.3) -> ReplayResult:
-    """Feed a recorded lock-step session to a virtual model, in recorded order: each ``state`` is first
-    compared with the model's prediction, then corrects it (``gain``); each ``command`` advances the model
-    ``steps`` steps under its torques. The result is the prediction error the twin would have seen."""
-    times, errors, states, commands = [], [], 0, 0
-    for topic, _, message in recording.rows:
-        if message.type == "state":
-            measurement = StateMeasurement(message.get("sim_t", message.t), message["q"], message["qd"])
-            errors.append(model.state().positions - measurement.positions)
-            times.append(measurement.time)
-            model.correct(measurement, gain)
-            states += 1
-        elif message.type == "command" and topic == "command":
-            for _ in range(message["steps"]):
-                model.predict(np.asarray(message["tau"]))
-            commands += 1
-    return ReplayResult(np.array(times), np.array(errors), states, commands)

@@ -3,7 +3,7 @@
 Every message is one msgpack map (never pickle: decoding a pickle runs code chosen by the sender).
 Float vectors travel as raw little-endian float64 bytes (``bin``), 8 bytes per value.
 
-Schema version 2 (version 1 was the in-process dataclasses of ``twin.link.messages``):
+Schema version 2 (version 1 was the in-process dataclasses of ``twin.core.messages``):
 
 ===============  ============================================================================
 ``type``         fields besides ``v`` (version), ``type``, ``seq`` (int 0 .. 2**63 - 1), ``t`` (sender clock, s)

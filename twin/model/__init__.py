@@ -1,6 +1,6 @@
 """The virtual model: what the twin believes about the robot."""
 
+from twin.core.types import DynamicsParameters
 from twin.model.virtual import Forecast, VirtualModel
-from twin.sim.plant import DynamicsParameters
 
 __all__ = ["DynamicsParameters", "Forecast", "VirtualModel"]

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twin.link.messages import StateMeasurement
+from twin.core.messages import StateMeasurement
+from twin.core.types import DEFAULT_TIME_STEP, JointState
 from twin.sim.plant import DynamicsParameters, SimulatedRobot
-from twin.sim.robots import JointState
-from twin.sim.world import DEFAULT_TIME_STEP
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,8 @@ import numpy as np
 
 from twin.calibration import CalibrationResult, calibrate, excitation_torques, record_trajectory
 from twin.calibration.fit import MIN_CALIBRATION_SAMPLES
+from twin.core.types import DEFAULT_TIME_STEP, DynamicsParameters
 from twin.physical.standin import PhysicalStandIn
-from twin.sim.plant import DynamicsParameters
-from twin.sim.world import DEFAULT_TIME_STEP
 
 COMMISSIONING_SECONDS = 4.0  # s of multisine excitation recorded for the calibration
 

@@ -19,9 +19,9 @@ import numpy as np
 
 from twin.analytics.anomaly import CusumDetector
 from twin.control.pd import JointPD
+from twin.core.types import DynamicsParameters
 from twin.digital_twin import DigitalTwin
 from twin.operation.commissioning import commissioning_calibration
-from twin.sim.plant import DynamicsParameters
 
 MONITOR_GAIN = 0.05  # correction gain of the monitored twin (see the module docstring)
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from twin.analytics.safety import Violation, find_violations
-from twin.link.messages import JointCommand
+from twin.core.messages import JointCommand
+from twin.core.types import JointState
 from twin.model.virtual import Forecast, VirtualModel
 from twin.physical.standin import PhysicalStandIn
-from twin.sim.robots import JointState
 
 ControlLaw = Callable[[float, JointState], np.ndarray]
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from twin.control.pd import JointPD
-from twin.link.messages import JointCommand
+from twin.core.messages import JointCommand
 from twin.model.virtual import VirtualModel
 from twin.physical.standin import PhysicalStandIn
 

@@ -17,13 +17,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from twin.link.messages import JointCommand
+from twin.core.messages import JointCommand
+from twin.core.types import DEFAULT_TIME_STEP, DynamicsParameters
 from twin.model.virtual import VirtualModel
 from twin.operation.commissioning import commissioning_calibration
 from twin.physical.standin import DEFAULT_TRUTH, PhysicalStandIn, UnmodeledEffects
 from twin.sensors.joint_state import JointStateSensor
-from twin.sim.plant import DynamicsParameters
-from twin.sim.world import DEFAULT_TIME_STEP
 
 
 def _check(name: str, value: object, *, positive: bool = False) -> float:

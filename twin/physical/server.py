@@ -41,14 +41,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from twin.core.types import DynamicsParameters
 from twin.link.schema import Inbox, Message, encode
 from twin.link.transport import Transport, ZmqTransport, check_endpoint
 from twin.physical.standin import PhysicalStandIn
 from twin.sensors.joint_state import JointStateSensor
-from twin.sim.plant import DynamicsParameters
 
 HEARTBEAT_PERIOD = 0.1  # s
-SECRET_VARIABLE = "TWIN_LINK_SECRET"  # the same name as twin.link.process.SECRET_VARIABLE
+SECRET_VARIABLE = "TWIN_LINK_SECRET"  # the same name as twin.physical.process.SECRET_VARIABLE
 log = logging.getLogger("twin.physical.server")
 
 
@@ -67,7 +67,7 @@ class SensorPoll:
 
 def make_sensors(standin: PhysicalStandIn, rates: Mapping[str, float], seed: int = 0) -> dict[str, SensorPoll]:
     """Sensors on the stand-in's robot, by name (``encoders``, ``imu``) and rate (Hz, simulation clock)."""
-    from twin.link.process import check_sensor_rates  # the same check the twin side does before spawning
+    from twin.physical.process import check_sensor_rates  # the same check the twin side does before spawning
 
     robot = standin.robot
     polls: dict[str, SensorPoll] = {}
@@ -190,7 +190,7 @@ class StandInServer:
 
     def _obey(self, message: Message, received_at: float) -> None:
         if message.type == "command":
-            from twin.link.messages import JointCommand
+            from twin.core.messages import JointCommand
 
             self.standin.apply(JointCommand(self.standin.time, message["tau"]))
             for _ in range(message["steps"]):
@@ -309,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s", stream=sys.stderr)
-    from twin.link.process import check_sensor_rates
+    from twin.physical.process import check_sensor_rates
 
     try:
         endpoint = check_endpoint(args.connect, bind=False)

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from twin.link.messages import JointCommand, StateMeasurement
+from twin.core.messages import JointCommand, StateMeasurement
+from twin.core.types import DEFAULT_TIME_STEP
 from twin.sensors.joint_state import JointStateSensor
 from twin.sim.plant import DynamicsParameters, SimulatedRobot
 from twin.sim.robots import JointState, Robot
-from twin.sim.world import DEFAULT_TIME_STEP
 
 if TYPE_CHECKING:
     from twin.actuators import ActuatorParameters

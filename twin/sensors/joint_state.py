@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from twin.link.messages import StateMeasurement
-from twin.sim.robots import JointState
+from twin.core.messages import StateMeasurement
+from twin.core.types import JointState
 
 
 class JointStateSensor:

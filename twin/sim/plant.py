@@ -7,51 +7,15 @@ which the twin never reads. Calibration (a later chapter) fits the same knobs.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass, fields, replace
 from types import TracebackType
 
 import numpy as np
 
+from twin.core.types import DEFAULT_TIME_STEP, DynamicsParameters, JointState
 from twin.sim._bullet import pybullet
-from twin.sim.robots import ROBOTS, JointState, Robot
-from twin.sim.world import DEFAULT_TIME_STEP, World
-
-
-@dataclass(frozen=True)
-class DynamicsParameters:
-    """The physical parameters a twin can get wrong.
-
-    Attributes:
-        mass_scale: every link's mass and inertia times this factor (1.0 = as in the URDF).
-        joint_friction: Coulomb friction at every joint, N m (N for prismatic joints).
-        joint_damping: viscous damping at every joint, N m s/rad (N s/m for prismatic joints).
-    """
-
-    mass_scale: float = 1.0
-    joint_friction: float = 0.0
-    joint_damping: float = 0.0
-
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if not isinstance(value, int | float | np.floating) or isinstance(value, bool) or not math.isfinite(value):
-                raise ValueError(f"{f.name}={value!r} must be a finite number.")
-        if self.mass_scale <= 0:
-            raise ValueError(f"mass_scale={self.mass_scale} must be > 0 (1.0 keeps the URDF masses).")
-        if self.joint_friction < 0:
-            raise ValueError(f"joint_friction={self.joint_friction} N m must be >= 0 (0 means frictionless).")
-        if self.joint_damping < 0:
-            raise ValueError(f"joint_damping={self.joint_damping} N m s/rad must be >= 0 (0 means undamped).")
-
-    def with_changes(self, **changes: float) -> DynamicsParameters:
-        """A copy with some fields changed; unknown names raise an error listing the valid ones."""
-        valid = {f.name for f in fields(self)}
-        unknown = set(changes) - valid
-        if unknown:
-            raise TypeError(f"Unknown dynamics parameter(s) {sorted(unknown)}; valid: {sorted(valid)}.")
-        return replace(self, **changes)
+from twin.sim.robots import ROBOTS, Robot
+from twin.sim.world import World
 
 
 class SimulatedRobot:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from twin.core.types import JointState
 from twin.sim._bullet import pybullet, pybullet_data
 from twin.sim._quiet import quiet_c_output
 from twin.sim.frames import LinkFrames
@@ -137,14 +138,6 @@ class LinkInfo:
     inertia_diagonal: tuple[float, float, float]  # kg m^2, principal moments about the centre of mass
     center_of_mass: tuple[float, float, float]  # m, in the link frame
     lateral_friction: float
-
-
-@dataclass(frozen=True)
-class JointState:
-    """Positions (rad or m) and velocities (rad/s or m/s) of a robot's one-DoF joints."""
-
-    positions: np.ndarray
-    velocities: np.ndarray
 
 
 class Robot:

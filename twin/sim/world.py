@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from twin.core.types import DEFAULT_TIME_STEP
 from twin.sim._bullet import BulletClient, pybullet, pybullet_data
 from twin.sim._quiet import quiet_c_output
 
 if TYPE_CHECKING:
     from twin.sim.robots import Robot
 
-DEFAULT_TIME_STEP = 1.0 / 240.0  # s; pybullet's own default, tuned for its contact solver
 STANDARD_GRAVITY = 9.81  # m/s^2
 
 

@@ -56,15 +56,13 @@ from types import TracebackType
 
 import numpy as np
 
+from twin.core.messages import JointCommand, StateMeasurement
+from twin.core.types import DEFAULT_TIME_STEP, DynamicsParameters, JointState
 from twin.link.clock_sync import ClockSync
-from twin.link.messages import JointCommand, StateMeasurement
 from twin.link.recording import Recorder
 from twin.link.schema import Inbox, Message, encode
 from twin.link.sync import Estimate, StateBuffer, StreamMonitor
 from twin.link.transport import LOOPBACK, Transport, ZmqTransport, check_port
-from twin.sim.plant import DynamicsParameters
-from twin.sim.robots import JointState
-from twin.sim.world import DEFAULT_TIME_STEP
 
 SECRET_VARIABLE = "TWIN_LINK_SECRET"  # the environment variable that hands a robot its link's secret
 REPORT_RETRY = 0.5  # s between requests for the state of a robot started elsewhere, until one comes

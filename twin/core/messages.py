@@ -1,0 +1,60 @@
+"""The messages that cross the data connection between the physical system and its twin.
+
+Version 1, in-process. A later chapter encodes the same fields on a wire (msgpack), so keep them
+plain: a timestamp in seconds and float vectors, one entry per one-DoF joint.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+SCHEMA_VERSION = 1
+
+
+def _vector(name: str, values: object) -> np.ndarray:
+    array = np.asarray(values, dtype=float)
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D vector (one value per joint), got shape {array.shape}.")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} must hold finite numbers, got {array}.")
+    array.setflags(write=False)
+    return array
+
+
+def _time(value: float) -> float:
+    if not isinstance(value, int | float | np.floating) or not math.isfinite(value):
+        raise ValueError(f"time={value!r} must be a finite number of seconds.")
+    return float(value)
+
+
+@dataclass(frozen=True)
+class StateMeasurement:
+    """What the physical system reports: measured joint positions (rad) and velocities (rad/s) at ``time`` (s)."""
+
+    time: float
+    positions: np.ndarray
+    velocities: np.ndarray
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "time", _time(self.time))
+        object.__setattr__(self, "positions", _vector("positions", self.positions))
+        object.__setattr__(self, "velocities", _vector("velocities", self.velocities))
+        if self.positions.shape != self.velocities.shape:
+            raise ValueError(
+                f"positions {self.positions.shape} and velocities {self.velocities.shape} must have the same length."
+            )
+
+
+@dataclass(frozen=True)
+class JointCommand:
+    """What the twin sends back: joint torques (N m; N for prismatic joints) to apply from ``time`` (s) on."""
+
+    time: float
+    torques: np.ndarray
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "time", _time(self.time))
+        object.__setattr__(self, "torques", _vector("torques", self.torques))
