@@ -16,7 +16,7 @@ PACKAGES = {  # import name -> (pip name, minimum version)
     "numpy": ("numpy", "1.26"),
     "scipy": ("scipy", "1.11"),
     "matplotlib": ("matplotlib", "3.8"),
-    "pybullet": ("pybullet", "3.2.6"),
+    "pybullet": ("pybullet", "3.2.5"),
     "meshcat": ("meshcat", "0.3.2"),
     "ipywidgets": ("ipywidgets", "8.1"),
     "anywidget": ("anywidget", "0.9"),
@@ -25,6 +25,12 @@ PACKAGES = {  # import name -> (pip name, minimum version)
     "zmq": ("pyzmq", "26"),
     "msgpack": ("msgpack", "1.0"),
     "mcap": ("mcap", "1.2"),
+    "umsgpack": ("u-msgpack-python", "2.7"),
+    "zstandard": ("zstandard", "0.22"),
+    "tornado": ("tornado", "6.3"),
+    "traitlets": ("traitlets", "5.9"),
+    "PIL": ("pillow", "10"),
+    "IPython": ("ipython", "8.12"),
 }
 
 
