@@ -41,8 +41,8 @@ class BalanceGains:
     """
 
     ankle_pitch: float = 8.0
-    ankle_roll: float = 2.0
-    hip_roll: float = 2.0
+    ankle_roll: float = 0.0
+    hip_roll: float = 0.0
     integral: float = 0.0
 
     def __post_init__(self) -> None:
@@ -88,9 +88,10 @@ class CapturePointBalance:
     def offsets(self, estimate: BaseEstimate) -> tuple[float, float, float]:
         """Ankle pitch, ankle roll and hip roll offsets (rad) for this estimate."""
         g = self.gains
+        feet = estimate.foot_centres.mean(axis=0)
         if self.reference is None:  # hold the balance the robot stands in when the controller starts
-            self.reference = estimate.com[:2].copy()
-        reference = self.reference
+            self.reference = estimate.com[:2] - feet
+        reference = feet + self.reference  # relative to the feet: a drifting position estimate cancels out
         error = estimate.capture_point - reference
         com_error = estimate.com[:2] - reference
         if all(estimate.contacts):
