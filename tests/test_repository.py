@@ -57,7 +57,8 @@ def test_environment_yml_names_the_same_packages_as_pyproject():
     conda_names = set()
     text = (ROOT / "environment.yml").read_text()
     for line in text[text.index("dependencies:") :].splitlines():
-        item = re.match(r"^  - ([A-Za-z0-9_.\-]+)", line)
+        # conda packages ("  - name"), and PyPI-only ones under the "pip:" section ("      - name")
+        item = re.match(r"^(?:  |      )- ([A-Za-z0-9_][A-Za-z0-9_.\-]*)", line)
         if item and item.group(1) not in {"python", "pip"}:
             name = re.split(r"[<>=!~ ]", item.group(1), maxsplit=1)[0].lower()
             conda_names.add(CONDA_TO_PIP.get(name, name))

@@ -25,6 +25,10 @@ PACKAGES = {  # import name -> (pip name, minimum version)
     "zmq": ("pyzmq", "26"),
     "msgpack": ("msgpack", "1.0"),
     "mcap": ("mcap", "1.2"),
+    "dask": ("dask", "2024.8"),
+    "distributed": ("distributed", "2024.8"),
+    "paho.mqtt": ("paho-mqtt", "2.0"),
+    "amqtt": ("amqtt", "0.11"),
 }
 
 
