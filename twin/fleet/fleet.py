@@ -328,3 +328,23 @@ def fleet_health(
             )
         )
     return FleetHealth(tuple(verdicts), drift_growth, threshold, horizon, failed)
+
+
+def memory_per_twin(robot: str = "pendulum", count: int = 8) -> float:
+    """Resident memory (bytes) one more stand-in + twin pair adds to this process, averaged over ``count``."""
+    import psutil
+
+    from twin.digital_twin import DigitalTwin
+
+    if not isinstance(count, int) or count < 1:
+        raise ValueError(f"count={count!r} must be an integer >= 1.")
+    me = psutil.Process()
+    with DigitalTwin(robot, "twin"):  # the first twin loads shared libraries and caches: not counted
+        before = me.memory_info().rss
+        twins = [DigitalTwin(robot, "twin", seed=i) for i in range(count)]
+        try:
+            after = me.memory_info().rss
+        finally:
+            for twin in twins:
+                twin.close()
+    return (after - before) / count
