@@ -15,7 +15,9 @@ import pytest
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 SMALL_RUNS = {  # script -> arguments for a short run, and a phrase its output must contain
     "bench_calibration.py": (["--quick"], "unidentifiable"),
+    "bench_fleet.py": (["--robots", "2", "--workers", "1", "--steps", "24"], "speed-up over serial"),
     "bench_link.py": (["--messages", "200", "--stream", "2000"], "throughput, validated on receipt"),
+    "bench_mqtt_vs_zmq.py": (["--messages", "20"], "ratio MQTT / ZeroMQ"),
     "bench_operation.py": ([], "simulated days per wall second"),
     "bench_sensors.py": (["--quick"], "camera 320x240, lens + noise"),
     "bench_solver_settings.py": (["--quick"], "solver iterations"),

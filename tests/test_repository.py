@@ -200,7 +200,10 @@ def test_environment_files_name_the_same_packages_as_pyproject():
     )
     dev = set(_requirements(project["optional-dependencies"]["dev"]))
     for file, expected, extra in ((STUDENT_ENV, student, "dependencies + [course]"), (DEV_ENV, dev, "[dev]")):
-        named = _as_pip_names(_conda_file(file)["dependencies"])
+        environment = _conda_file(file)
+        named = _as_pip_names(environment["dependencies"]) | set(
+            _requirements([entry for entry in environment["pip"] if not entry.startswith("-")])
+        )
         assert named == expected, (
             f"{file} must install pyproject's {extra} under conda-forge's names; only in {file}: "
             f"{sorted(named - expected)}; missing from {file}: {sorted(expected - named)} "
@@ -253,10 +256,20 @@ def test_environment_versions_follow_pyproject():
 
 
 def test_student_environment_installs_only_the_course_package_with_pip():
-    assert _conda_file(STUDENT_ENV)["pip"] == ["-e ."], (
-        "environment.yml's pip section should hold only `-e .`; a package missing from conda-forge goes there only "
-        "when recorded under not_on_conda_forge in tests/data/conda_forge.json"
+    """pip adds the course's own package and, by name, only packages recorded as missing from conda-forge."""
+    pip_entries = _conda_file(STUDENT_ENV)["pip"]
+    assert pip_entries[0] == "-e .", "environment.yml's pip section should start with `-e .` (the course package)"
+    by_pip = _requirements(pip_entries[1:])
+    not_on_conda_forge = set(CONDA_FORGE["not_on_conda_forge"])
+    assert set(by_pip) <= not_on_conda_forge, (
+        f"environment.yml installs {sorted(set(by_pip) - not_on_conda_forge)} with pip; a package goes there only "
+        "when recorded under not_on_conda_forge in tests/data/conda_forge.json (otherwise ask conda-forge for it)"
     )
+    specs = _requirements(_pyproject()["dependencies"])
+    for name, spec in by_pip.items():
+        assert SpecifierSet(spec) == SpecifierSet(specs.get(name, "")), (
+            f"environment.yml pip-installs {name}{spec}, pyproject.toml asks for {name}{specs.get(name)}"
+        )
     assert _conda_file(DEV_ENV)["pip"] == []
 
 

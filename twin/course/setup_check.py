@@ -31,6 +31,11 @@ PACKAGES = {  # import name -> (pip name, minimum version)
     "traitlets": ("traitlets", "5.9"),
     "PIL": ("pillow", "10"),
     "IPython": ("ipython", "8.12"),
+    "dask": ("dask", "2024.8"),
+    "distributed": ("distributed", "2024.8"),
+    "paho.mqtt": ("paho-mqtt", "2.0"),
+    "amqtt": ("amqtt", "0.11"),
+    "psutil": ("psutil", "5.9"),
 }
 
 
