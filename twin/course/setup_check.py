@@ -36,6 +36,7 @@ PACKAGES = {  # import name -> (pip name, minimum version)
     "paho.mqtt": ("paho-mqtt", "2.0"),
     "amqtt": ("amqtt", "0.11"),
     "psutil": ("psutil", "5.9"),
+    "cma": ("cma", "4.0"),
 }
 
 

@@ -1,0 +1,104 @@
+"""Judge a gait on terrains it never trained on: success rate and distance, with 95 % confidence intervals.
+
+Held-out terrain seeds start at ``HELD_OUT_START``; training draws its seeds below it, so the two never meet.
+Success (no fall in the walk) is a binomial count: its interval is Wilson's. Distance is a mean over walks:
+its interval is Student's t.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from twin.walking.optimise import HELD_OUT_START, Episode, run_episode
+from twin.walking.parallel import make_executor, parallel_map
+from twin.walking.walker import NOMINAL, Gait, WalkerDynamics, WalkResult
+
+
+def held_out_seeds(count: int, offset: int = 0) -> list[int]:
+    """``count`` terrain seeds no training run draws (>= ``HELD_OUT_START``)."""
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise ValueError(f"count={count!r} must be a positive integer number of terrains, e.g. 10.")
+    return [HELD_OUT_START + offset + k for k in range(count)]
+
+
+def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of a success probability from ``successes`` out of ``trials``."""
+    if trials < 1 or not 0 <= successes <= trials:
+        raise ValueError(f"need 0 <= successes ({successes}) <= trials ({trials}) and trials >= 1.")
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    p = successes / trials
+    denominator = 1 + z * z / trials
+    centre = (p + z * z / (2 * trials)) / denominator
+    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def mean_interval(values: Sequence[float], confidence: float = 0.95) -> tuple[float, float, float]:
+    """(mean, low, high): Student's t interval of the mean (a single value gives an infinite interval)."""
+    v = np.asarray(values, dtype=float)
+    if v.size == 0:
+        raise ValueError("mean_interval needs at least one value.")
+    mean = float(v.mean())
+    if v.size == 1:
+        return mean, -math.inf, math.inf
+    half = float(stats.t.ppf(0.5 + confidence / 2, v.size - 1) * v.std(ddof=1) / math.sqrt(v.size))
+    return mean, mean - half, mean + half
+
+
+@dataclass(frozen=True)
+class TerrainScore:
+    """A gait's record at one difficulty: walks, successes and distances (m), with 95 % intervals."""
+
+    difficulty: float
+    walks: tuple[WalkResult, ...]
+
+    @property
+    def success_rate(self) -> float:
+        return sum(not w.fell for w in self.walks) / len(self.walks)
+
+    @property
+    def success_interval(self) -> tuple[float, float]:
+        return wilson_interval(sum(not w.fell for w in self.walks), len(self.walks))
+
+    @property
+    def distance(self) -> tuple[float, float, float]:
+        """(mean, low, high) distance walked (m)."""
+        return mean_interval([w.distance for w in self.walks])
+
+    def row(self) -> str:
+        lo, hi = self.success_interval
+        d, dlo, dhi = self.distance
+        return (
+            f"difficulty {self.difficulty:.2f}: success {self.success_rate:4.0%} [{lo:.0%}, {hi:.0%}], "
+            f"distance {d:5.2f} m [{dlo:.2f}, {dhi:.2f}]"
+        )
+
+
+def evaluate_gait(
+    gait: Gait,
+    difficulties: Sequence[float],
+    seeds: Sequence[int],
+    *,
+    dynamics: WalkerDynamics = NOMINAL,
+    duration: float = 8.0,
+    workers: int = 1,
+) -> list[TerrainScore]:
+    """Walk ``gait`` on every terrain (difficulty x seed) with the robot's ``dynamics``."""
+    if not isinstance(gait, Gait):
+        raise ValueError(f"gait must be a Gait, got {type(gait).__name__}.")
+    if not seeds or not difficulties:
+        raise ValueError("give at least one difficulty and one terrain seed.")
+    tasks = [(gait.as_vector(), Episode(float(d), int(s), dynamics, duration)) for d in difficulties for s in seeds]
+    executor = make_executor(workers)
+    try:
+        walks = parallel_map(run_episode, tasks, executor)
+    finally:
+        if executor is not None:
+            executor.shutdown()
+    n = len(seeds)
+    return [TerrainScore(float(d), tuple(walks[i * n : (i + 1) * n])) for i, d in enumerate(difficulties)]
