@@ -6,6 +6,7 @@ import copy
 import csv
 import importlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -179,3 +180,34 @@ def test_a_solution_without_checks_is_refused(tmp_path):
     notebook.write_text(json.dumps({"cells": [_code("x = 1")], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
     with pytest.raises(ValueError, match="nothing to grade it with"):
         grade.graded_checks(notebook)
+
+
+def test_nbgrader_releases_the_same_student_notebooks_as_twin_make_exercises(tmp_path):
+    """A course on nbgrader gets exactly the kit's exercises from its solutions (with the kit's nbgrader_config)."""
+    source = tmp_path / "source" / "course"
+    source.mkdir(parents=True)
+    for solution in (ROOT / "solutions").glob("*.ipynb"):
+        (source / solution.name).write_bytes(solution.read_bytes())
+    config = (ROOT / "nbgrader_config.py").read_text() + f"\nc.CourseDirectory.root = {str(tmp_path)!r}\n"
+    (tmp_path / "nbgrader_config.py").write_text(config)
+    bin_dir = str(Path(sys.executable).parent)  # nbgrader runs alembic from the environment's scripts
+    environment = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
+    done = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "generate_assignment", "course", "--force"],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+
+    def cells(path: Path) -> list[tuple[str, str]]:
+        notebook = json.loads(path.read_text())
+        return [(c["cell_type"], "".join(c["source"])) for c in notebook["cells"]]
+
+    exercises = sorted((ROOT / "exercises").glob("*.ipynb"))
+    assert exercises
+    for exercise in exercises:
+        released = tmp_path / "release" / "course" / exercise.name
+        assert cells(released) == cells(exercise), f"nbgrader's {exercise.name} differs from exercises/"
