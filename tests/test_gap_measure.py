@@ -274,7 +274,7 @@ def test_outcome_gap_says_whether_success_on_the_model_survives_on_the_robot():
     assert "stand-in" in str(gap.table())
     with pytest.raises(TypeError, match="True or False"):
         OutcomeGap("yes", True, 1.0, 1.0)
-    with pytest.raises(TypeError, match=r"on_robot must be a twin.gap.transfer.Episode .* got dict"):
+    with pytest.raises(TypeError, match=r"on_robot must be a twin.gap.task.Episode .* got dict"):
         OutcomeGap.of(on_model, {"success": True, "cost": 1.0})
     with pytest.raises(ValueError, match="finite cost"):
         OutcomeGap(True, True, float("nan"), 1.0)

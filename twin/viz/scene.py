@@ -47,8 +47,6 @@ HEALTHY = np.array([0.15, 0.75, 0.25])
 WARNING = np.array([1.0, 0.8, 0.1])
 FAILING = np.array([0.9, 0.1, 0.1])
 
-BatchSink = Callable[[list[dict], list[bytes]], None]
-
 
 def health_color(error: float, tolerance: float) -> tuple[float, float, float]:
     """Green at zero error, yellow at ``tolerance / 2``, red at ``tolerance`` and beyond (RGB in 0..1)."""
@@ -215,7 +213,7 @@ class Scene:
     ) -> None:
         self.state = proto.SceneState()
         self.mirrors: dict[str, RobotMirror] = {}
-        self._sinks: list[BatchSink] = []
+        self._sinks: list[proto.BatchSink] = []
         self._recordings: list[Recording] = []
         self._arrows: dict[str, float] = {}
         self._contact_sources: list[tuple[RobotMirror, float, float]] = []
@@ -496,11 +494,11 @@ class Scene:
         for sink in list(self._sinks):
             sink(commands, packed)
 
-    def add_sink(self, sink: BatchSink) -> None:
+    def add_sink(self, sink: proto.BatchSink) -> None:
         """Call ``sink(commands, packed_commands)`` with every future batch."""
         self._sinks.append(sink)
 
-    def remove_sink(self, sink: BatchSink) -> None:
+    def remove_sink(self, sink: proto.BatchSink) -> None:
         if sink in self._sinks:
             self._sinks.remove(sink)
 
@@ -556,7 +554,9 @@ class Scene:
         from twin.viz.recording import Recording
 
         start = self._clock() if self._clock is not None else 0.0
-        recording = Recording(self, fps=fps, start_time=start if math.isfinite(start) else 0.0)
+        recording = Recording(
+            self, fps=fps, start_time=start if math.isfinite(start) else 0.0, on_stop=self._stop_recording
+        )
         self._recordings.append(recording)
         return recording
 
