@@ -15,7 +15,7 @@ from twin.gap.ablation import ablate
 from twin.gap.experiment import GapExperiment, multisine_torques, planned_commands
 from twin.gap.metrics import sensor_gap, trajectory_gap
 from twin.gap.reality import CAUSES, Reality
-from twin.physical import PhysicalStandIn, UnmodeledEffects
+from twin.physical_system import PhysicalStandIn, UnmodeledEffects
 
 NOMINAL = DynamicsParameters()
 HOLD = 0.8  # rad

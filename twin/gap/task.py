@@ -17,7 +17,7 @@ from twin.core.messages import JointCommand
 from twin.core.types import DEFAULT_TIME_STEP, DynamicsParameters
 
 if TYPE_CHECKING:  # only types: the task and its scores load without the simulator
-    from twin.physical.standin import PhysicalStandIn
+    from twin.physical_system.standin import PhysicalStandIn
     from twin.sim.plant import SimulatedRobot
 
 FAILURE_PENALTY = 2.0  # s added to the cost of a failed trial, so that any success beats any failure

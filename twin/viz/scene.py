@@ -34,8 +34,8 @@ from twin.viz.shapes import (
 if TYPE_CHECKING:
     from twin.sim.robots import Robot
     from twin.sim.world import World
+    from twin.viz.animation import Recording
     from twin.viz.html import HTMLView
-    from twin.viz.recording import Recording
     from twin.viz.server import LiveServer
     from twin.viz.widget import SceneWidget
 
@@ -551,7 +551,7 @@ class Scene:
 
     def record(self, fps: float = 30.0) -> Recording:
         """Start recording: every ``update()`` adds a frame (at most ``fps`` per simulated second)."""
-        from twin.viz.recording import Recording
+        from twin.viz.animation import Recording
 
         start = self._clock() if self._clock is not None else 0.0
         recording = Recording(
