@@ -21,7 +21,7 @@ import numpy as np
 
 from twin.calibration import calibrate, excitation_torques, record_trajectory
 from twin.calibration.fit import DEFAULT_PARAMETERS, ShootingProblem
-from twin.physical.standin import PhysicalStandIn
+from twin.physical_system.standin import PhysicalStandIn
 from twin.sim.plant import SimulatedRobot
 
 

@@ -24,7 +24,7 @@ import numpy as np
 from twin.sensors import BrownConrady, Camera, CameraIntrinsics, Imu, Lidar, scan_pattern_3d
 from twin.sensors.lidar import MAX_RAYS_PER_CALL
 from twin.sim import World
-from twin.ui.sensor_scenes import add_box, add_room
+from twin.ui.sensor_demo_worlds import add_box, add_room
 
 TARGET = 1.20  # the target: a sensor model costs at most 20 % on top of the pybullet calls it makes
 

@@ -15,8 +15,8 @@ from twin.core import DEFAULT_TIME_STEP, DynamicsParameters, JointState, Link, M
 from twin.core.protocols import Controller
 from twin.link import InProcessLink
 from twin.link.impaired_link import ImpairedLink
-from twin.model.virtual import VirtualModel
-from twin.physical.standin import PhysicalStandIn
+from twin.physical_system.standin import PhysicalStandIn
+from twin.virtual_model.virtual import VirtualModel
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,14 +53,14 @@ def test_the_data_connection_imports_without_pybullet() -> None:
         """
         import numpy as np
         import twin, twin.core, twin.link
-        import twin.link.impaired_link, twin.link.recording, twin.link.transport, twin.link.compression
+        import twin.link.impaired_link, twin.link.telemetry_log, twin.link.transport, twin.link.compression
         from twin.core import StateMeasurement
 
         link = twin.link.impaired_link.ImpairedLink(seed=1)
         link.uplink.send(StateMeasurement(0.0, np.array([0.1]), np.array([0.0])), 0)
         arrived = link.uplink.receive(0)
         assert len(arrived) == 1 and arrived[0].positions[0] == 0.1, arrived
-        loaded = sorted(m for m in sys.modules if m.startswith(("twin.sim", "twin.model", "twin.physics")))
+        loaded = sorted(m for m in sys.modules if m.startswith(("twin.sim", "twin.virtual_model", "twin.physics")))
         assert not loaded, loaded
         print("ok")
         """
@@ -80,10 +80,10 @@ def test_simulation_names_on_the_package_still_load_on_first_use() -> None:
 def test_old_homes_of_the_shared_types_give_the_same_objects() -> None:
     from twin.core.messages import JointCommand
     from twin.link.messages import JointCommand as OldCommand
-    from twin.model import DynamicsParameters as FromModel
     from twin.sim.plant import DynamicsParameters as FromPlant
     from twin.sim.robots import JointState as FromRobots
     from twin.sim.world import DEFAULT_TIME_STEP as FROM_WORLD
+    from twin.virtual_model import DynamicsParameters as FromModel
 
     assert FromModel is FromPlant is DynamicsParameters
     assert FromRobots is JointState

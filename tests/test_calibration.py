@@ -22,8 +22,8 @@ from twin.course.checks_calibration import check_excitation, check_standard_erro
 from twin.link.impaired_link import ImpairedLink
 from twin.link.impairments import Impairments
 from twin.link.in_process import Channel, InProcessLink
-from twin.physical.process import ProcessStandIn
-from twin.physical.standin import PhysicalStandIn, UnmodeledEffects
+from twin.physical_system.process import ProcessStandIn
+from twin.physical_system.standin import PhysicalStandIn, UnmodeledEffects
 from twin.sim.plant import DynamicsParameters, SimulatedRobot
 from twin.ui.calibration_explorer import ExcitationExplorer, excitation_explorer
 

@@ -11,9 +11,9 @@ import pytest
 from twin.link.clock_sync import ClockProbe, ClockSync, asymmetry_bias
 from twin.link.compression import DeadBand, DeltaZstd, Float16, Quantised, Raw64, compare, evaluate
 from twin.link.impairments import ImpairedChannel, Impairments, SimulatedClock
-from twin.link.recording import Recorder, read_recording
 from twin.link.schema import encode
 from twin.link.sync import StateBuffer, StreamMonitor
+from twin.link.telemetry_log import Recorder, read_recording
 
 
 # -- clock sync ----------------------------------------------------------------------------------
@@ -131,7 +131,7 @@ def test_a_crash_loses_at_most_the_last_chunk(tmp_path):
     message_bytes = len(encode("state", 0, 0.0, q=np.zeros(7), qd=np.zeros(7)))
     chunk = 2048
     script = (
-        "import os, numpy as np; from twin.link.recording import Recorder; from twin.link.schema import encode\n"
+        "import os, numpy as np; from twin.link.telemetry_log import Recorder; from twin.link.schema import encode\n"
         f"r = Recorder({str(path)!r}, chunk_bytes={chunk})\n"
         "for i in range(500):\n"
         "    r.write('state', encode('state', i, i * 1e-3, q=np.full(7, i), qd=np.zeros(7)), i * 1e-3)\n"

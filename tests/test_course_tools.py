@@ -14,9 +14,9 @@ import pytest
 from twin.analytics import find_violations, fit_linear_trend
 from twin.course import full_or_quick, in_test_mode
 from twin.course.setup_check import PACKAGES, _version_tuple, check_package, run_setup_check
-from twin.model.virtual import Forecast
 from twin.sim import World
 from twin.tables import make_table
+from twin.virtual_model.virtual import Forecast
 
 
 @pytest.fixture()

@@ -13,7 +13,7 @@ from twin.core.types import DynamicsParameters
 from twin.gap.experiment import GapExperiment, multisine_torques
 from twin.gap.randomization import Randomization, Range
 from twin.gap.reality import Reality
-from twin.physical import UnmodeledEffects
+from twin.physical_system import UnmodeledEffects
 from twin.ui.gap_explorers import EnvelopeExplorer, GapExplorer, replay_in_3d
 
 REAL = Reality(DynamicsParameters(mass_scale=1.2, joint_friction=0.03), UnmodeledEffects(sensor_bias=0.01))

@@ -15,7 +15,7 @@ from twin.gap.ablation import ablate
 from twin.gap.experiment import GapExperiment, multisine_torques, planned_commands
 from twin.gap.metrics import sensor_gap, trajectory_gap
 from twin.gap.reality import CAUSES, Reality
-from twin.physical import PhysicalStandIn, UnmodeledEffects
+from twin.physical_system import PhysicalStandIn, UnmodeledEffects
 
 NOMINAL = DynamicsParameters()
 HOLD = 0.8  # rad
@@ -274,7 +274,7 @@ def test_outcome_gap_says_whether_success_on_the_model_survives_on_the_robot():
     assert "stand-in" in str(gap.table())
     with pytest.raises(TypeError, match="True or False"):
         OutcomeGap("yes", True, 1.0, 1.0)
-    with pytest.raises(TypeError, match=r"on_robot must be a twin.gap.transfer.Episode .* got dict"):
+    with pytest.raises(TypeError, match=r"on_robot must be a twin.gap.task.Episode .* got dict"):
         OutcomeGap.of(on_model, {"success": True, "cost": 1.0})
     with pytest.raises(ValueError, match="finite cost"):
         OutcomeGap(True, True, float("nan"), 1.0)

@@ -22,7 +22,7 @@ from twin.gap.transfer import (
     tune,
     wilson_interval,
 )
-from twin.physical import UnmodeledEffects
+from twin.physical_system import UnmodeledEffects
 from twin.sim.plant import DynamicsParameters, SimulatedRobot
 
 TRAINING = Randomization(

@@ -19,7 +19,7 @@ def _contract_names() -> list[str]:
 
 def test_the_layering_contracts_are_kept() -> None:
     """core imports nothing; link no simulation or model; domain packages no view; nothing imports the course;
-    the layers and no cycles between the packages."""
+    the layers, and no cycles between packages or modules."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     result = subprocess.run(
         [str(LINT_IMPORTS), "--no-cache"], cwd=ROOT, capture_output=True, text=True, env=env, timeout=300
@@ -30,18 +30,35 @@ def test_the_layering_contracts_are_kept() -> None:
     assert f"Contracts: {len(names)} kept, 0 broken." in result.stdout  # every contract analysed, none skipped
 
 
-def test_a_broken_layer_is_caught(tmp_path: Path) -> None:
-    """The check can fail: a copy of core that imports the simulation breaks the first contract."""
+def _lint_a_copy(tmp_path: Path, edits: dict[str, str]) -> subprocess.CompletedProcess:
+    """Run ``lint-imports`` on a copy of ``twin`` with ``edits`` (path in twin -> text appended) applied."""
     package = tmp_path / "twin"
     for source in (ROOT / "twin").rglob("*.py"):
         target = package / source.relative_to(ROOT / "twin")
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(source.read_text())
-    (package / "core" / "leak.py").write_text("from twin.sim.world import World\n")
+    for path, text in edits.items():
+        target = package / path
+        target.write_text((target.read_text() if target.exists() else "") + text)
     (tmp_path / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text())
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
-    result = subprocess.run(
+    return subprocess.run(
         [str(LINT_IMPORTS), "--no-cache"], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300
     )
+
+
+def test_a_broken_layer_is_caught(tmp_path: Path) -> None:
+    """The check can fail: a copy of core that imports the simulation breaks the first contract."""
+    result = _lint_a_copy(tmp_path, {"core/leak.py": "from twin.sim.world import World\n"})
     assert result.returncode != 0
     assert "twin.core.leak -> twin.sim.world" in result.stdout
+
+
+def test_a_cycle_hidden_in_a_function_is_caught(tmp_path: Path) -> None:
+    """Cycles between the modules of one package count too, even behind an import inside a function:
+    ``robots`` imports ``frames`` at the top, so ``frames`` importing ``robots`` in a function closes a cycle."""
+    hidden = "\n\ndef _late():\n    from twin.sim.robots import Robot\n\n    return Robot\n"
+    result = _lint_a_copy(tmp_path, {"sim/frames.py": hidden})
+    assert result.returncode != 0
+    assert "No cycles are allowed in twin.sim." in result.stdout
+    assert ".frames -> .robots" in result.stdout or ".robots -> .frames" in result.stdout, result.stdout[-3000:]

@@ -16,10 +16,10 @@ from twin.control.pd import JointPD
 from twin.core.messages import JointCommand
 from twin.core.types import DEFAULT_TIME_STEP
 from twin.digital_twin import DigitalTwin
-from twin.link.recording import read_recording
-from twin.model.virtual import VirtualModel
-from twin.physical.process import ProcessStandIn
+from twin.link.telemetry_log import read_recording
+from twin.physical_system.process import ProcessStandIn
 from twin.studies.comms import replay_into
+from twin.virtual_model.virtual import VirtualModel
 
 
 def wait_until(condition, standin: ProcessStandIn, what: str, limit: float = 20.0) -> None:
@@ -69,7 +69,7 @@ def test_an_exception_inside_the_with_block_leaves_no_process():
 def test_the_stand_in_exits_when_its_parent_dies():
     """A kernel restart kills the parent without cleanup: the orphaned stand-in must notice and exit."""
     script = (
-        "import os, sys; from twin.physical.process import ProcessStandIn; s = ProcessStandIn('pendulum'); "
+        "import os, sys; from twin.physical_system.process import ProcessStandIn; s = ProcessStandIn('pendulum'); "
         "print(s.process.pid, flush=True); os._exit(0)"  # no close(), no atexit: like a killed kernel
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
@@ -209,7 +209,7 @@ SECRET = "hand-started-robot-secret"  # what a user copies from the twin's print
 
 
 class HandStarted:
-    """``TWIN_LINK_SECRET=... python -m twin.physical.server --connect ENDPOINT ...`` started as a user would,
+    """``TWIN_LINK_SECRET=... python -m twin.physical_system.server --connect ENDPOINT ...`` started as a user would,
     always cleaned up (and tied to this process with ``--parent-pid``, so a killed test worker leaves no robot
     behind). ``secret=None`` starts it without a secret."""
 
@@ -217,7 +217,7 @@ class HandStarted:
         command = [
             sys.executable,
             "-m",
-            "twin.physical.server",
+            "twin.physical_system.server",
             "--connect",
             endpoint,
             "--parent-pid",
@@ -268,7 +268,7 @@ def test_a_stand_in_started_by_hand_works_exactly_like_a_spawned_one():
 
 
 def test_waiting_for_a_robot_that_never_comes_says_what_to_start():
-    from twin.physical.process import StandInError
+    from twin.physical_system.process import StandInError
 
     port = free_port()
     with pytest.raises(StandInError, match=f"twin-standin --connect tcp://127.0.0.1:{port}"):
@@ -309,7 +309,7 @@ def test_a_second_twin_joins_a_lock_step_robot_that_is_already_running():
 def test_a_robot_that_heartbeats_but_never_reports_a_state_is_named_as_such():
     from twin.link.schema import encode
     from twin.link.transport import ZmqTransport
-    from twin.physical.process import StandInError
+    from twin.physical_system.process import StandInError
 
     port = free_port()
     with ZmqTransport.connect(f"tcp://127.0.0.1:{port}", secret=SECRET) as mute:  # queues until the twin listens
@@ -402,7 +402,7 @@ def test_the_first_imu_sample_after_a_reset_feels_gravity_not_the_jump_in_veloci
 
 
 def test_a_full_sensor_stream_keeps_the_newest_samples_and_counts_the_discarded():
-    from twin.physical.process import SensorStream
+    from twin.physical_system.process import SensorStream
 
     stream = SensorStream("encoders", capacity=3)
     for k in range(5):
@@ -488,7 +488,7 @@ def test_dead_reckoning_keeps_its_bits_on_a_machine_that_has_been_up_for_weeks(m
     from the link's start lose nothing that matters, whatever the machine's uptime."""
     import types
 
-    import twin.physical.process as process_module
+    import twin.physical_system.process as process_module
 
     uptime = 3.0e6
     weeks_up = types.SimpleNamespace(monotonic=lambda: time.monotonic() + uptime, sleep=time.sleep)

@@ -337,7 +337,7 @@ def test_a_live_stand_in_survives_structured_fuzzing_and_reports_every_drop():
     import time
 
     from twin.core.messages import JointCommand
-    from twin.physical.process import ProcessStandIn
+    from twin.physical_system.process import ProcessStandIn
 
     rng = np.random.default_rng(12)
     crashers = [
@@ -422,7 +422,7 @@ def test_bad_endpoints_are_refused_before_connecting(endpoint):
 )
 def test_twin_standin_command_line_errors_are_one_line(arguments, said):
     result = subprocess.run(
-        [sys.executable, "-m", "twin.physical.server", *arguments], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "twin.physical_system.server", *arguments], capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 2 and result.stdout == ""
     lines = result.stderr.strip().splitlines()
@@ -431,7 +431,7 @@ def test_twin_standin_command_line_errors_are_one_line(arguments, said):
 
 def test_twin_standin_help_names_the_command_as_typed():
     result = subprocess.run(
-        [sys.executable, "-m", "twin.physical.server", "--help"], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "twin.physical_system.server", "--help"], capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0 and result.stdout.startswith("usage: twin-standin ")
     assert "TWIN_LINK_SECRET" in result.stdout

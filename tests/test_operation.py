@@ -9,9 +9,9 @@ import pytest
 
 from twin.control import JointPD
 from twin.core.types import JointState
-from twin.model.virtual import VirtualModel
 from twin.operation import SafetyGate, TrackingTask, cost_on_model, cost_on_standin, tune_on_model
-from twin.physical.standin import PhysicalStandIn
+from twin.physical_system.standin import PhysicalStandIn
+from twin.virtual_model.virtual import VirtualModel
 
 
 @pytest.fixture(scope="module")
@@ -200,7 +200,7 @@ def test_score_check_rejects_swapped_branches_and_the_mean():
 
 def test_the_operation_phase_runs_a_calibrated_model_not_the_hidden_truth():
     from twin.operation import commissioning_calibration, monitored_twin
-    from twin.physical.standin import DEFAULT_TRUTH
+    from twin.physical_system.standin import DEFAULT_TRUTH
 
     result = commissioning_calibration("pendulum")
     assert result.unidentifiable == () and 0.9 < result.residual_rmse < 1.15

@@ -8,7 +8,7 @@ import pytest
 from twin.sensors import Camera, CameraIntrinsics, Lidar, contact_forces, scan_pattern_2d
 from twin.sensors.lidar import LidarScan
 from twin.sim import World
-from twin.ui.sensor_scenes import add_room, sway_humanoid
+from twin.ui.sensor_demo_worlds import add_room, sway_humanoid
 from twin.viz import Scene
 from twin.viz import _protocol as proto
 from twin.viz.sensors import SENSORS, show_camera, show_force, show_lidar_scan, show_points, show_rays

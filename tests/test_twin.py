@@ -12,9 +12,9 @@ from twin.control.pd import JointPD
 from twin.core.types import DynamicsParameters
 from twin.digital_twin import MODES, DigitalTwin
 from twin.link import InProcessLink, JointCommand, StateMeasurement
-from twin.model.virtual import VirtualModel
-from twin.physical.standin import DEFAULT_TRUTH
+from twin.physical_system.standin import DEFAULT_TRUTH
 from twin.sensors.joint_state import JointStateSensor
+from twin.virtual_model.virtual import VirtualModel
 
 G = 9.81
 DT = 1.0 / 240.0

@@ -17,7 +17,7 @@ from twin.analytics.validation import (
 )
 from twin.calibration import calibrate, excitation_torques, predict, record_trajectory
 from twin.core.types import DynamicsParameters
-from twin.physical.standin import PhysicalStandIn
+from twin.physical_system.standin import PhysicalStandIn
 
 
 def test_metrics_on_a_known_error():

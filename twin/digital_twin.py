@@ -34,9 +34,9 @@ from twin.core.messages import JointCommand, StateMeasurement
 from twin.core.protocols import Link, PhysicalSystem
 from twin.core.types import DEFAULT_TIME_STEP, DynamicsParameters, JointState
 from twin.link.in_process import InProcessLink
-from twin.model.virtual import VirtualModel
-from twin.physical.standin import DEFAULT_TRUTH, PhysicalStandIn
+from twin.physical_system.standin import DEFAULT_TRUTH, PhysicalStandIn
 from twin.sensors.joint_state import JointStateSensor
+from twin.virtual_model.virtual import VirtualModel
 
 MODES: dict[str, str] = {
     "model": "digital model: no automatic data flow; the model runs open loop beside the robot",
@@ -94,7 +94,7 @@ class DigitalTwin:
             ``twin`` mode it runs on the synchronised model every step and its commands go to the robot.
             In ``model``/``shadow`` mode it is run on the nominal model beforehand to make a plan of
             torques, which the robot then replays without feedback. Default: no torque at all.
-        truth: the stand-in's hidden true dynamics (default ``twin.physical.DEFAULT_TRUTH[robot]``).
+        truth: the stand-in's hidden true dynamics (default ``twin.physical_system.DEFAULT_TRUTH[robot]``).
         model_parameters: what the model believes (default: the URDF's nominal values).
         sensor: the stand-in's sensor (default: a ``JointStateSensor`` seeded with ``seed``).
         link: the data connection, any ``twin.core.Link`` (default: ``InProcessLink()`` with no delay; an
@@ -106,7 +106,7 @@ class DigitalTwin:
         seed: seed for every random choice (sensor noise).
         standin: ``"in_process"`` (default) runs the stand-in in this process; ``"process"`` runs it in
             its own process and talks to it over ZeroMQ on 127.0.0.1 in lock-step
-            (``twin.physical.process.ProcessStandIn``, the physical system's proxy): the same run, bit for
+            (``twin.physical_system.process.ProcessStandIn``, the physical system's proxy): the same run, bit for
             bit, through a real transport, which is then the only link (``self.link`` is ``None``).
             ``close()`` stops that process. A custom ``sensor`` needs ``"in_process"``.
         correction: ``"on_arrival"`` (default) pulls the model towards each measurement when it arrives, as
@@ -155,7 +155,7 @@ class DigitalTwin:
                     "standin='process' talks to its stand-in over ZeroMQ, which is then the only link; "
                     "an extra link= would carry every sample twice. Use standin='in_process' with link=."
                 )
-            from twin.physical.process import ProcessStandIn
+            from twin.physical_system.process import ProcessStandIn
 
             truth = truth if truth is not None else DEFAULT_TRUTH.get(robot)
             self.physical = ProcessStandIn(

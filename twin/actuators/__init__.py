@@ -7,8 +7,8 @@
 - ``PositionServo``: a PD position loop whose torque goes through an ``ActuatorModel``.
 """
 
+from twin.actuators.actuator_model import ActuatorModel, ActuatorParameters
 from twin.actuators.dc_motor import MINITAUR_MOTOR, DCMotor
-from twin.actuators.model import ActuatorModel, ActuatorParameters
 from twin.actuators.servo import PositionServo
 
 __all__ = ["MINITAUR_MOTOR", "ActuatorModel", "ActuatorParameters", "DCMotor", "PositionServo"]

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from twin.actuators.model import ActuatorModel
+from twin.actuators.actuator_model import ActuatorModel
 
 
 class PositionServo:

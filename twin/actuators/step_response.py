@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twin.actuators.model import ActuatorModel, ActuatorParameters
+from twin.actuators.actuator_model import ActuatorModel, ActuatorParameters
 from twin.actuators.servo import PositionServo
 from twin.core.types import DEFAULT_TIME_STEP
 from twin.sim.plant import SimulatedRobot

@@ -90,7 +90,7 @@ def judge_excitation(torques: object, seed: int = 7) -> tuple[bool, str, object]
     """
     from twin.calibration import calibrate, record_trajectory
     from twin.core.types import DynamicsParameters
-    from twin.physical.standin import PhysicalStandIn
+    from twin.physical_system.standin import PhysicalStandIn
 
     try:
         tau = np.asarray(torques, dtype=float).reshape(-1)

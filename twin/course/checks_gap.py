@@ -13,7 +13,7 @@ from twin.course.checks import CheckResult, _call
 from twin.gap.randomization import QUANTITIES, Randomization, Range
 from twin.gap.reality import CAUSES, REMEDIES, Reality
 from twin.gap.transfer import Gains, ReachTask, gain_grid, model_inertia, transfer, tune
-from twin.physical.standin import UnmodeledEffects
+from twin.physical_system.standin import UnmodeledEffects
 
 
 # -- exercise 1 ------------------------------------------------------------------------------------

@@ -114,7 +114,7 @@ def run_robot(spec: RobotSpec) -> RobotReport:
 
     from twin.control.pd import JointPD
     from twin.digital_twin import DigitalTwin
-    from twin.physical.standin import DEFAULT_TRUTH
+    from twin.physical_system.standin import DEFAULT_TRUTH
 
     publisher = None
     if spec.telemetry is not None:

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from twin.gap.task import Episode
 from twin.tables import Table, make_table
-
-if TYPE_CHECKING:  # imported lazily at run time: transfer pulls in the simulator
-    from twin.gap.transfer import Episode
 
 
 def _as_rows(name: str, values: object) -> np.ndarray:
@@ -131,12 +128,10 @@ class OutcomeGap:
     @classmethod
     def of(cls, on_model: Episode, on_robot: Episode) -> OutcomeGap:
         """From the same task's ``Episode`` on the model and on the stand-in (``twin.gap.transfer.trial``)."""
-        from twin.gap.transfer import Episode
-
         for name, episode in (("on_model", on_model), ("on_robot", on_robot)):
             if not isinstance(episode, Episode):
                 raise TypeError(
-                    f"{name} must be a twin.gap.transfer.Episode (what trial() returns), got "
+                    f"{name} must be a twin.gap.task.Episode (what trial() returns), got "
                     f"{type(episode).__name__}; for bare numbers use OutcomeGap(success, success, cost, cost)."
                 )
         return cls(bool(on_model.success), bool(on_robot.success), float(on_model.cost), float(on_robot.cost))

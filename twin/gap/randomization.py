@@ -91,7 +91,7 @@ class Randomization:
                 raise ValueError(
                     "supply_voltage needs a DC motor to feed: give a base with one, e.g. "
                     "base=Reality(effects=UnmodeledEffects(actuator=ActuatorParameters(motor=MINITAUR_MOTOR))) "
-                    "(twin.physical, twin.actuators)."
+                    "(twin.physical_system, twin.actuators)."
                 )
         object.__setattr__(self, "ranges", dict(sorted(self.ranges.items())))
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from twin.core.types import DEFAULT_TIME_STEP, DynamicsParameters
-from twin.physical.standin import NO_EFFECTS, PhysicalStandIn, UnmodeledEffects
+from twin.physical_system.standin import NO_EFFECTS, PhysicalStandIn, UnmodeledEffects
 from twin.sensors.joint_state import JointStateSensor
 
 REMEDIES: dict[str, str] = {

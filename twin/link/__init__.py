@@ -9,10 +9,10 @@
 - ``sync``: ``StreamMonitor`` (gaps, staleness, reconnections) and ``StateBuffer`` (interpolation,
   dead reckoning).
 - ``compression``: codecs with their ratio and error bound.
-- ``recording``: MCAP recording and replay.
+- ``telemetry_log``: recording telemetry to MCAP and reading it back.
 
 Modules that import ZeroMQ, zstandard or mcap are imported by full path (``twin.link.transport``).
-The stand-in in its own process, ``ProcessStandIn``, is the physical system's proxy: ``twin.physical.process``.
+The stand-in in its own process, ``ProcessStandIn``, is the physical system's proxy: ``twin.physical_system.process``.
 """
 
 from twin.core.messages import SCHEMA_VERSION, JointCommand, StateMeasurement

@@ -18,7 +18,7 @@ import numpy as np
 from twin.calibration import CalibrationResult, calibrate, excitation_torques, record_trajectory
 from twin.calibration.fit import MIN_CALIBRATION_SAMPLES
 from twin.core.types import DEFAULT_TIME_STEP, DynamicsParameters
-from twin.physical.standin import PhysicalStandIn
+from twin.physical_system.standin import PhysicalStandIn
 
 COMMISSIONING_SECONDS = 4.0  # s of multisine excitation recorded for the calibration
 

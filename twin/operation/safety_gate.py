@@ -2,7 +2,7 @@
 
 The gate copies the robot's measured state into the model, forecasts the command over a horizon
 (``VirtualModel.forecast``), and checks the forecast against the joint limits in the URDF
-(``twin.analytics.safety.find_violations``). A rejected command never reaches the robot.
+(``twin.analytics.limit_violations.find_violations``). A rejected command never reaches the robot.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twin.analytics.safety import Violation, find_violations
+from twin.analytics.limit_violations import Violation, find_violations
 from twin.core.messages import JointCommand
 from twin.core.types import JointState
-from twin.model.virtual import Forecast, VirtualModel
-from twin.physical.standin import PhysicalStandIn
+from twin.physical_system.standin import PhysicalStandIn
+from twin.virtual_model.virtual import Forecast, VirtualModel
 
 ControlLaw = Callable[[float, JointState], np.ndarray]
 
@@ -53,7 +53,7 @@ class SafetyGate:
 
     def __init__(self, model: VirtualModel, velocity_margin: float = 1.0) -> None:
         if not isinstance(model, VirtualModel):
-            raise TypeError(f"model must be a twin.model.VirtualModel, got {type(model).__name__}.")
+            raise TypeError(f"model must be a twin.virtual_model.VirtualModel, got {type(model).__name__}.")
         if not velocity_margin > 0:
             raise ValueError(f"velocity_margin={velocity_margin!r} must be > 0 (1.0 = the URDF limit).")
         self.model = model

@@ -22,8 +22,8 @@ import numpy as np
 
 from twin.control.pd import JointPD
 from twin.core.messages import JointCommand
-from twin.model.virtual import VirtualModel
-from twin.physical.standin import PhysicalStandIn
+from twin.physical_system.standin import PhysicalStandIn
+from twin.virtual_model.virtual import VirtualModel
 
 
 def _sine_target(t: float | np.ndarray) -> np.ndarray:

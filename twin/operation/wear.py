@@ -19,10 +19,10 @@ import numpy as np
 
 from twin.core.messages import JointCommand
 from twin.core.types import DEFAULT_TIME_STEP, DynamicsParameters
-from twin.model.virtual import VirtualModel
 from twin.operation.commissioning import commissioning_calibration
-from twin.physical.standin import DEFAULT_TRUTH, PhysicalStandIn, UnmodeledEffects
+from twin.physical_system.standin import DEFAULT_TRUTH, PhysicalStandIn, UnmodeledEffects
 from twin.sensors.joint_state import JointStateSensor
+from twin.virtual_model.virtual import VirtualModel
 
 
 def _check(name: str, value: object, *, positive: bool = False) -> float:

@@ -14,18 +14,15 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
 from twin.core.types import JointState
-from twin.sim._bullet import pybullet, pybullet_data
+from twin.sim._bullet import BulletClient, pybullet, pybullet_data
 from twin.sim._quiet import quiet_c_output
 from twin.sim.frames import LinkFrames
 from twin.tables import Table, make_table
-
-if TYPE_CHECKING:
-    from twin.sim.world import World
 
 ASSETS = Path(__file__).parent / "assets"
 
@@ -140,6 +137,21 @@ class LinkInfo:
     lateral_friction: float
 
 
+class RobotHost(Protocol):
+    """What a robot needs from the world it lives in (``twin.sim.world.World`` is one).
+
+    Typed by what it offers rather than by ``World``, so that the world may import the robots (to load them)
+    without the robots importing the world back.
+    """
+
+    robots: list[Robot]
+
+    @property
+    def client(self) -> BulletClient: ...
+
+    def add_ground(self, lateral_friction: float = 1.0) -> int: ...
+
+
 class Robot:
     """A robot loaded in a ``World``: its structure (joints, links) and its state.
 
@@ -148,7 +160,7 @@ class Robot:
     listed in ``spherical_joint_indices``.
     """
 
-    def __init__(self, world: World, body_id: int, spec: RobotSpec) -> None:
+    def __init__(self, world: RobotHost, body_id: int, spec: RobotSpec) -> None:
         self.world = world
         self.body_id = body_id
         self.spec = spec
@@ -338,7 +350,9 @@ def resolve_urdf(urdf: str | Path) -> Path:
     )
 
 
-def load_robot(world: World, name: str | None = None, *, urdf: str | Path | None = None, **options: object) -> Robot:
+def load_robot(
+    world: RobotHost, name: str | None = None, *, urdf: str | Path | None = None, **options: object
+) -> Robot:
     """Load a catalogue robot (``name``) or any URDF file (``urdf``) into ``world``.
 
     ``options`` override fields of the catalogue entry (see ``RobotSpec``), e.g. ``fixed_base=False``.
@@ -389,7 +403,7 @@ def load_robot(world: World, name: str | None = None, *, urdf: str | Path | None
     return robot
 
 
-def _place_on_ground(world: World, body: int, n_links: int) -> None:
+def _place_on_ground(world: RobotHost, body: int, n_links: int) -> None:
     c = world.client
     lowest = min(c.getAABB(body, link)[0][2] for link in range(-1, n_links - 1))
     position, orientation = c.getBasePositionAndOrientation(body)

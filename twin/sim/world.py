@@ -9,16 +9,13 @@ from __future__ import annotations
 import math
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from twin.core.types import DEFAULT_TIME_STEP
 from twin.sim._bullet import BulletClient, pybullet, pybullet_data
 from twin.sim._quiet import quiet_c_output
-
-if TYPE_CHECKING:
-    from twin.sim.robots import Robot
+from twin.sim.robots import Robot, load_robot
 
 STANDARD_GRAVITY = 9.81  # m/s^2
 
@@ -142,8 +139,6 @@ class World:
 
         ``options`` override the catalogue entry, for example ``base_position=(0, 0, 1)``.
         """
-        from twin.sim.robots import load_robot
-
         return load_robot(self, name, urdf=urdf, **options)
 
 

@@ -17,7 +17,7 @@ from twin.core.types import DEFAULT_TIME_STEP
 from twin.digital_twin import DigitalTwin, TwinRun
 from twin.link.impaired_link import ImpairedLink
 from twin.link.impairments import Impairments
-from twin.link.recording import Recording
+from twin.link.telemetry_log import Recording
 
 
 def balance_under_impairments(

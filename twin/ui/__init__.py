@@ -6,7 +6,7 @@
 - ``twin_dashboard(twin)``: the 3D view and all three panels for a ``DigitalTwin``.
 """
 
-from twin.ui.models import Control, JointPanelModel, ParameterPanelModel, TwinPlayerModel
+from twin.ui.panel_logic import Control, JointPanelModel, ParameterPanelModel, TwinPlayerModel
 from twin.ui.views import JointPanel, ParameterPanel, TwinPlayer, joint_report, twin_dashboard
 
 __all__ = [

@@ -11,8 +11,8 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 
+from twin.actuators.actuator_model import ActuatorParameters
 from twin.actuators.dc_motor import MINITAUR_MOTOR, DCMotor
-from twin.actuators.model import ActuatorParameters
 from twin.actuators.step_response import StepResponse, joint_step_response
 
 

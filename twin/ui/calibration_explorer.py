@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 from twin.calibration.fit import DEFAULT_PARAMETERS, PARAMETER_SCALES, CalibrationResult, calibrate
 from twin.calibration.trajectory import Trajectory, excitation_torques, record_trajectory
 from twin.core.types import DEFAULT_TIME_STEP, DynamicsParameters
-from twin.physical.standin import PhysicalStandIn
+from twin.physical_system.standin import PhysicalStandIn
 
 
 class ExcitationExplorer:

@@ -18,7 +18,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from twin.operation.monitoring import ResidualMonitor
-from twin.ui.models import ParameterPanelModel, TwinPlayerModel
+from twin.ui.panel_logic import ParameterPanelModel, TwinPlayerModel
 from twin.ui.views import ParameterPanel, TwinPlayer, sparkline
 
 

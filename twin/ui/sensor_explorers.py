@@ -257,7 +257,7 @@ class ForceTorqueExplorer:
 
     def update(self, **changes: float) -> ForceTorqueResult:
         """Apply ``changes`` (offset, drift_density, noise_std, cutoff_hz) and run the weight shift again."""
-        from twin.ui.sensor_scenes import sway_humanoid
+        from twin.ui.sensor_demo_worlds import sway_humanoid
 
         unknown = set(changes) - set(self.params)
         if unknown:

@@ -1,4 +1,4 @@
-"""ipywidgets skins over the plain panel models of ``twin.ui.models``.
+"""ipywidgets skins over the plain panel models of ``twin.ui.panel_logic``.
 
 Sliders that run physics use ``continuous_update=False``: the kernel hears the value once the mouse
 lets go, not at every pixel. Observers fire synchronously, so ``slider.value = x`` in a test or a
@@ -14,7 +14,7 @@ from typing import Any
 import ipywidgets as widgets
 import numpy as np
 
-from twin.ui.models import Control, JointPanelModel, ParameterPanelModel, TwinPlayerModel
+from twin.ui.panel_logic import Control, JointPanelModel, ParameterPanelModel, TwinPlayerModel
 
 _LAYOUT = widgets.Layout(width="100%")
 

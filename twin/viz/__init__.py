@@ -10,8 +10,8 @@
   force arrows (``show_lidar_scan``, ``show_camera``, ``show_force``, ``show_points``, ``show_rays``).
 """
 
+from twin.viz.animation import Recording
 from twin.viz.html import HTMLView, viewer_page
-from twin.viz.recording import Recording
 from twin.viz.scene import RobotMirror, Scene, health_color
 from twin.viz.shapes import LinkFrames, VisualShape, visual_shapes
 

@@ -15,13 +15,31 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import umsgpack
 
-#: A batch of packed commands, as handed to every sink (widget, live server, recorder).
-Batch = list[bytes]
-Sink = Callable[[Batch], None]
+#: Where a scene hands every batch of commands (a widget, a live server): ``sink(commands, packed_commands)``.
+BatchSink = Callable[[list[dict], list[bytes]], None]
+
+
+class ViewedScene(Protocol):
+    """What a view (widget, live server, recording) needs from the scene it shows; ``twin.viz.scene.Scene`` is one.
+
+    Views are typed by this rather than by ``Scene`` so that the scene may make its views (``scene.widget()``,
+    ``scene.serve()``, ``scene.record()``) without the views importing the scene back.
+    """
+
+    state: SceneState
+    camera_eye: np.ndarray  # where the viewer's camera sits, m
+    camera_target: np.ndarray  # the point it looks at, m
+
+    def commands(self) -> list[bytes]: ...
+
+    def add_sink(self, sink: BatchSink) -> None: ...
+
+    def remove_sink(self, sink: BatchSink) -> None: ...
 
 
 @functools.cache
@@ -191,10 +209,10 @@ class SceneState:
         elif kind == "set_property":
             node.properties[command["property"]] = data
 
-    def replay(self) -> Batch:
+    def replay(self) -> list[bytes]:
         """Every command needed to rebuild the scene in a fresh viewer."""
         nodes = list(_walk(self.root))
-        out: Batch = [n.object for n in nodes if n.object is not None]
+        out: list[bytes] = [n.object for n in nodes if n.object is not None]
         out += [data for n in nodes for data in n.properties.values()]  # after objects: colours recurse
         out += [n.transform for n in nodes if n.transform is not None]
         if self.animation is not None:

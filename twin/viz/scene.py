@@ -34,8 +34,8 @@ from twin.viz.shapes import (
 if TYPE_CHECKING:
     from twin.sim.robots import Robot
     from twin.sim.world import World
+    from twin.viz.animation import Recording
     from twin.viz.html import HTMLView
-    from twin.viz.recording import Recording
     from twin.viz.server import LiveServer
     from twin.viz.widget import SceneWidget
 
@@ -46,8 +46,6 @@ GROUND_COLOR = (0.58, 0.62, 0.64)
 HEALTHY = np.array([0.15, 0.75, 0.25])
 WARNING = np.array([1.0, 0.8, 0.1])
 FAILING = np.array([0.9, 0.1, 0.1])
-
-BatchSink = Callable[[list[dict], list[bytes]], None]
 
 
 def health_color(error: float, tolerance: float) -> tuple[float, float, float]:
@@ -215,7 +213,7 @@ class Scene:
     ) -> None:
         self.state = proto.SceneState()
         self.mirrors: dict[str, RobotMirror] = {}
-        self._sinks: list[BatchSink] = []
+        self._sinks: list[proto.BatchSink] = []
         self._recordings: list[Recording] = []
         self._arrows: dict[str, float] = {}
         self._contact_sources: list[tuple[RobotMirror, float, float]] = []
@@ -496,11 +494,11 @@ class Scene:
         for sink in list(self._sinks):
             sink(commands, packed)
 
-    def add_sink(self, sink: BatchSink) -> None:
+    def add_sink(self, sink: proto.BatchSink) -> None:
         """Call ``sink(commands, packed_commands)`` with every future batch."""
         self._sinks.append(sink)
 
-    def remove_sink(self, sink: BatchSink) -> None:
+    def remove_sink(self, sink: proto.BatchSink) -> None:
         if sink in self._sinks:
             self._sinks.remove(sink)
 
@@ -553,10 +551,12 @@ class Scene:
 
     def record(self, fps: float = 30.0) -> Recording:
         """Start recording: every ``update()`` adds a frame (at most ``fps`` per simulated second)."""
-        from twin.viz.recording import Recording
+        from twin.viz.animation import Recording
 
         start = self._clock() if self._clock is not None else 0.0
-        recording = Recording(self, fps=fps, start_time=start if math.isfinite(start) else 0.0)
+        recording = Recording(
+            self, fps=fps, start_time=start if math.isfinite(start) else 0.0, on_stop=self._stop_recording
+        )
         self._recordings.append(recording)
         return recording
 

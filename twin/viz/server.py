@@ -19,17 +19,14 @@ import asyncio
 import atexit
 import threading
 from types import TracebackType
-from typing import TYPE_CHECKING
 
 import tornado.httpserver
 import tornado.netutil
 import tornado.web
 import tornado.websocket
 
+from twin.viz._protocol import ViewedScene
 from twin.viz.html import viewer_page
-
-if TYPE_CHECKING:
-    from twin.viz.scene import Scene
 
 HOST = "127.0.0.1"
 
@@ -53,7 +50,7 @@ class LiveServer:
         port: TCP port; 0 (default) lets the operating system pick a free one.
     """
 
-    def __init__(self, scene: Scene, port: int = 0) -> None:
+    def __init__(self, scene: ViewedScene, port: int = 0) -> None:
         self.scene = scene
         self._clients: set[tornado.websocket.WebSocketHandler] = set()
         self._loop: asyncio.AbstractEventLoop | None = None

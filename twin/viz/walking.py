@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from twin.viz.recording import Recording
+from twin.viz.animation import Recording
 from twin.viz.scene import Scene
 from twin.walking.terrain import Terrain
 from twin.walking.walker import NOMINAL, BipedWalker, Gait, WalkerDynamics, WalkResult

@@ -10,15 +10,12 @@ command batch from ``scene.update()`` is handed to ``frame.contentWindow.viewer.
 from __future__ import annotations
 
 import struct
-from typing import TYPE_CHECKING
 
 import anywidget
 import traitlets
 
+from twin.viz._protocol import ViewedScene
 from twin.viz.html import viewer_page
-
-if TYPE_CHECKING:
-    from twin.viz.scene import Scene
 
 _STRUCTURAL = {"set_object", "delete", "set_animation"}
 
@@ -157,7 +154,7 @@ class SceneWidget(anywidget.AnyWidget):
     height = traitlets.Int(420).tag(sync=True)
     camera = traitlets.List(traitlets.Float(), default_value=[]).tag(sync=True)
 
-    def __init__(self, scene: Scene, height: int = 420, **kwargs: object) -> None:
+    def __init__(self, scene: ViewedScene, height: int = 420, **kwargs: object) -> None:
         if not isinstance(height, int) or height < 50:
             raise ValueError(f"height={height!r} must be an integer number of pixels >= 50, e.g. 420.")
         super().__init__(height=height, **kwargs)

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twin.model.virtual import Forecast
 from twin.sim.robots import Robot
+from twin.virtual_model.virtual import Forecast
 
 
 @dataclass(frozen=True)

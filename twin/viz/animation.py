@@ -12,16 +12,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from twin.viz import _protocol as proto
+from twin.viz._protocol import ViewedScene
 from twin.viz.shapes import quaternion_from_matrix
 
 if TYPE_CHECKING:
     from twin.viz.html import HTMLView
-    from twin.viz.scene import Scene
 
 
 class Recording:
@@ -31,10 +32,17 @@ class Recording:
     ``fps`` frames per simulated second (the last pose before ``stop()`` is always kept).
     """
 
-    def __init__(self, scene: Scene, fps: float = 30.0, start_time: float = 0.0) -> None:
+    def __init__(
+        self,
+        scene: ViewedScene,
+        fps: float = 30.0,
+        start_time: float = 0.0,
+        on_stop: Callable[[Recording], None] | None = None,
+    ) -> None:
         if not (isinstance(fps, int | float) and 0 < fps <= 1000):
             raise ValueError(f"fps={fps!r} must be a number of frames per second in (0, 1000], e.g. 30.")
         self.scene = scene
+        self._on_stop = on_stop  # the scene's hook that stops feeding this recording
         self.fps = float(fps)
         self.times: list[float] = []
         self._tracks: dict[str, tuple[list[float], list[np.ndarray]]] = {}
@@ -103,7 +111,8 @@ class Recording:
             if self._pending and self._pending_time is not None:
                 self._flush(self._pending_time)
             self.recording = False
-            self.scene._stop_recording(self)
+            if self._on_stop is not None:
+                self._on_stop(self)
         return self
 
     def animation_command(self, loop: bool = True, play: bool = True) -> dict:

@@ -59,7 +59,7 @@ def sway_humanoid(
     sideways over one foot, then the other: 0.01 rad moves about 80 % of the weight onto each foot in turn;
     above about 0.02 rad a foot starts to lift, and above about 0.08 rad the statue falls.
     """
-    from twin.ui.models import JointPanelModel
+    from twin.ui.panel_logic import JointPanelModel
 
     world = humanoid.world
     start = world.time

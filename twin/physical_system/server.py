@@ -44,12 +44,12 @@ import numpy as np
 from twin.core.types import DynamicsParameters
 from twin.link.schema import Inbox, Message, encode
 from twin.link.transport import Transport, ZmqTransport, check_endpoint
-from twin.physical.standin import PhysicalStandIn
+from twin.physical_system.standin import PhysicalStandIn
 from twin.sensors.joint_state import JointStateSensor
 
 HEARTBEAT_PERIOD = 0.1  # s
-SECRET_VARIABLE = "TWIN_LINK_SECRET"  # the same name as twin.physical.process.SECRET_VARIABLE
-log = logging.getLogger("twin.physical.server")
+SECRET_VARIABLE = "TWIN_LINK_SECRET"  # the same name as twin.physical_system.process.SECRET_VARIABLE
+log = logging.getLogger("twin.physical_system.server")
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ class SensorPoll:
 
 def make_sensors(standin: PhysicalStandIn, rates: Mapping[str, float], seed: int = 0) -> dict[str, SensorPoll]:
     """Sensors on the stand-in's robot, by name (``encoders``, ``imu``) and rate (Hz, simulation clock)."""
-    from twin.physical.process import check_sensor_rates  # the same check the twin side does before spawning
+    from twin.physical_system.process import check_sensor_rates  # the same check the twin side does before spawning
 
     robot = standin.robot
     polls: dict[str, SensorPoll] = {}
@@ -309,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s", stream=sys.stderr)
-    from twin.physical.process import check_sensor_rates
+    from twin.physical_system.process import check_sensor_rates
 
     try:
         endpoint = check_endpoint(args.connect, bind=False)

@@ -1,7 +1,7 @@
 """The physical stand-in in its own process, seen from the twin: ``ProcessStandIn``.
 
 The twin binds a ZeroMQ socket on 127.0.0.1 (an ephemeral port) and starts
-``python -m twin.physical.server --connect <that endpoint> --parent-pid <this pid>``. Everything
+``python -m twin.physical_system.server --connect <that endpoint> --parent-pid <this pid>``. Everything
 the stand-in says arrives as schema-v2 messages and is validated; nothing is shared but bytes.
 
 The twin talks to the one robot it started or was told about. Each link has its own secret (``secret``):
@@ -59,9 +59,9 @@ import numpy as np
 from twin.core.messages import JointCommand, StateMeasurement
 from twin.core.types import DEFAULT_TIME_STEP, DynamicsParameters, JointState
 from twin.link.clock_sync import ClockSync
-from twin.link.recording import Recorder
 from twin.link.schema import Inbox, Message, encode
 from twin.link.sync import Estimate, StateBuffer, StreamMonitor
+from twin.link.telemetry_log import Recorder
 from twin.link.transport import LOOPBACK, Transport, ZmqTransport, check_port
 
 SECRET_VARIABLE = "TWIN_LINK_SECRET"  # the environment variable that hands a robot its link's secret
@@ -311,7 +311,7 @@ class ProcessStandIn:
         command = [
             sys.executable,
             "-m",
-            "twin.physical.server",
+            "twin.physical_system.server",
             "--connect",
             self.transport.endpoint,
             "--parent-pid",

@@ -1,6 +1,6 @@
 """The virtual model: what the twin believes about the robot."""
 
 from twin.core.types import DynamicsParameters
-from twin.model.virtual import Forecast, VirtualModel
+from twin.virtual_model.virtual import Forecast, VirtualModel
 
 __all__ = ["DynamicsParameters", "Forecast", "VirtualModel"]
