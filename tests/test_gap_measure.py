@@ -254,7 +254,8 @@ def test_ablation_with_an_actuator_delay_adds_up_within_tolerance(track_experime
 # -- outcome gap ---------------------------------------------------------------------------------------
 def test_outcome_gap_says_whether_success_on_the_model_survives_on_the_robot():
     from twin.gap.metrics import OutcomeGap
-    from twin.gap.transfer import Gains, ReachTask, trial
+    from twin.gap.task import Gains, ReachTask
+    from twin.studies.transfer import trial
 
     task = ReachTask()
     full_budget = Gains(15.0, 3.94, 20.0)  # its first command is kp x 1 rad = the 15 N m limit exactly
