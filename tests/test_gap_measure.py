@@ -11,11 +11,11 @@ from twin.actuators import MINITAUR_MOTOR, ActuatorParameters
 from twin.control import JointPD
 from twin.core.messages import JointCommand
 from twin.core.types import DynamicsParameters
-from twin.gap.ablation import ablate
-from twin.gap.experiment import GapExperiment, multisine_torques, planned_commands
 from twin.gap.metrics import sensor_gap, trajectory_gap
 from twin.gap.reality import CAUSES, Reality
 from twin.physical_system import PhysicalStandIn, UnmodeledEffects
+from twin.studies.ablation import ablate
+from twin.studies.gap_experiment import GapExperiment, multisine_torques, planned_commands
 
 NOMINAL = DynamicsParameters()
 HOLD = 0.8  # rad

@@ -10,12 +10,12 @@ import pytest
 from twin.actuators import MINITAUR_MOTOR, ActuatorParameters
 from twin.analytics.statistics import wilson_interval
 from twin.fleet.executors import ProcessExecutor, SerialExecutor
-from twin.gap.experiment import GapExperiment
 from twin.gap.randomization import QUANTITIES, TAN_2018_NOT_CARRIED, TAN_2018_RANGES, Randomization, Range
 from twin.gap.reality import Reality
 from twin.gap.task import Gains, ReachTask, run_episode
 from twin.physical_system import UnmodeledEffects
 from twin.sim.plant import DynamicsParameters, SimulatedRobot
+from twin.studies.gap_experiment import GapExperiment
 from twin.studies.transfer import evaluate, gain_grid, model_inertia, transfer, tune
 
 TRAINING = Randomization(
@@ -293,7 +293,7 @@ def test_very_wide_ranges_tune_a_more_conservative_controller_than_moderate_ones
 
 
 def test_calibrated_rows_line_up_with_the_transfer_table():
-    from twin.gap.experiment import multisine_torques
+    from twin.studies.gap_experiment import multisine_torques
     from twin.studies.transfer import calibrated_transfer
 
     candidates = gain_grid([12.0, 15.0], [20.0], model_inertia(TASK))

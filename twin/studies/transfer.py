@@ -24,11 +24,11 @@ import numpy as np
 
 from twin.analytics.statistics import mean_interval, wilson_interval
 from twin.fleet.executors import Executor, make_executor
-from twin.gap.experiment import GapExperiment
 from twin.gap.randomization import Randomization
 from twin.gap.reality import Reality
 from twin.gap.task import Episode, Gains, ReachTask, run_episode
 from twin.sim.plant import SimulatedRobot
+from twin.studies.gap_experiment import GapExperiment
 from twin.tables import Table, make_table
 
 
