@@ -18,8 +18,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from twin.operation import ResidualMonitor, WearScenario, monitored_twin
+from twin.operation import ResidualMonitor
 from twin.sim.plant import DynamicsParameters, SimulatedRobot
+from twin.studies.fault_detection import monitored_twin
+from twin.studies.wear import WearScenario
 
 
 def best_of(repeats: int, function: Callable[[], object]) -> float:

@@ -21,7 +21,8 @@ import time
 import numpy as np
 
 from twin.gap.randomization import Randomization, Range
-from twin.gap.transfer import Gains, ReachTask, evaluate
+from twin.gap.task import Gains, ReachTask
+from twin.studies.transfer import evaluate
 
 REALITY = Randomization(
     {

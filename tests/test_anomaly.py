@@ -7,7 +7,8 @@ import pytest
 from scipy import stats
 
 from twin.analytics.anomaly import CusumDetector, average_run_length, score_detection
-from twin.operation.monitoring import ResidualMonitor, fault_run, monitored_twin
+from twin.operation.monitoring import ResidualMonitor
+from twin.studies.fault_detection import fault_run, monitored_twin
 
 
 def test_siegmund_gives_the_textbook_run_lengths():

@@ -10,9 +10,9 @@ import pytest
 
 from twin.control import JointPD
 from twin.course.checks_gap import check_diagnosis, check_training_ranges, mystery_reality, reference_diagnosis
-from twin.gap.ablation import ablate
-from twin.gap.experiment import GapExperiment, planned_commands
 from twin.gap.reality import CAUSES
+from twin.studies.ablation import ablate
+from twin.studies.gap_experiment import GapExperiment, planned_commands
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from twin.core.types import DynamicsParameters
-from twin.gap.experiment import GapExperiment, multisine_torques
 from twin.gap.randomization import Randomization, Range
 from twin.gap.reality import Reality
 from twin.physical_system import UnmodeledEffects
+from twin.studies.gap_experiment import GapExperiment, multisine_torques
 from twin.ui.gap_explorers import EnvelopeExplorer, GapExplorer, replay_in_3d
 
 REAL = Reality(DynamicsParameters(mass_scale=1.2, joint_friction=0.03), UnmodeledEffects(sensor_bias=0.01))

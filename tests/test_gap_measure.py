@@ -11,11 +11,11 @@ from twin.actuators import MINITAUR_MOTOR, ActuatorParameters
 from twin.control import JointPD
 from twin.core.messages import JointCommand
 from twin.core.types import DynamicsParameters
-from twin.gap.ablation import ablate
-from twin.gap.experiment import GapExperiment, multisine_torques, planned_commands
 from twin.gap.metrics import sensor_gap, trajectory_gap
 from twin.gap.reality import CAUSES, Reality
 from twin.physical_system import PhysicalStandIn, UnmodeledEffects
+from twin.studies.ablation import ablate
+from twin.studies.gap_experiment import GapExperiment, multisine_torques, planned_commands
 
 NOMINAL = DynamicsParameters()
 HOLD = 0.8  # rad
@@ -254,7 +254,8 @@ def test_ablation_with_an_actuator_delay_adds_up_within_tolerance(track_experime
 # -- outcome gap ---------------------------------------------------------------------------------------
 def test_outcome_gap_says_whether_success_on_the_model_survives_on_the_robot():
     from twin.gap.metrics import OutcomeGap
-    from twin.gap.transfer import Gains, ReachTask, trial
+    from twin.gap.task import Gains, ReachTask
+    from twin.studies.transfer import trial
 
     task = ReachTask()
     full_budget = Gains(15.0, 3.94, 20.0)  # its first command is kp x 1 rad = the 15 N m limit exactly

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from twin.core.types import DynamicsParameters
-from twin.gap.experiment import GapExperiment, multisine_torques
 from twin.gap.reality import Reality
 from twin.gap.residual import FEATURES, features, fit_residual, rollout
+from twin.studies.gap_experiment import GapExperiment, multisine_torques
 
 NOMINAL = DynamicsParameters()
 REALITY = Reality(

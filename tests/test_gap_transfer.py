@@ -8,22 +8,15 @@ import numpy as np
 import pytest
 
 from twin.actuators import MINITAUR_MOTOR, ActuatorParameters
-from twin.gap.experiment import GapExperiment
+from twin.analytics.statistics import wilson_interval
+from twin.fleet.executors import ProcessExecutor, SerialExecutor
 from twin.gap.randomization import QUANTITIES, TAN_2018_NOT_CARRIED, TAN_2018_RANGES, Randomization, Range
 from twin.gap.reality import Reality
-from twin.gap.transfer import (
-    Gains,
-    ReachTask,
-    evaluate,
-    gain_grid,
-    model_inertia,
-    run_episode,
-    transfer,
-    tune,
-    wilson_interval,
-)
+from twin.gap.task import Gains, ReachTask, run_episode
 from twin.physical_system import UnmodeledEffects
 from twin.sim.plant import DynamicsParameters, SimulatedRobot
+from twin.studies.gap_experiment import GapExperiment
+from twin.studies.transfer import evaluate, gain_grid, model_inertia, transfer, tune
 
 TRAINING = Randomization(
     {
@@ -157,13 +150,30 @@ def stops_the_resource_tracker():
     resource_tracker._resource_tracker._stop()
 
 
-def test_parallel_evaluation_gives_the_serial_numbers(stops_the_resource_tracker):
+def test_every_executor_gives_the_serial_numbers(stops_the_resource_tracker):
+    """Parallel work goes through twin.fleet's executors: a pool made for ``workers``, or one the caller passes
+    (and keeps open across calls) give the serial numbers exactly; stand-in j always gets sensor seed seed + j."""
     controllers = gain_grid([12.0, 15.0], [20.0], model_inertia(TASK))
     realities = REALITY.sample(3, seed=2)
     serial = evaluate(TASK, controllers, realities, seed=5, workers=1)
-    parallel = evaluate(TASK, controllers, realities, seed=5, workers=2)
-    np.testing.assert_array_equal(serial[0], parallel[0])
-    np.testing.assert_array_equal(serial[1], parallel[1])
+    in_a_pool = evaluate(TASK, controllers, realities, seed=5, workers=2)
+    with ProcessExecutor(2) as executor:
+        on_the_callers = evaluate(TASK, controllers, realities, seed=5, executor=executor)
+        result = transfer(TASK, dict(zip("ab", controllers, strict=True)), realities, seed=5, executor=executor)
+        assert executor._pool is not None  # still open: the caller's executor is the caller's to close
+    for numbers in (in_a_pool, on_the_callers, (result.success, result.cost, result.settling)):
+        for expected, got in zip(serial, numbers, strict=True):
+            np.testing.assert_array_equal(expected, got)
+    assert serial[0].shape == (2, 3)
+
+
+def test_a_failing_job_raises_its_own_error_through_the_executor():
+    """An executor reports a job's error instead of raising it; the experiment raises it, unchanged."""
+    unknown_robot = ReachTask(robot="no-such-robot")
+    with SerialExecutor() as executor, pytest.raises(KeyError, match="no-such-robot"):
+        evaluate(unknown_robot, [Gains(12.0, 2.0, 0.0)], [Reality()], executor=executor)
+    with pytest.raises(TypeError, match="twin.fleet executor"):
+        evaluate(TASK, [Gains(12.0, 2.0, 0.0)], [Reality()], executor="dask")
 
 
 @pytest.mark.parametrize("seed", [1, 3])
@@ -267,7 +277,7 @@ def test_a_held_command_is_a_zero_order_hold_of_the_plan():
 # -- the price of randomising too wide, and calibration judged on the same task -------------------------
 def test_very_wide_ranges_tune_a_more_conservative_controller_than_moderate_ones():
     """On fixed seeds: over ranges 4x Tan et al.'s the tuner picks lower stiffness, and the robots settle later."""
-    from twin.gap.transfer import width_sweep
+    from twin.studies.transfer import width_sweep
 
     tan = ("mass_scale", "joint_friction", "sensor_bias", "position_noise_std", "control_period")
     moderate = Randomization({k: TAN_2018_RANGES[k] for k in tan})  # the ones notebook 07 randomises
@@ -283,8 +293,8 @@ def test_very_wide_ranges_tune_a_more_conservative_controller_than_moderate_ones
 
 
 def test_calibrated_rows_line_up_with_the_transfer_table():
-    from twin.gap.experiment import multisine_torques
-    from twin.gap.transfer import calibrated_transfer
+    from twin.studies.gap_experiment import multisine_torques
+    from twin.studies.transfer import calibrated_transfer
 
     candidates = gain_grid([12.0, 15.0], [20.0], model_inertia(TASK))
     realities = [Reality(DynamicsParameters(mass_scale=1.3, joint_friction=0.03)), Reality()]

@@ -62,3 +62,30 @@ def test_a_cycle_hidden_in_a_function_is_caught(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "No cycles are allowed in twin.sim." in result.stdout
     assert ".frames -> .robots" in result.stdout or ".robots -> .frames" in result.stdout, result.stdout[-3000:]
+
+
+def _contracts() -> dict[str, dict]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    return {c["name"].split(" ")[0]: c for c in config["tool"]["importlinter"]["contracts"]}
+
+
+def test_every_package_of_twin_has_its_place_in_the_contracts() -> None:
+    """A new package (twin.manipulation, twin.learn, ...) must be placed before it is merged: in a layer, in the
+    "nothing imports the course" contract, and either among the views or in "domain packages draw nothing"."""
+    packages = sorted(
+        p.stem if p.is_file() else p.name
+        for p in (ROOT / "twin").iterdir()
+        if (p.is_dir() and (p / "__init__.py").exists()) or (p.suffix == ".py" and p.name != "__init__.py")
+    )
+    contracts = _contracts()
+    layered = {name.strip().strip("()") for layer in contracts["layers:"]["layers"] for name in layer.split(":")}
+    course_free = {m.removeprefix("twin.") for m in contracts["nothing"]["source_modules"]}
+    draws_nothing = {m.removeprefix("twin.") for m in contracts["domain"]["source_modules"]}
+    views = {m.removeprefix("twin.") for m in contracts["domain"]["forbidden_modules"] if m.startswith("twin.")}
+    for package in packages:
+        where = f"twin.{package} has no place in pyproject.toml's [tool.importlinter] contracts"
+        assert package in layered, f"{where}: add it to a layer of the layers contract (docs/ARCHITECTURE.md)."
+        if package != "course":
+            assert package in course_free, f"{where}: add it to 'nothing in the library imports the course'."
+            assert package in draws_nothing | views, f"{where}: add it to 'domain packages draw nothing'."
+    assert "learn" in layered and "manipulation" in layered  # their places are kept while they are being written

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from twin.analytics.maintenance import cmapss_score, fit_degradation
-from twin.operation.wear import WearScenario
+from twin.studies.wear import WearScenario
 
 
 def synthetic(model: str, seed: int, days: int = 20, noise: float = 0.1) -> tuple[np.ndarray, np.ndarray, float]:

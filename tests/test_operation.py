@@ -111,7 +111,8 @@ def test_gate_refuses_a_robot_that_is_not_the_models():
 
 
 def test_monitor_dashboard_turns_the_robot_red_when_a_fault_is_injected():
-    from twin.operation import ResidualMonitor, monitored_twin
+    from twin.operation import ResidualMonitor
+    from twin.studies.fault_detection import monitored_twin
     from twin.ui.monitor import MonitorPanelModel, monitor_dashboard
 
     with monitored_twin(seed=1) as twin:
@@ -199,8 +200,9 @@ def test_score_check_rejects_swapped_branches_and_the_mean():
 
 
 def test_the_operation_phase_runs_a_calibrated_model_not_the_hidden_truth():
-    from twin.operation import commissioning_calibration, monitored_twin
     from twin.physical_system.standin import DEFAULT_TRUTH
+    from twin.studies.commissioning import commissioning_calibration
+    from twin.studies.fault_detection import monitored_twin
 
     result = commissioning_calibration("pendulum")
     assert result.unidentifiable == () and 0.9 < result.residual_rmse < 1.15
@@ -229,7 +231,7 @@ def test_the_operation_phase_runs_a_calibrated_model_not_the_hidden_truth():
     ],
 )
 def test_commissioning_refuses_bad_durations_naming_the_fix(kwargs, match):
-    from twin.operation import commissioning_calibration
+    from twin.studies.commissioning import commissioning_calibration
 
     with pytest.raises(ValueError, match=match):
         commissioning_calibration("pendulum", **kwargs)

@@ -7,7 +7,8 @@ import math
 import pytest
 from scipy import stats
 
-from twin.walking.evaluation import evaluate_gait, held_out_seeds, mean_interval, wilson_interval
+from twin.analytics.statistics import mean_interval, wilson_interval
+from twin.walking.evaluation import evaluate_gait, held_out_seeds
 from twin.walking.optimise import HELD_OUT_START
 from twin.walking.standin import HIDDEN_REALITY, PhysicalBiped, transfer_gap
 from twin.walking.walker import HAND_TUNED, DynamicsRanges

@@ -10,7 +10,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 if TYPE_CHECKING:
     from twin.digital_twin import DigitalTwin, TwinRun
-    from twin.gap.ablation import Ablation
+    from twin.studies.ablation import Ablation
 
 MODE_TITLES = {"model": "Digital model", "shadow": "Digital shadow", "twin": "Digital twin"}
 

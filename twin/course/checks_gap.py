@@ -12,8 +12,9 @@ from twin.core.types import DynamicsParameters
 from twin.course.checks import CheckResult, _call
 from twin.gap.randomization import QUANTITIES, Randomization, Range
 from twin.gap.reality import CAUSES, REMEDIES, Reality
-from twin.gap.transfer import Gains, ReachTask, gain_grid, model_inertia, transfer, tune
+from twin.gap.task import Gains, ReachTask
 from twin.physical_system.standin import UnmodeledEffects
+from twin.studies.transfer import gain_grid, model_inertia, transfer, tune
 
 
 # -- exercise 1 ------------------------------------------------------------------------------------

@@ -127,7 +127,7 @@ class OutcomeGap:
 
     @classmethod
     def of(cls, on_model: Episode, on_robot: Episode) -> OutcomeGap:
-        """From the same task's ``Episode`` on the model and on the stand-in (``twin.gap.transfer.trial``)."""
+        """From the same task's ``Episode`` on the model and on the stand-in (``twin.studies.transfer.trial``)."""
         for name, episode in (("on_model", on_model), ("on_robot", on_robot)):
             if not isinstance(episode, Episode):
                 raise TypeError(

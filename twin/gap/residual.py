@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from twin.core.types import DEFAULT_TIME_STEP
-from twin.gap.experiment import GapRecord
+from twin.gap.record import GapRecord
 from twin.sim.plant import DynamicsParameters, SimulatedRobot
 
 FEATURES = ("1", "sin q", "cos q", "qd", "tanh(qd / 0.05)", "u")

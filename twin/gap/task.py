@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from twin.control.pid import JointPID
 from twin.core.messages import JointCommand
 from twin.core.types import DEFAULT_TIME_STEP, DynamicsParameters
 
@@ -39,6 +40,10 @@ class Gains:
 
     def __str__(self) -> str:
         return f"kp={self.kp:.3g}, kd={self.kd:.3g}, ki={self.ki:.3g}"
+
+    def controller(self, task: ReachTask, period: float) -> JointPID:
+        """The PID these gains make for ``task``: its target, its integral band, a call every ``period`` s."""
+        return JointPID(task.target, self.kp, self.kd, self.ki, period=period, integral_band=task.integral_band)
 
 
 @dataclass(frozen=True)
@@ -107,15 +112,13 @@ def run_episode(
     dt = task.time_step
     target = np.asarray(task.target, dtype=float)
     standin.reset(task.start, sensor_seed=sensor_seed)
-    integral = np.zeros_like(target)
+    controller = gains.controller(task, period=dt * hold_steps)
     peak = effort = 0.0
     trajectory = np.empty((task.steps, target.size))
     for k in range(task.steps):
         if k % hold_steps == 0:
             reading = standin.measure()
-            error = target - reading.positions
-            integral += np.where(np.abs(error) < task.integral_band, error, 0.0) * dt * hold_steps  # no wind-up
-            feedback = gains.kp * error - gains.kd * reading.velocities + gains.ki * integral
+            feedback = controller.feedback(reading.positions, reading.velocities)
             torques = feedback + model.gravity_torques(reading.positions)
             peak = max(peak, float(np.max(np.abs(torques))))
             standin.apply(JointCommand(standin.time, torques))

@@ -15,10 +15,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from twin.gap.experiment import GapExperiment, GapRecord
 from twin.gap.randomization import Randomization
 from twin.gap.reality import CAUSES, Reality
+from twin.gap.record import GapRecord
 from twin.sim.plant import SimulatedRobot
+from twin.studies.gap_experiment import GapExperiment
 
 
 class GapExplorer:

@@ -2,18 +2,15 @@
 
 Held-out terrain seeds start at ``HELD_OUT_START``; training draws its seeds below it, so the two never meet.
 Success (no fall in the walk) is a binomial count: its interval is Wilson's. Distance is a mean over walks:
-its interval is Student's t.
+its interval is Student's t. Both come from ``twin.analytics.statistics``, as the transfer experiment's do.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-from scipy import stats
-
+from twin.analytics.statistics import mean_interval, wilson_interval
 from twin.walking.optimise import HELD_OUT_START, Episode, run_episode
 from twin.walking.parallel import make_executor, parallel_map
 from twin.walking.walker import NOMINAL, Gait, WalkerDynamics, WalkResult
@@ -24,30 +21,6 @@ def held_out_seeds(count: int, offset: int = 0) -> list[int]:
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise ValueError(f"count={count!r} must be a positive integer number of terrains, e.g. 10.")
     return [HELD_OUT_START + offset + k for k in range(count)]
-
-
-def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval of a success probability from ``successes`` out of ``trials``."""
-    if trials < 1 or not 0 <= successes <= trials:
-        raise ValueError(f"need 0 <= successes ({successes}) <= trials ({trials}) and trials >= 1.")
-    z = float(stats.norm.ppf(0.5 + confidence / 2))
-    p = successes / trials
-    denominator = 1 + z * z / trials
-    centre = (p + z * z / (2 * trials)) / denominator
-    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
-def mean_interval(values: Sequence[float], confidence: float = 0.95) -> tuple[float, float, float]:
-    """(mean, low, high): Student's t interval of the mean (a single value gives an infinite interval)."""
-    v = np.asarray(values, dtype=float)
-    if v.size == 0:
-        raise ValueError("mean_interval needs at least one value.")
-    mean = float(v.mean())
-    if v.size == 1:
-        return mean, -math.inf, math.inf
-    half = float(stats.t.ppf(0.5 + confidence / 2, v.size - 1) * v.std(ddof=1) / math.sqrt(v.size))
-    return mean, mean - half, mean + half
 
 
 @dataclass(frozen=True)

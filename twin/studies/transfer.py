@@ -1,29 +1,34 @@
 """The transfer experiment: tune a controller in simulation, then try it on many stand-ins.
 
-The task (``ReachTask``): swing the pendulum from hanging (0 rad) to 1 rad and hold it there, within
-0.05 rad, for the last half second of two, never commanding more torque than the motor's rating.
-The controller is PID plus gravity compensation computed with the *model's* masses; its gains are
-tuned by searching a grid of candidates (small enough to draw as a heat map), either on the nominal
-model alone or over randomised models. ``transfer`` then runs every controller on stand-ins
-drawn from a "reality" distribution, in parallel over stand-ins, and reports success rates and
-costs with 95 % confidence intervals.
+The task and one scored run of it live with the gap (``twin.gap.task``: ``ReachTask``, ``Gains``, ``run_episode``;
+the controller is ``twin.control.JointPID`` plus gravity compensation from the *model's* masses). This driver
+builds the stand-ins and runs the study: gains tuned on a grid of candidates (small enough to draw as a heat
+map), on the nominal model alone or over randomised models; ``transfer`` then runs every controller on stand-ins
+drawn from a "reality" distribution and reports success rates and costs with 95 % confidence intervals
+(``twin.analytics.statistics``).
+
+Parallel work goes through ``twin.fleet``'s executors: pass ``executor=`` (serial, processes or Dask; the caller
+keeps it open across calls and closes it), or ``workers=`` for a process pool made and closed per call. Stand-in
+``j`` always gets sensor seed ``seed + j``, so every executor and every worker count gives identical numbers.
 """
 
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
-from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
+from twin.analytics.statistics import mean_interval, wilson_interval
+from twin.fleet.executors import Executor, make_executor
 from twin.gap.randomization import Randomization
 from twin.gap.reality import Reality
 from twin.gap.task import Episode, Gains, ReachTask, run_episode
 from twin.sim.plant import SimulatedRobot
+from twin.studies.gap_experiment import GapExperiment
 from twin.tables import Table, make_table
 
 
@@ -57,6 +62,58 @@ def _evaluate_chunk(
     return success, cost, settling
 
 
+@dataclass(frozen=True)
+class _Chunk:
+    """A few stand-ins for one job: what ``function`` runs on them, named for the executor's report."""
+
+    name: str
+    function: Callable[..., Any]
+    arguments: tuple
+
+
+def _run_chunk(chunk: _Chunk) -> Any:
+    return chunk.function(*chunk.arguments)
+
+
+def _map_chunks(
+    chunks: Sequence[_Chunk], executor: Executor | None, workers: int, bar: Any, sizes: Sequence[int]
+) -> list[Any]:
+    """Every chunk's result, in order, on ``executor`` (or on one made for ``workers`` and closed here).
+
+    A failed chunk raises its error. With a progress bar the chunks go in batches (a few per worker), each
+    batch ticking the bar when it is done."""
+    own = executor is None
+    if executor is None:
+        executor = make_executor("serial") if workers == 1 else make_executor("processes", workers)
+    try:
+        # without a bar, all at once; with one, a batch per tick: one chunk in this process, four per worker
+        batch = len(chunks) if isinstance(bar, _NoBar) else (1 if executor.workers == 1 else 4 * executor.workers)
+        results: list[Any] = []
+        for start in range(0, len(chunks), batch):
+            for outcome in executor.map(_run_chunk, chunks[start : start + batch]):
+                if not outcome.ok:
+                    raise outcome.error  # type: ignore[misc]
+                results.append(outcome.result)
+            bar.update(sum(sizes[start : start + batch]))
+        return results
+    finally:
+        if own:
+            executor.close()
+
+
+def _check_executor(executor: object) -> None:
+    if executor is not None and not isinstance(executor, Executor):
+        raise TypeError(
+            f"executor must be a twin.fleet executor, e.g. twin.fleet.make_executor('processes', 4), "
+            f"got {type(executor).__name__}; or leave it out and pass workers=."
+        )
+
+
+def _split(count: int, pieces: int) -> list[tuple[int, int]]:
+    bounds = np.linspace(0, count, pieces + 1).round().astype(int)
+    return [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+
+
 def evaluate(
     task: ReachTask,
     controllers: Sequence[Gains],
@@ -64,37 +121,32 @@ def evaluate(
     seed: int = 0,
     workers: int | None = 1,
     progress: bool = False,
+    executor: Executor | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Run every controller on every reality; returns (success (bool), cost (s), settling time (s)), each an array
     controllers x realities.
 
-    ``workers`` processes share the realities (``None`` = every core); each builds its own worlds.
-    Reality ``j`` always gets sensor seed ``seed + j``, so the numbers do not depend on ``workers``.
+    ``executor`` (a ``twin.fleet`` executor) runs the stand-ins; without one, ``workers`` processes share them
+    (``None`` = every core, 1 = this process). Each job builds its own worlds. Reality ``j`` always gets sensor
+    seed ``seed + j``, so the numbers depend neither on the executor nor on ``workers``.
     ``progress`` shows a progress bar (tqdm) over the stand-ins.
     """
     controllers, realities = list(controllers), list(realities)
     if not controllers or not realities:
         raise ValueError("need at least one controller and one reality to evaluate.")
-    workers = _worker_count(workers, len(realities))
+    _check_executor(executor)
+    workers = _worker_count(workers, len(realities)) if executor is None else executor.workers
     seeds = [seed + j for j in range(len(realities))]
-    # Serial: one chunk per stand-in only when a progress bar wants to tick; parallel: a few chunks per worker.
+    # One chunk per stand-in when a progress bar wants to tick; otherwise a few chunks per worker.
     pieces = len(realities) if progress else (1 if workers == 1 else min(len(realities), 4 * workers))
-    bounds = np.linspace(0, len(realities), pieces + 1).round().astype(int)
-    chunks = [(realities[a:b], seeds[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+    spans = _split(len(realities), pieces)
+    chunks = [
+        _Chunk(f"stand-ins {a}-{b - 1}", _evaluate_chunk, (task, controllers, realities[a:b], seeds[a:b]))
+        for a, b in spans
+    ]
     bar = _progress_bar(len(realities), progress)
     try:
-        if workers == 1:
-            parts = []
-            for r, s in chunks:
-                parts.append(_evaluate_chunk(task, controllers, r, s))
-                bar.update(len(r))
-        else:
-            # 'spawn': a fresh interpreter per worker; forking a process that holds pybullet clients is unsafe.
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-                futures = {pool.submit(_evaluate_chunk, task, controllers, r, s): len(r) for r, s in chunks}
-                for done in as_completed(futures):
-                    bar.update(futures[done])
-                parts = [future.result() for future in futures]  # in submission order
+        parts = _map_chunks(chunks, executor, workers, bar, [b - a for a, b in spans])
     finally:
         bar.close()
     return tuple(np.concatenate([p[i] for p in parts], axis=1) for i in range(3))
@@ -170,6 +222,7 @@ def tune(
     candidates: Sequence[Gains],
     seed: int = 0,
     workers: int | None = 1,
+    executor: Executor | None = None,
 ) -> Tuning:
     """Search: the candidate with the lowest mean cost over ``realities`` (the models it is tuned on).
 
@@ -177,23 +230,12 @@ def tune(
     ``Randomization.sample(...)`` to tune over randomised models. Ties go to the earlier candidate.
     """
     candidates, realities = tuple(candidates), list(realities)
-    success, cost, _ = evaluate(task, candidates, realities, seed=seed, workers=workers)
+    success, cost, _ = evaluate(task, candidates, realities, seed=seed, workers=workers, executor=executor)
     mean_cost = cost.mean(axis=1)
     return Tuning(candidates[int(np.argmin(mean_cost))], candidates, mean_cost, success.mean(axis=1), len(realities))
 
 
-# -- statistics of a transfer experiment ------------------------------------------------------------
-def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:
-    """95 % (z = 1.96) Wilson score interval for a success rate; sensible even at 0 or all successes."""
-    if trials < 1 or not 0 <= successes <= trials:
-        raise ValueError(f"need 0 <= successes ({successes}) <= trials ({trials}) and trials >= 1.")
-    p = successes / trials
-    denominator = 1 + z**2 / trials
-    centre = (p + z**2 / (2 * trials)) / denominator
-    half = z * math.sqrt(p * (1 - p) / trials + z**2 / (4 * trials**2)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
+# -- the results of a transfer experiment ----------------------------------------------------------------
 @dataclass(frozen=True)
 class TransferResult:
     """Every controller on the same stand-ins: success, cost (s) and settling time (s), controllers x stand-ins.
@@ -218,9 +260,7 @@ class TransferResult:
 
     def mean_cost(self, name: str) -> tuple[float, float, float]:
         """(mean, low, high): mean cost (s) with a 95 % normal-approximation interval."""
-        row = self.cost[self.names.index(name)]
-        half = 1.96 * row.std(ddof=1) / math.sqrt(row.size) if row.size > 1 else math.inf
-        return float(row.mean()), float(row.mean() - half), float(row.mean() + half)
+        return mean_interval(self.cost[self.names.index(name)], normal=True)
 
     def settling_time(self, name: str) -> float:
         """Mean settling time (s) over the stand-ins where the controller succeeded (nan if none)."""
@@ -271,11 +311,12 @@ def transfer(
     seed: int = 10_000,
     workers: int | None = None,
     progress: bool = False,
+    executor: Executor | None = None,
 ) -> TransferResult:
     """Run each named controller on the same ``realities`` (in parallel over stand-ins) and collect the numbers."""
     names = tuple(controllers)
     controllers_in_order = [controllers[n] for n in names]
-    success, cost, settling = evaluate(task, controllers_in_order, realities, seed, workers, progress)
+    success, cost, settling = evaluate(task, controllers_in_order, realities, seed, workers, progress, executor)
     return TransferResult(names, tuple(controllers[n] for n in names), success, cost, settling)
 
 
@@ -363,6 +404,7 @@ def width_sweep(
     models: int = 12,
     workers: int | None = 1,
     seed: int = 10_000,
+    executor: Executor | None = None,
 ) -> WidthSweep:
     """For each width and training seed: tune over ``models`` realities drawn from ``randomization.widened(width)``
     , then run the chosen gains on the same ``standins``.
@@ -375,12 +417,15 @@ def width_sweep(
         raise ValueError(f"models={models!r} must be a positive number of training models per seed.")
     chosen = tuple(
         tuple(
-            tune(task, randomization.widened(w).sample(models, seed=s), candidates, workers=workers).best for s in seeds
+            tune(
+                task, randomization.widened(w).sample(models, seed=s), candidates, workers=workers, executor=executor
+            ).best
+            for s in seeds
         )
         for w in widths
     )
     distinct = list(dict.fromkeys(g for row in chosen for g in row))
-    success, cost, settling = evaluate(task, distinct, standins, seed=seed, workers=workers)
+    success, cost, settling = evaluate(task, distinct, standins, seed=seed, workers=workers, executor=executor)
     index = [[distinct.index(g) for g in row] for row in chosen]
     return WidthSweep(widths, seeds, chosen, success[index], cost[index], settling[index])
 
@@ -393,8 +438,7 @@ def _calibrated_chunk(
     realities: Sequence[Reality],
     seeds: Sequence[int],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[Gains]]:
-    from twin.calibration import calibrate
-    from twin.gap.experiment import GapExperiment
+    from twin.calibration import calibrate  # the calibration loads scipy's optimisers: only where used
 
     experiment = GapExperiment(task.robot, excitation, task.model_parameters, task.start, task.time_step)
     success, cost, settling, chosen = [], [], [], []
@@ -414,6 +458,7 @@ def calibrated_transfer(
     excitation: np.ndarray,
     seed: int = 10_000,
     workers: int | None = 1,
+    executor: Executor | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[Gains]]:
     """Calibration as the remedy, robot by robot: on each reality, record ``excitation`` (torques, steps x joints),
     calibrate the model's parameters from it (``twin.calibration.calibrate``), tune the gains on the calibrated
@@ -424,15 +469,14 @@ def calibrated_transfer(
     realities = list(realities)
     if not realities:
         raise ValueError("need at least one reality to calibrate on.")
-    workers = _worker_count(workers, len(realities))
+    _check_executor(executor)
+    workers = _worker_count(workers, len(realities)) if executor is None else executor.workers
     seeds = [seed + j for j in range(len(realities))]
-    bounds = np.linspace(0, len(realities), min(len(realities), 4 * workers) + 1).round().astype(int)
-    chunks = [(realities[a:b], seeds[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
-    if workers == 1:
-        parts = [_calibrated_chunk(task, candidates, excitation, r, s) for r, s in chunks]
-    else:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = [pool.submit(_calibrated_chunk, task, candidates, excitation, r, s) for r, s in chunks]
-            parts = [future.result() for future in futures]
+    spans = _split(len(realities), min(len(realities), 4 * workers))
+    chunks = [
+        _Chunk(f"stand-ins {a}-{b - 1}", _calibrated_chunk, (task, candidates, excitation, realities[a:b], seeds[a:b]))
+        for a, b in spans
+    ]
+    parts = _map_chunks(chunks, executor, workers, _NoBar(), [b - a for a, b in spans])
     arrays = tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
     return (*arrays, [g for p in parts for g in p[3]])

@@ -19,9 +19,9 @@ import numpy as np
 
 from twin.core.messages import JointCommand
 from twin.core.types import DEFAULT_TIME_STEP, DynamicsParameters
-from twin.operation.commissioning import commissioning_calibration
 from twin.physical_system.standin import DEFAULT_TRUTH, PhysicalStandIn, UnmodeledEffects
 from twin.sensors.joint_state import JointStateSensor
+from twin.studies.commissioning import commissioning_calibration
 from twin.virtual_model.virtual import VirtualModel
 
 

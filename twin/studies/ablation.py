@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twin.gap.experiment import GapExperiment, GapRecord
 from twin.gap.reality import CAUSES, Reality
+from twin.gap.record import GapRecord
+from twin.studies.gap_experiment import GapExperiment
 from twin.tables import Table, make_table
 
 
