@@ -3,10 +3,16 @@
 1. The standing humanoid stepped through ``twin`` (``World`` + ``load_robot('humanoid')`` + ``world.step``)
    against the same scene built with raw pybullet (``BulletClient`` DIRECT, same URDF, scaling, orientation,
    ground placement, hold-pose motors and engine parameters). Both run the same number of steps in the same
-   process, in interleaved rounds (alternating which goes first); the median round is reported. Target:
+   process, in interleaved rounds (alternating which goes first); the median round's CPU time is reported
+   (``time.process_time``: on a shared machine other programs' load does not count). Target:
    overhead ratio twin/raw time <= 1.05.
-2. For context: ``DigitalTwin('arm', 'twin')`` (two simulations, sensor, link, observer, controller, analytics)
-   against two raw torque-driven iiwa simulations stepped side by side.
+2. The lean twin step (issue 17): one step of a whole twin against two bare simulations of the same robot, each
+   read and driven once per step with plain pybullet calls (no wrapper). Target: ratio <= 1.5.
+   - arm: ``DigitalTwin('arm', 'twin')`` (stand-in with sensor, link, model corrected by each measurement, PD
+     controller with the model's gravity torques, analytics) against two torque-driven iiwa with a PD;
+   - humanoid: ``HumanoidStandIn`` -> ``InProcessLink`` -> ``HumanoidTwin`` (floating-base estimator mirroring
+     the model, capture-point balance) -> servo targets back, against two standing humanoids whose joints are
+     read and whose servo targets are set each step.
 
 Usage: python benchmarks/bench_twin_overhead.py [--steps 2000] [--rounds 5]
 """
@@ -22,6 +28,9 @@ import numpy as np
 
 from twin.control.pd import JointPD
 from twin.digital_twin import DigitalTwin
+from twin.humanoid.standin import HumanoidStandIn, HumanoidTruth
+from twin.humanoid.twin import HumanoidTwin, make_controller
+from twin.link import InProcessLink
 from twin.sim import ROBOTS, World
 from twin.sim._bullet import BulletClient, pybullet, pybullet_data
 from twin.sim._quiet import quiet_c_output
@@ -78,22 +87,20 @@ def raw_humanoid() -> tuple[BulletClient, int]:
 
 
 def timed(run: Callable[[], None]) -> float:
-    start = time.perf_counter()
+    """CPU seconds this process spends in ``run()``: on a shared machine, other programs' load does not count."""
+    start = time.process_time()
     run()
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 
-def interleaved(a: Callable[[], None], b: Callable[[], None], rounds: int) -> tuple[list[float], list[float]]:
-    """Time ``a`` and ``b`` in alternating order, ``rounds`` times each."""
-    times_a, times_b = [], []
+def interleaved(*runs: Callable[[], None], rounds: int) -> list[list[float]]:
+    """Time each of ``runs`` ``rounds`` times, the order rotating every round so none always goes first."""
+    times: list[list[float]] = [[] for _ in runs]
     for r in range(rounds):
-        if r % 2 == 0:
-            times_a.append(timed(a))
-            times_b.append(timed(b))
-        else:
-            times_b.append(timed(b))
-            times_a.append(timed(a))
-    return times_a, times_b
+        for i in range(len(runs)):
+            which = (i + r) % len(runs)
+            times[which].append(timed(runs[which]))
+    return times
 
 
 def bench_humanoid(steps: int, rounds: int) -> None:
@@ -110,7 +117,7 @@ def bench_humanoid(steps: int, rounds: int) -> None:
             for _ in range(steps):
                 step_raw()
 
-        t_twin, t_raw = interleaved(twin_round, raw_round, rounds)
+        t_twin, t_raw = interleaved(twin_round, raw_round, rounds=rounds)
         # the two scenes really are the same: after the same number of steps the bases agree
         z_twin = world.client.getBasePositionAndOrientation(humanoid.body_id)[0]
         z_raw = client.getBasePositionAndOrientation(body)[0]
@@ -128,49 +135,134 @@ def bench_humanoid(steps: int, rounds: int) -> None:
     print(f"  same scene check: base positions differ by {gap:.2e} m after {steps * rounds} steps")
 
 
-def raw_arm() -> tuple[BulletClient, int, list[int]]:
-    """A torque-driven iiwa with plain pybullet calls."""
-    c = raw_client()
+def bare_arm(joint_friction: float = 0.0) -> tuple[int, int, list[int]]:
+    """A torque-driven iiwa with plain pybullet calls: (client id, body, joints). ``joint_friction`` (N m) adds
+    pybullet's friction motors, as the twin's stand-in has them (they make each step cost more)."""
     with quiet_c_output():
-        c.loadURDF("plane.urdf")
-        body = c.loadURDF("kuka_iiwa/model.urdf", useFixedBase=True, flags=pybullet.URDF_USE_INERTIA_FROM_FILE)
-    joints = list(range(c.getNumJoints(body)))
-    c.setJointMotorControlArray(body, joints, pybullet.VELOCITY_CONTROL, forces=[0.0] * len(joints))
-    return c, body, joints
+        cid = pybullet.connect(pybullet.DIRECT)
+    pybullet.setAdditionalSearchPath(pybullet_data.getDataPath(), physicsClientId=cid)
+    pybullet.setGravity(0.0, 0.0, -STANDARD_GRAVITY, physicsClientId=cid)
+    pybullet.setTimeStep(DEFAULT_TIME_STEP, physicsClientId=cid)
+    pybullet.setPhysicsEngineParameter(numSolverIterations=50, deterministicOverlappingPairs=1, physicsClientId=cid)
+    with quiet_c_output():
+        pybullet.loadURDF("plane.urdf", physicsClientId=cid)
+        body = pybullet.loadURDF(
+            "kuka_iiwa/model.urdf", useFixedBase=True, flags=pybullet.URDF_USE_INERTIA_FROM_FILE, physicsClientId=cid
+        )
+    joints = list(range(pybullet.getNumJoints(body, physicsClientId=cid)))
+    pybullet.setJointMotorControlArray(
+        body, joints, pybullet.VELOCITY_CONTROL, forces=[joint_friction] * len(joints), physicsClientId=cid
+    )
+    return cid, body, joints
+
+
+def report(name: str, steps: int, t_twin: list[float], baselines: dict[str, list[float]]) -> None:
+    """Per-step cost of the twin and of each baseline (median round), and the ratio twin / baseline."""
+    twin_us = 1e6 * statistics.median(t_twin) / steps
+    print(
+        f"  twin step                      : {twin_us:8.1f} us/step"
+        f"  ({1e6 / twin_us * DEFAULT_TIME_STEP:5.1f}x real time)"
+    )
+    for what, times in baselines.items():
+        raw_us = 1e6 * statistics.median(times) / steps
+        ratio = twin_us / raw_us
+        verdict = "OK" if ratio <= 1.5 else "ABOVE TARGET"
+        print(f"  two bare simulations, {what:9}: {raw_us:8.1f} us/step   lean step ratio, {name}: {ratio:.2f}"
+              f" (target <= 1.5: {verdict})")  # fmt: skip
 
 
 def bench_arm_twin(steps: int, rounds: int) -> None:
     twin = DigitalTwin("arm", "twin")
     target = np.full(7, 0.3)
     twin.controller = JointPD.critically_damped(target, twin.model.plant.mass_matrix(np.zeros(7)))
-    plants = [raw_arm(), raw_arm()]
-    kp = 20.0
+    kp, kd = twin.controller.kp.tolist(), twin.controller.kd.tolist()
+    friction = twin.physical.truth.joint_friction
+    same, weak = [bare_arm(friction), bare_arm()], [bare_arm(), bare_arm()]
     try:
 
         def twin_round() -> None:
             for _ in range(steps):
                 twin.step()
 
-        def raw_round() -> None:  # two plants, each read and driven by a simple PD, no twin machinery
-            for c, body, joints in plants:
+        def same_round() -> None:  # the twin's two robots (one with friction) under its controller: the same motion
+            zeros, goal = [0.0] * 7, target.tolist()
+            for cid, body, joints in same:
                 for _ in range(steps):
-                    states = c.getJointStates(body, joints)
-                    torques = [kp * (0.3 - s[0]) - 2.0 * s[1] for s in states]
-                    c.setJointMotorControlArray(body, joints, pybullet.TORQUE_CONTROL, forces=torques)
-                    c.stepSimulation()
+                    states = pybullet.getJointStates(body, joints, physicsClientId=cid)
+                    q = [s[0] for s in states]
+                    gravity = pybullet.calculateInverseDynamics(body, q, zeros, zeros, physicsClientId=cid)
+                    torques = [kp[i] * (goal[i] - q[i]) - kd[i] * states[i][1] + gravity[i] for i in range(7)]
+                    pybullet.setJointMotorControlArray(
+                        body, joints, pybullet.TORQUE_CONTROL, forces=torques, physicsClientId=cid
+                    )
+                    pybullet.stepSimulation(physicsClientId=cid)
 
-        t_twin, t_raw = interleaved(twin_round, raw_round, rounds)
+        def weak_round() -> None:  # the baseline issue 17 measured 6x against: a weak PD, the arm swings freely
+            for cid, body, joints in weak:
+                for _ in range(steps):
+                    states = pybullet.getJointStates(body, joints, physicsClientId=cid)
+                    torques = [20.0 * (0.3 - s[0]) - 2.0 * s[1] for s in states]
+                    pybullet.setJointMotorControlArray(
+                        body, joints, pybullet.TORQUE_CONTROL, forces=torques, physicsClientId=cid
+                    )
+                    pybullet.stepSimulation(physicsClientId=cid)
+
+        t_twin, t_same, t_weak = interleaved(twin_round, same_round, weak_round, rounds=rounds)
         final_error = twin.physical.true_state().positions - target
     finally:
         twin.close()
-        for c, _, _ in plants:
+        for cid, _, _ in same + weak:
+            pybullet.disconnect(physicsClientId=cid)
+    print(f"lean twin step, arm: {rounds} rounds x {steps} steps (median round)")
+    report("arm", steps, t_twin, {"same PD": t_same, "weak PD": t_weak})
+    print("  (same PD: each plain iiwa, one with the stand-in's joint friction, read, PD + gravity torques from")
+    print("   calculateInverseDynamics, torques, step;")
+    print("   weak PD: read, PD without gravity, torques, step: the arm swings, which costs pybullet more per step)")
+    print(f"  twin's final tracking error per joint [rad]: {np.array2string(final_error, precision=3)}")
+
+
+def bench_humanoid_twin(steps: int, rounds: int) -> None:
+    robot = HumanoidStandIn(HumanoidTruth.random(0), seed=0)
+    twin = HumanoidTwin(make_controller("balance"))
+    link = InProcessLink(delay_steps=1)
+    bare = [raw_humanoid(), raw_humanoid()]
+    clock = [0]
+    try:
+
+        def twin_round() -> None:  # the loop of twin.humanoid.run_push_trial, without a push
+            for _ in range(steps):
+                k = clock[0]
+                link.uplink.send(robot.step(), k)
+                for measurement in link.uplink.receive(k):
+                    link.downlink.send(twin.step(measurement), k)
+                for command in link.downlink.receive(k):
+                    robot.apply(command)
+                clock[0] = k + 1
+
+        def raw_round() -> None:  # two humanoids, each read (every joint) and given servo targets every step
+            for c, body in bare:
+                cid = c._client
+                joints = list(range(pybullet.getNumJoints(body, physicsClientId=cid)))
+                moving = [j for j in joints if pybullet.getJointInfo(body, j, physicsClientId=cid)[2] != 4]
+                targets = [list(s[0]) for s in pybullet.getJointStatesMultiDof(body, moving, physicsClientId=cid)]
+                for _ in range(steps):
+                    pybullet.getJointStatesMultiDof(body, moving, physicsClientId=cid)
+                    pybullet.setJointMotorControlMultiDofArray(
+                        body, moving, pybullet.POSITION_CONTROL, targetPositions=targets, physicsClientId=cid
+                    )
+                    pybullet.stepSimulation(physicsClientId=cid)
+
+        t_twin, t_raw = interleaved(twin_round, raw_round, rounds=rounds)
+        standing = not robot.fallen
+    finally:
+        robot.close()
+        twin.close()
+        for c, _ in bare:
             c.disconnect()
-    twin_rate, raw_rate = steps / statistics.median(t_twin), steps / statistics.median(t_raw)
-    print(f"arm DigitalTwin (mode 'twin'), {rounds} rounds x {steps} steps (context, not a target)")
-    print(f"  DigitalTwin.step      : {twin_rate:10.0f} steps/s  ({twin_rate * DEFAULT_TIME_STEP:5.1f}x real time)")
-    print(f"  two raw plants + PD   : {raw_rate:10.0f} steps/s  ({raw_rate * DEFAULT_TIME_STEP:5.1f}x real time)")
-    print(f"  ratio twin/raw time   : {statistics.median(t_twin) / statistics.median(t_raw):.2f}")
-    print(f"  final tracking error per joint [rad]: {np.array2string(final_error, precision=3)}")
+    print(f"lean twin step, humanoid: {rounds} rounds x {steps} steps (median round)")
+    report("humanoid", steps, t_twin, {"servo": t_raw})
+    print("  (servo: each plain humanoid's joints read, its servo targets set, stepSimulation)")
+    print(f"  the stand-in is still standing after {steps * rounds} steps: {standing}")
 
 
 def main() -> None:
@@ -183,6 +275,8 @@ def main() -> None:
     bench_humanoid(args.steps, args.rounds)
     print()
     bench_arm_twin(args.steps, args.rounds)
+    print()
+    bench_humanoid_twin(args.steps, args.rounds)
 
 
 if __name__ == "__main__":

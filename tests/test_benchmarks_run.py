@@ -22,7 +22,7 @@ SMALL_RUNS = {  # script -> arguments for a short run, and a phrase its output m
     "bench_sensors.py": (["--quick"], "camera 320x240, lens + noise"),
     "bench_solver_settings.py": (["--quick"], "solver iterations"),
     "bench_transfer.py": (["--standins", "4", "--workers", "2"], "speed-up"),
-    "bench_twin_overhead.py": (["--steps", "200", "--rounds", "1"], "overhead twin/raw time"),
+    "bench_twin_overhead.py": (["--steps", "200", "--rounds", "1"], "lean step ratio, humanoid"),
     "bench_viewer.py": (["--seconds", "0.2"], "recording:"),
 }
 

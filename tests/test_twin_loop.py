@@ -28,8 +28,8 @@ def _spy_on(twin: DigitalTwin, journal: list) -> None:
     twin.physical.step = _Spy(journal, "physical.step", twin.physical.step)
     twin.link.uplink.send = _Spy(journal, "uplink.send", twin.link.uplink.send)
     twin.link.uplink.receive = _Spy(journal, "uplink.receive", twin.link.uplink.receive, log_result=True)
-    twin.model.correct = _Spy(journal, "model.correct", twin.model.correct)
-    twin.model.predict = _Spy(journal, "model.predict", twin.model.predict)
+    twin.model.correct_each = _Spy(journal, "model.correct", twin.model.correct_each)  # every arrival, one write
+    twin.model.advance = _Spy(journal, "model.predict", twin.model.advance)  # predict, without reading back
     twin.analytics.record = _Spy(journal, "analytics.record", twin.analytics.record)
 
 
@@ -44,7 +44,7 @@ def test_a_sample_goes_physical_link_model_analytics_once_each() -> None:
     sample = journal[labels.index("physical.measure")][1]
     assert journal[labels.index("uplink.send")][1] is sample  # the link got the physical system's sample
     assert journal[labels.index("uplink.receive")][1] == [sample]  # and delivered that same object
-    assert journal[labels.index("model.correct")][1] is sample  # which the model, and only then analytics, got
+    assert journal[labels.index("model.correct")][1] == [sample]  # which the model, and only then analytics, got
     # nothing of this step is written before the robot's step has returned
     assert labels.index("physical.step") < labels.index("model.predict")
 

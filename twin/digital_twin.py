@@ -32,7 +32,7 @@ from twin.analytics.prediction_error import PredictionErrorTracker
 from twin.control.pd import JointPD
 from twin.core.messages import JointCommand, StateMeasurement
 from twin.core.protocols import Link, PhysicalSystem
-from twin.core.types import DEFAULT_TIME_STEP, DynamicsParameters, JointState
+from twin.core.types import DEFAULT_TIME_STEP, DynamicsParameters, JointState, all_finite
 from twin.link.in_process import InProcessLink
 from twin.physical_system.standin import DEFAULT_TRUTH, PhysicalStandIn
 from twin.sensors.joint_state import JointStateSensor
@@ -178,6 +178,8 @@ class DigitalTwin:
             raise
         self.link: Link | None = None if standin == "process" else (link if link is not None else InProcessLink())
         self.analytics = PredictionErrorTracker(self.model.robot.joint_names)
+        self._time_step = self.model.plant.time_step
+        self._true_state = getattr(self.physical, "true_state", None)  # None for a robot that cannot tell
         self.steps_taken = 0
         self._plan: list[np.ndarray] = []
         self._history: list[tuple[np.ndarray, ...]] = []
@@ -193,11 +195,11 @@ class DigitalTwin:
     @property
     def time(self) -> float:
         """Simulated seconds since the twin started."""
-        return self.steps_taken * self.model.plant.time_step
+        return self.steps_taken * self._time_step
 
     @property
     def time_step(self) -> float:
-        return self.model.plant.time_step
+        return self._time_step
 
     @property
     def target(self) -> np.ndarray | None:
@@ -223,16 +225,26 @@ class DigitalTwin:
         """The next torque of the plan made on the nominal model (model and shadow modes)."""
         if self.controller is None or self._planner is None:
             return np.zeros(self.model.robot.dof)
+        planner = self._planner
         while len(self._plan) <= self.steps_taken:
-            t = self._planner.plant.time
-            state = self._planner.state()
-            tau = np.asarray(
-                self.controller(t, state.positions, state.velocities, self._planner.gravity_torques(state.positions)),
-                dtype=float,
-            )
-            self._planner.predict(tau)
+            t = planner.plant.time
+            state = planner.state()
+            gravity = planner.plant.gravity_torques_at(state.positions)
+            tau = self._checked_torques(self.controller(t, state.positions, state.velocities, gravity))
+            planner.advance(tau)
             self._plan.append(tau)
         return self._plan[self.steps_taken]
+
+    def _checked_torques(self, torques: object) -> np.ndarray:
+        """The controller's output as a float array of finite N m, one per joint: the loop's one check on it."""
+        tau = np.asarray(torques, dtype=float)
+        if tau.shape != (self.model.robot.dof,) or not all_finite(tau):
+            robot = self.model.robot
+            raise ValueError(
+                f"the controller returned {tau!r}; it must return {robot.dof} finite torques (N m), one per joint "
+                f"{list(robot.joint_names)}."
+            )
+        return tau
 
     def step(self) -> np.ndarray:
         """One time step of the whole twin, in the chapter's order; each component hands the sample on once:
@@ -250,34 +262,41 @@ class DigitalTwin:
         written to the twin's history, the analytics or the model's prediction until ``physical.step()``
         has returned, so a stand-in that dies mid-step leaves every record one row per completed step.
 
+        The loop is lean: everything that comes from outside (the controller's torques, every measurement) is
+        checked once where it comes in, and each simulation's state is read from pybullet once per step.
+
         Returns the prediction error (rad per joint) of the newest measurement judged this step, or NaN
         per joint when none arrived (lost or still in flight).
         """
         k = self.steps_taken
-        t = self.time
+        t = k * self._time_step
         measurement = self.physical.measure()  # 1. physical
-        predicted = self.model.state().positions
+        prediction = self.model.state()
         if self.mode == "model":
-            judged = [(measurement.time, predicted, measurement.positions)]
+            judged = [(measurement.time, prediction.positions, measurement.positions)]
+            estimate = prediction
         else:
             arrived = self._deliver_measurement(measurement, k)  # 2. link
-            judged = self._correct_with(arrived, k)  # 3. model
-        estimate = self.model.state()
+            judged, estimate = self._correct_with(arrived, k, prediction)  # 3. model
         tau = self._command(t, estimate, k)
         true_positions = self._true_positions()
         self.physical.step()
 
         # The robot stepped: now the twin writes its records for step k, all of them or none.
         errors = [self.analytics.record(time, q_model, q_measured) for time, q_model, q_measured in judged]  # 4.
-        target = self.target
-        if target is None:
+        controller = self.controller
+        if isinstance(controller, JointPD):
+            target = controller.target_at(t)
+        else:
             target = np.full(self.model.robot.dof, np.nan)
         self._times.append(t)
-        self._history.append((true_positions, measurement.positions, predicted, estimate.positions, tau, target))
+        self._history.append(
+            (true_positions, measurement.positions, prediction.positions, estimate.positions, tau, target)
+        )
         if self.correction == "timestamped":
-            self._past[k] = (estimate.positions, estimate.velocities, np.asarray(tau, dtype=float))
+            self._past[k] = (estimate.positions, estimate.velocities, tau)
             self._past.pop(k - self.ROLLBACK_STEPS, None)
-        self.model.predict(tau)
+        self.model.advance(tau)
         self.steps_taken += 1
         return errors[-1] if errors else np.full(self.model.robot.dof, np.nan)
 
@@ -288,18 +307,19 @@ class DigitalTwin:
         self.link.uplink.send(measurement, k)
         return self.link.uplink.receive(k)
 
-    def _correct_with(self, arrived: list[StateMeasurement], k: int) -> list[tuple[float, np.ndarray, np.ndarray]]:
-        """The model's turn: correct with each arrived measurement; returns what analytics will judge,
-        ``(time s, model's prediction before the correction rad, measured rad)`` per measurement."""
+    def _correct_with(
+        self, arrived: list[StateMeasurement], k: int, prediction: JointState
+    ) -> tuple[list[tuple[float, np.ndarray, np.ndarray]], JointState]:
+        """The model's turn: correct with each arrived measurement, starting from ``prediction`` (the model's
+        state now). Returns what analytics will judge, ``(time s, model's prediction before the correction
+        rad, measured rad)`` per measurement, and the model's state after the corrections."""
         if self.correction == "timestamped" and arrived:
-            judged = [(m.time, self.model.state().positions, m.positions) for m in arrived]
+            judged = [(m.time, prediction.positions, m.positions) for m in arrived]
             self._correct_in_the_past(arrived, k)
-            return judged
-        judged = []
-        for m in arrived:
-            judged.append((m.time, self.model.state().positions, m.positions))
-            self.model.correct(m, self.correction_gain)
-        return judged
+            return judged, self.model.state()
+        before, estimate = self.model.correct_each(arrived, self.correction_gain, prediction)
+        judged = [(m.time, q, m.positions) for m, q in zip(arrived, before, strict=True)]
+        return judged, estimate
 
     def _command(self, t: float, estimate: JointState, k: int) -> np.ndarray:
         """The torques (N m) for this step, and their way to the robot."""
@@ -307,12 +327,11 @@ class DigitalTwin:
             tau = self._planned_torques()
             self.physical.apply(JointCommand(t, tau))  # pre-programmed on the robot: no data link involved
             return tau
-        gravity = self.model.gravity_torques(estimate.positions)
-        tau = (
-            np.zeros(self.model.robot.dof)
-            if self.controller is None
-            else np.asarray(self.controller(t, estimate.positions, estimate.velocities, gravity), dtype=float)
-        )
+        if self.controller is None:
+            tau = np.zeros(self.model.robot.dof)
+        else:
+            gravity = self.model.plant.gravity_torques_at(estimate.positions)
+            tau = self._checked_torques(self.controller(t, estimate.positions, estimate.velocities, gravity))
         if self.link is None:  # process stand-in: apply() sends it over its own ZeroMQ link
             self.physical.apply(JointCommand(t, tau))
             return tau
@@ -323,10 +342,9 @@ class DigitalTwin:
 
     def _true_positions(self) -> np.ndarray:
         """The stand-in's exact positions (rad), for teaching; NaN for a system that cannot tell (a real robot)."""
-        true_state = getattr(self.physical, "true_state", None)
-        if true_state is None:
+        if self._true_state is None:
             return np.full(self.model.robot.dof, np.nan)
-        return true_state().positions
+        return self._true_state().positions
 
     ROLLBACK_STEPS = 240  # how far back (steps) a timestamped correction may reach; older ones apply on arrival
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from twin.core.types import all_finite
+
 SCHEMA_VERSION = 1
 
 
@@ -18,13 +20,15 @@ def _vector(name: str, values: object) -> np.ndarray:
     array = np.asarray(values, dtype=float)
     if array.ndim != 1:
         raise ValueError(f"{name} must be a 1-D vector (one value per joint), got shape {array.shape}.")
-    if not np.all(np.isfinite(array)):
+    if not all_finite(array):
         raise ValueError(f"{name} must hold finite numbers, got {array}.")
     array.setflags(write=False)
     return array
 
 
 def _time(value: float) -> float:
+    if type(value) is float and math.isfinite(value):  # the common case, checked first because it is cheap
+        return value
     if not isinstance(value, int | float | np.floating) or not math.isfinite(value):
         raise ValueError(f"time={value!r} must be a finite number of seconds.")
     return float(value)

@@ -64,6 +64,10 @@ def _stop(process: subprocess.Popen, log: Path) -> None:
 class MqttBroker:
     """An amqtt broker in its own process, listening on 127.0.0.1 only.
 
+    ``close()`` (or leaving a ``with`` block, or this object being collected, or the interpreter's exit) stops it;
+    when this process dies without any of those (a killed kernel), the broker notices within a fraction of a
+    second and exits by itself, freeing its port.
+
     Args:
         port: TCP port (default: a free one). start_timeout: seconds to wait for it to accept connections.
     """
@@ -77,7 +81,7 @@ class MqttBroker:
         self._log = Path(name)
         with os.fdopen(handle, "w") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "twin.fleet._broker", str(self.port)],
+                [sys.executable, "-m", "twin.fleet._broker", str(self.port), str(os.getpid())],  # exits with us
                 stdout=subprocess.DEVNULL,
                 stderr=log,
                 env=env,

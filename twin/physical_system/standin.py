@@ -107,6 +107,7 @@ class PhysicalStandIn:
         self.delivered_torques = np.zeros(self._plant.dof)
         self._effects = NO_EFFECTS
         self._actuator = None
+        self._state_now: JointState | None = None  # read from pybullet once per step, see _exact_state
         self._payload_applied = False
         try:
             self.set_effects(effects if effects is not None else NO_EFFECTS)
@@ -169,18 +170,28 @@ class PhysicalStandIn:
 
     def true_state(self) -> JointState:
         """The exact state, no noise: for plots that show what really happened, never for the twin."""
-        return self._plant.state()
+        return self._exact_state()
+
+    def _exact_state(self) -> JointState:
+        """The plant's joint state now. Only this class moves its plant, so one pybullet read serves the sensor,
+        the true state and the damping until ``step`` or ``reset`` moves the joints; the arrays are read-only."""
+        if self._state_now is None:
+            state = self._plant.state()
+            state.positions.setflags(write=False)
+            state.velocities.setflags(write=False)
+            self._state_now = state
+        return self._state_now
 
     def measure(self) -> StateMeasurement:
         """Read the sensor: a noisy (and, with ``effects.sensor_bias``, biased) measurement of the joint state."""
-        reading = self.sensor.measure(self._plant.time, self._plant.state())
+        reading = self.sensor.measure(self._plant.time, self._exact_state())
         if not self._effects.sensor_bias:
             return reading
         return StateMeasurement(reading.time, reading.positions + self._effects.sensor_bias, reading.velocities)
 
     def apply(self, command: JointCommand) -> None:
         """Latch a command; it acts from the next ``step`` until replaced."""
-        if command.torques.shape != (self._plant.dof,):
+        if command.torques.shape != self._torques.shape:
             raise ValueError(
                 f"command has {command.torques.size} torques; {self.robot.name} has {self._plant.dof} joints "
                 f"{list(self.robot.joint_names)}."
@@ -201,6 +212,7 @@ class PhysicalStandIn:
                 raise TypeError(f"{type(self.sensor).__name__} has no random generator `rng` to reseed.")
             self.sensor.rng = np.random.default_rng(sensor_seed)
         self._plant.set_state(positions, velocities)
+        self._state_now = None
         self._torques = np.zeros(self._plant.dof)
         self.delivered_torques = np.zeros(self._plant.dof)
         if self._actuator is not None:
@@ -208,12 +220,15 @@ class PhysicalStandIn:
 
     def step(self) -> None:
         """Advance the real dynamics one time step under the latched command, through the actuator if any."""
-        torques = self._torques
+        torques = self._torques  # checked by apply(), or the zeros of a reset
+        velocities = None if self._state_now is None else self._state_now.velocities  # the damping's, if read
         if self._actuator is not None:
-            state = self._plant.state()
+            state = self._exact_state()
             torques = np.asarray(self._actuator.torques(torques, state.positions, state.velocities), dtype=float)
+            velocities = state.velocities
         self.delivered_torques = torques
-        self._plant.step(torques)
+        self._plant.advance(torques, velocities)
+        self._state_now = None
 
     def close(self) -> None:
         self._plant.close()

@@ -26,10 +26,19 @@ class JointStateSensor:
         ):
             if not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
                 raise ValueError(f"{name}={value!r} must be a finite standard deviation >= 0 (0 = ideal sensor).")
-        self.position_noise_std = float(position_noise_std)
-        self.velocity_noise_std = float(velocity_noise_std)
+        self._noise_std = np.array([[float(position_noise_std)], [float(velocity_noise_std)]])  # rows: q, qd
         self.seed = seed
         self.rng = np.random.default_rng(seed)
+
+    @property
+    def position_noise_std(self) -> float:
+        """Standard deviation of position noise, rad (fixed: make a new sensor for another)."""
+        return float(self._noise_std[0, 0])
+
+    @property
+    def velocity_noise_std(self) -> float:
+        """Standard deviation of velocity noise, rad/s (fixed: make a new sensor for another)."""
+        return float(self._noise_std[1, 0])
 
     def __repr__(self) -> str:
         return (
@@ -39,9 +48,8 @@ class JointStateSensor:
 
     def measure(self, time: float, true_state: JointState) -> StateMeasurement:
         """A noisy reading of ``true_state`` stamped with ``time`` (s)."""
-        n = true_state.positions.size
+        # one draw for both rows: the same numbers, in the same order, as drawing positions then velocities
+        noise = self._noise_std * self.rng.standard_normal((2, true_state.positions.size))
         return StateMeasurement(
-            time=time,
-            positions=true_state.positions + self.position_noise_std * self.rng.standard_normal(n),
-            velocities=true_state.velocities + self.velocity_noise_std * self.rng.standard_normal(n),
+            time=time, positions=true_state.positions + noise[0], velocities=true_state.velocities + noise[1]
         )

@@ -135,17 +135,32 @@ class SimulatedRobot:
     def step(self, torques: Sequence[float] | np.ndarray | None = None) -> None:
         """Apply joint torques (N m) for one time step, plus viscous damping, and advance the physics."""
         tau = np.zeros(self.dof) if torques is None else self.robot.joint_vector("torques", torques)
-        self.last_torques = tau
+        self.advance(tau)
+
+    def advance(self, torques: np.ndarray, velocities: np.ndarray | None = None) -> None:
+        """``step`` without its checks, for loops that checked the torques where they came in.
+
+        Args:
+            torques: a float array of one finite torque per joint, N m.
+            velocities: the joint velocities now, rad/s, when the caller has just read them (the damping needs
+                them; ``None`` reads them here).
+        """
+        self.last_torques = torques
         if self.parameters.joint_damping:
-            tau = tau - self.parameters.joint_damping * self.robot.state().velocities
-        self.robot.apply_torques(tau)
+            if velocities is None:
+                velocities = self.robot.state().velocities
+            torques = torques - self.parameters.joint_damping * velocities
+        self.robot.write_torques(torques)
         self.world.step()
 
     def gravity_torques(self, positions: Sequence[float] | np.ndarray) -> np.ndarray:
         """Joint torques (N m) that hold this robot still at ``positions`` against gravity, with its own masses."""
-        q = self.robot.joint_vector("positions", positions)
+        return self.gravity_torques_at(self.robot.joint_vector("positions", positions))
+
+    def gravity_torques_at(self, positions: np.ndarray) -> np.ndarray:
+        """``gravity_torques`` without its checks: ``positions`` (rad) is a float array from this robot's state."""
         zeros = [0.0] * self.dof
-        loaded = self.world.client.calculateInverseDynamics(self.robot.body_id, q.tolist(), zeros, zeros)
+        loaded = self.world.client.calculateInverseDynamics(self.robot.body_id, positions.tolist(), zeros, zeros)
         return self.parameters.mass_scale * np.array(loaded, dtype=float)
 
     def mass_matrix(self, positions: Sequence[float] | np.ndarray) -> np.ndarray:

@@ -18,7 +18,7 @@ from typing import Protocol
 
 import numpy as np
 
-from twin.core.types import JointState
+from twin.core.types import JointState, all_finite
 from twin.sim._bullet import BulletClient, pybullet, pybullet_data
 from twin.sim._quiet import quiet_c_output
 from twin.sim.frames import LinkFrames
@@ -258,9 +258,18 @@ class Robot:
         """Teleport the one-DoF joints to these positions (and velocities, default zero)."""
         q = self.joint_vector("positions", positions)
         qd = np.zeros(self.dof) if velocities is None else self.joint_vector("velocities", velocities)
-        reset = self.world.client.resetJointState
-        for index, qi, qdi in zip(self.joint_indices, q, qd, strict=True):
-            reset(self.body_id, index, float(qi), float(qdi))
+        self.write_state(q, qd)
+
+    def write_state(self, positions: np.ndarray, velocities: np.ndarray) -> None:
+        """``set_state`` without its checks, in one pybullet call: for loops whose values are already
+        float arrays of one finite entry per one-DoF joint (rad or m, rad/s or m/s), checked where they came in."""
+        if self.joint_indices:
+            self.world.client.resetJointStatesMultiDof(
+                self.body_id,
+                self.joint_indices,
+                positions.reshape(-1, 1).tolist(),  # one list per joint, as the MultiDof call wants
+                velocities.reshape(-1, 1).tolist(),
+            )
 
     def enable_torque_control(self) -> None:
         """Switch off pybullet's default velocity motors so that ``apply_torques`` alone drives the joints."""
@@ -275,14 +284,18 @@ class Robot:
 
     def apply_torques(self, torques: Sequence[float] | np.ndarray) -> None:
         """Apply joint torques (N m) or forces (N, prismatic) for the next step."""
+        self.write_torques(self.joint_vector("torques", torques))
+
+    def write_torques(self, torques: np.ndarray) -> None:
+        """``apply_torques`` without checking the values: ``torques`` (N m, or N) is already a float array of one
+        finite entry per one-DoF joint, checked where it came in."""
         if not self.torque_control_enabled:
             raise RuntimeError(
                 f"{self.name}: call robot.enable_torque_control() first, otherwise pybullet's default "
                 "velocity motors fight the torques you apply."
             )
-        tau = self.joint_vector("torques", torques)
         self.world.client.setJointMotorControlArray(
-            self.body_id, self.joint_indices, pybullet.TORQUE_CONTROL, forces=tau.tolist()
+            self.body_id, self.joint_indices, pybullet.TORQUE_CONTROL, forces=torques.tolist()
         )
 
     def hold_pose(self, max_torque: float = 200.0, stiffness: float = 0.2) -> None:
@@ -323,7 +336,7 @@ class Robot:
                 f"{what} for {self.name} need {self.dof} values, one per joint {list(self.joint_names)}; "
                 f"got {array.size}."
             )
-        if not np.all(np.isfinite(array)):
+        if not all_finite(array):
             raise ValueError(f"{what} for {self.name} must be finite numbers, got {array}.")
         return array
 

@@ -118,10 +118,10 @@ class World:
 
     def step(self, steps: int = 1) -> None:
         """Advance the physics by ``steps`` fixed time steps."""
-        if not isinstance(steps, int | np.integer) or steps < 0:
+        if type(steps) is not int and not isinstance(steps, np.integer) or steps < 0:  # bool is not a step count
             raise ValueError(f"steps={steps!r} must be a non-negative integer number of time steps.")
         step_simulation = self.client.stepSimulation
-        for _ in range(int(steps)):
+        for _ in range(steps):
             step_simulation()
         self.steps_taken += int(steps)
 

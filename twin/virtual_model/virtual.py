@@ -65,19 +65,50 @@ class VirtualModel:
         self.plant.step(torques)
         return self.plant.state()
 
+    def advance(self, torques: np.ndarray) -> None:
+        """``predict`` for a loop: no checks (``torques`` is a float array of finite N m, one per joint, checked
+        where it came in) and no read-back of the state (the loop reads it when it needs it)."""
+        self.plant.advance(torques)
+
     def correct(self, measurement: StateMeasurement, gain: float) -> np.ndarray:
         """Pull the model's state towards a measurement: x <- x + gain (y - x). Returns the innovation y - x.
 
         ``gain`` 0 ignores the measurement (a digital model), 1 copies it (noise included).
         """
+        state = self.plant.state()
+        self.correct_each([measurement], gain, state)
+        return measurement.positions - state.positions
+
+    def correct_each(
+        self, measurements: Sequence[StateMeasurement], gain: float, state: JointState
+    ) -> tuple[list[np.ndarray], JointState]:
+        """Pull the model towards each measurement in turn (x <- x + gain (y - x)), writing pybullet once.
+
+        Args:
+            measurements: what arrived, oldest first; each must have one position and velocity per joint.
+            gain: 0..1; 0 ignores measurements (a digital model), 1 copies them (noise included).
+            state: the model's state now, as the caller has just read it (``state()``).
+
+        Returns:
+            The model's positions (rad) before each pull, and its state after all of them.
+        """
         if not 0.0 <= gain <= 1.0:
             raise ValueError(f"correction gain={gain} must lie in [0, 1]: 0 ignores measurements, 1 copies them.")
-        state = self.plant.state()
-        innovation_q = measurement.positions - state.positions
-        innovation_qd = measurement.velocities - state.velocities
-        self.plant.set_state(state.positions + gain * innovation_q, state.velocities + gain * innovation_qd)
-        self.corrections += 1
-        return innovation_q
+        q, qd = state.positions, state.velocities
+        before = []
+        for m in measurements:
+            if m.positions.shape != q.shape or m.velocities.shape != q.shape:
+                raise ValueError(
+                    f"a measurement of {m.positions.size} joints cannot correct {self.robot.name}, which has "
+                    f"{self.robot.dof} joints {list(self.robot.joint_names)}."
+                )
+            before.append(q)
+            q = q + gain * (m.positions - q)
+            qd = qd + gain * (m.velocities - qd)
+        if measurements:
+            self.robot.write_state(q, qd)  # StateMeasurement holds finite numbers, so q and qd are finite
+            self.corrections += len(measurements)
+        return before, JointState(q, qd)
 
     def gravity_torques(self, positions: np.ndarray) -> np.ndarray:
         """Torques (N m) that the model says hold the robot still at ``positions``."""

@@ -2,9 +2,11 @@
 
 - ``Scene``: mirrors pybullet robots (``add_robot``, ``from_world``), ghosts, health colours, markers,
   arrows, ground and heightfield terrain; ``update()`` is the one call that follows the simulation.
-- ``scene.show()`` / ``scene`` in a notebook: a self-contained snapshot; ``scene.save_html(path)``.
+- ``scene.show()`` / ``scene`` in a notebook: a self-contained snapshot; ``scene.save("view.html")``, or
+  ``scene.save("view.png")`` for a picture drawn headless (``twin.viz.offscreen``).
 - ``scene.widget()``: a live view over the kernel's own channel (no port).
-- ``scene.record()``: a ``Recording`` that plays back in the browser with a time slider, or offline.
+- ``scene.record()``: a ``Recording`` that plays back in the browser with a time slider, or offline;
+  ``recording.save("run.html")`` (interactive) or ``recording.save("run.gif")`` (drawn headless, for slides).
 - ``scene.serve()``: opt-in ``LiveServer`` for a separate tab, on 127.0.0.1 only; close it.
 - ``twin.viz.sensors``: what sensors see, in a scene: LIDAR points and rays, a camera's frustum and image,
   force arrows (``show_lidar_scan``, ``show_camera``, ``show_force``, ``show_points``, ``show_rays``).

@@ -8,11 +8,13 @@
     recording.stop()
     recording                              # in a notebook: plays in a loop, with play/pause and a slider
     recording.save("run.html")             # one file an instructor opens offline
+    recording.save("run.gif")              # drawn headless, frame by frame: for slides and handouts
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -175,11 +177,56 @@ class Recording:
             timebar=True,
         )
 
-    def save(self, path: str, title: str = "twin recording") -> str:
-        """Write ``to_html()`` to ``path``; returns the path."""
+    def save_html(self, path: str | Path, title: str = "twin recording") -> str:
+        """Write ``to_html()`` to ``path`` (a page that plays offline in any browser); returns the path."""
         with open(path, "w", encoding="utf-8") as f:
             f.write(self.to_html(title))
         return str(path)
+
+    def frame_matrices(self, index: int) -> dict[str, np.ndarray]:
+        """Scene path -> 4x4 world matrix of every recorded path at frame ``index``."""
+        time = self.times[index]
+        poses = {}
+        for path, (times, matrices) in self._tracks.items():
+            row = max(0, int(np.searchsorted(times, time, side="right")) - 1)
+            poses[path] = matrices[row]
+        return poses
+
+    def frames(self, width: int = 480, height: int = 360, fov: float = 50.0) -> list[np.ndarray]:
+        """Every frame drawn off-screen and headless (``twin.viz.offscreen``): RGB arrays (height, width, 3)."""
+        from twin.viz.offscreen import OffscreenRenderer
+
+        if self.recording:
+            self.stop()
+        with OffscreenRenderer(self.scene, width, height, fov) as renderer:
+            return [renderer.render(self.frame_matrices(i)) for i in range(len(self.times))]
+
+    def save_gif(self, path: str | Path, width: int = 480, height: int = 360, speed: float = 1.0) -> str:
+        """An animated GIF of every frame, drawn headless, looping; ``speed`` 2 plays twice as fast as simulated
+        time. For slides: PowerPoint, Keynote and Google Slides all play GIFs. Returns the path."""
+        from twin.viz.offscreen import write_gif
+
+        if not (isinstance(speed, int | float) and 0.05 <= speed <= 20):
+            raise ValueError(f"speed={speed!r} must be a factor of simulated time in 0.05..20 (1 = real time).")
+        frames = self.frames(width, height)
+        gaps = np.diff(self.times)
+        seconds_per_frame = float(np.median(gaps)) if gaps.size else 1.0 / self.fps
+        return write_gif(path, frames, fps=speed / seconds_per_frame)
+
+    def save(self, path: str | Path, **options: object) -> str:
+        """Save by the file's suffix: ``.html`` (interactive player, ``save_html``) or ``.gif`` (drawn headless,
+        ``save_gif``; options ``width``, ``height``, ``speed``). Returns the path."""
+        suffix = Path(path).suffix.lower()
+        if suffix in (".html", ".htm"):
+            return self.save_html(path, **options)  # type: ignore[arg-type]
+        if suffix == ".gif":
+            return self.save_gif(path, **options)  # type: ignore[arg-type]
+        if suffix in (".mp4", ".webm", ".mov"):
+            raise ValueError(
+                f"{path}: video needs an encoder (ffmpeg) that this kit does not install. Save a GIF "
+                "(recording.save('run.gif')) and, where a video is needed, convert it: ffmpeg -i run.gif run.mp4"
+            )
+        raise ValueError(f"{path}: save a recording as .html (interactive player) or .gif (animation for slides).")
 
 
 def _matrix(column_major: list[float]) -> np.ndarray:

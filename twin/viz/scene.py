@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -531,11 +532,40 @@ class Scene:
 
         return viewer_page(self.commands(), eye=self.camera_eye, target=self.camera_target, title=title)
 
-    def save_html(self, path: str, title: str = "twin scene") -> str:
+    def save_html(self, path: str | Path, title: str = "twin scene") -> str:
         """Write ``to_html()`` to ``path``; returns the path."""
         with open(path, "w", encoding="utf-8") as f:
             f.write(self.to_html(title))
         return str(path)
+
+    def render(self, width: int = 480, height: int = 360, fov: float = 50.0) -> np.ndarray:
+        """The scene as it is now, drawn off-screen and headless (``twin.viz.offscreen``): RGB (height, width, 3)."""
+        from twin.viz.offscreen import OffscreenRenderer
+
+        with OffscreenRenderer(self, width, height, fov) as renderer:
+            return renderer.render()
+
+    def save_png(self, path: str | Path, width: int = 480, height: int = 360) -> str:
+        """Write ``render()`` to ``path`` as a PNG picture; returns the path."""
+        from PIL import Image
+
+        Image.fromarray(self.render(width, height)).save(path, format="PNG")
+        return str(path)
+
+    def save(self, path: str | Path, **options: object) -> str:
+        """Save by the file's suffix: ``.html`` (interactive snapshot, ``save_html``) or ``.png`` (a picture drawn
+        headless, ``save_png``). A moving picture needs a recording: ``scene.record()``, then ``.save('run.gif')``."""
+        suffix = Path(path).suffix.lower()
+        if suffix in (".html", ".htm"):
+            return self.save_html(str(path), **options)  # type: ignore[arg-type]
+        if suffix == ".png":
+            return self.save_png(path, **options)  # type: ignore[arg-type]
+        if suffix in (".gif", ".mp4", ".webm"):
+            raise ValueError(
+                f"{path}: a scene is one moment. For motion record it: recording = scene.record(); step and "
+                "scene.update() as usual; recording.stop(); recording.save('run.gif')."
+            )
+        raise ValueError(f"{path}: save a scene as .html (interactive snapshot) or .png (a picture).")
 
     def widget(self, height: int = 420) -> SceneWidget:
         """A live view in the notebook, updated by every ``update()`` over the kernel's own channel."""
