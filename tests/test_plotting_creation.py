@@ -3,7 +3,6 @@ when its input has the wrong shape."""
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -17,11 +16,7 @@ from twin.plotting_creation import (
     plot_time_step_study,
 )
 
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("closes_figures")
 
 
 def test_contact_checks_put_theory_beside_each_curve():

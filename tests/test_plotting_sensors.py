@@ -25,11 +25,7 @@ from twin.sensors import BeamModel, InertialNoise
 from twin.sensors.allan import AllanFit
 from twin.sensors.camera import CameraFrame, kinect_depth_sigma
 
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("closes_figures")
 
 
 def _labels(ax: plt.Axes) -> tuple[str, str]:
