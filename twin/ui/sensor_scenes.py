@@ -57,7 +57,9 @@ def sway_humanoid(
     of ``frequency`` Hz, for ``seconds`` of simulated time. ``on_tick()`` runs every ``every`` physics steps.
 
     Rolling hip and ankle by the same angle keeps the feet flat and the trunk upright while the pelvis moves
-    sideways over one foot, then the other: 0.01 rad moves about 80 % of the weight onto each foot in turn;
+    sideways over one foot, then the other. The statue, its soles and the floor are rigid, so the load does not
+    glide: 0.01 rad (under 1 cm of pelvis travel) tips the soles onto one edge, and the contact solver puts about
+    80 % of the weight on one foot, then flips it to the other when the roll changes sign (even 0.003 rad does);
     above about 0.02 rad a foot starts to lift, and above about 0.08 rad the statue falls.
     """
     from twin.ui.models import JointPanelModel
