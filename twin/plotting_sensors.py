@@ -170,11 +170,23 @@ def plot_camera_frame(frame: CameraFrame, depth_range: tuple[float, float] = (1.
     return fig
 
 
+NOISE_BLOCK = 8  # px: the noise map averages |noisy - ideal| over blocks this wide, so that it shows the level
+
+
+def _block_mean(image: np.ndarray, block: int) -> np.ndarray:
+    """Mean of ``image`` (H, W) over block x block tiles (edges that do not fill a tile are dropped)."""
+    rows, cols = image.shape[0] // block, image.shape[1] // block
+    if rows == 0 or cols == 0:
+        return image
+    return image[: rows * block, : cols * block].reshape(rows, block, cols, block).mean(axis=(1, 3))
+
+
 def plot_camera_noise(
     ideal: CameraFrame, noisy: CameraFrame, gain: float = 1.0, depth_range: tuple[float, float] = (1.0, 6.0)
 ) -> plt.Figure:
     """Ideal against noisy camera. Top: ideal RGB, noisy RGB (times ``gain``, as a camera brightens a dark image)
-    and the noise itself, |noisy - ideal| in grey levels (0..255), which the eye misses when it is a few levels.
+    and the noise itself, |noisy - ideal| in grey levels (0..255) averaged over blocks of ``NOISE_BLOCK`` pixels,
+    which the eye misses when it is a few levels.
     Bottom: ideal and noisy depth (m, colour bars) and the pixels without a depth value, split by cause."""
     _check_frame("ideal", ideal)
     _check_frame("noisy", noisy)
@@ -188,10 +200,10 @@ def plot_camera_noise(
     shown = np.clip(noisy.rgb.astype(float) * gain, 0, 255).astype(np.uint8)
     axes[0, 1].imshow(shown)
     axes[0, 1].set_title("noisy RGB" + (f" (digital gain x{gain:g})" if gain != 1 else ""), fontsize=9)
-    difference = np.abs(shown.astype(float) - ideal.rgb.astype(float)).mean(axis=2)
-    image = axes[0, 2].imshow(difference, cmap="magma", vmin=0, vmax=max(float(np.percentile(difference, 99)), 1.0))
+    difference = _block_mean(np.abs(shown.astype(float) - ideal.rgb.astype(float)).mean(axis=2), NOISE_BLOCK)
+    image = axes[0, 2].imshow(difference, cmap="magma", vmin=0, vmax=max(float(difference.max()), 1.0))
     fig.colorbar(image, ax=axes[0, 2], fraction=0.035, label="grey levels (0..255)")
-    axes[0, 2].set_title("the noise: |noisy - ideal|", fontsize=9)
+    axes[0, 2].set_title(f"the noise: mean |noisy - ideal| per {NOISE_BLOCK}x{NOISE_BLOCK} pixels", fontsize=9)
     _depth_image(axes[1, 0], ideal.depth, "ideal depth", *depth_range)
     _depth_image(axes[1, 1], noisy.depth, "noisy depth (white: no value)", *depth_range)
     beyond = ~np.isfinite(ideal.depth)
