@@ -41,3 +41,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     # pytest exits with 5 when it collected nothing; a fresh checkout with no tests selected is not a failure.
     if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
         session.exitstatus = pytest.ExitCode.OK
+
+
+@pytest.fixture
+def closes_figures():
+    """Close every matplotlib figure a test opened (figure tests: ``pytestmark = pytest.mark.usefixtures(...)``)."""
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")

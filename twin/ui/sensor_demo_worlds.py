@@ -13,6 +13,7 @@ import numpy as np
 from twin.sensors._common import check_positive
 
 if TYPE_CHECKING:
+    from twin.sensors.imu import ImuLog, InertialNoise
     from twin.sim.robots import Robot
     from twin.sim.world import World
 
@@ -56,7 +57,9 @@ def sway_humanoid(
     of ``frequency`` Hz, for ``seconds`` of simulated time. ``on_tick()`` runs every ``every`` physics steps.
 
     Rolling hip and ankle by the same angle keeps the feet flat and the trunk upright while the pelvis moves
-    sideways over one foot, then the other: 0.01 rad moves about 80 % of the weight onto each foot in turn;
+    sideways over one foot, then the other. The statue, its soles and the floor are rigid, so the load does not
+    glide: 0.01 rad (under 1 cm of pelvis travel) tips the soles onto one edge, and the contact solver puts about
+    80 % of the weight on one foot, then flips it to the other when the roll changes sign (even 0.003 rad does);
     above about 0.02 rad a foot starts to lift, and above about 0.08 rad the statue falls.
     """
     from twin.ui.panel_logic import JointPanelModel
@@ -69,3 +72,35 @@ def sway_humanoid(
         panel.set_many({f"{joint}.roll": angle for joint in SWAY_JOINTS})
         if on_tick is not None:
             on_tick()
+
+
+def swing_imu(
+    accelerometer: InertialNoise, gyroscope: InertialNoise, seconds: float, rate_hz: float = 240.0, seed: int = 2
+) -> tuple[ImuLog, ImuLog, np.ndarray, np.ndarray]:
+    """An ideal and a noisy IMU on the catalogue pendulum's bob, the same free swing from 1 rad, ``seconds`` long.
+
+    Returns the ideal log, the noisy log, and the joint angle (rad) and rate (rad/s) after each physics step (one
+    per sample at the default 240 Hz). The noisy IMU uses ``accelerometer`` and ``gyroscope`` with ``seed``.
+    """
+    from twin.sensors.imu import Imu
+    from twin.sim.world import World
+
+    seconds = check_positive("seconds", seconds, "s", "e.g. 3.0")
+    logs, state = [], np.zeros((0, 2))
+    for ideal in (True, False):
+        with World() as world:
+            pendulum = world.load_robot("pendulum")
+            pendulum.set_state([1.0])
+            pendulum.enable_torque_control()  # no motor: it swings freely
+            bob = pendulum.link("bob").index
+            imu = Imu(world, pendulum.body_id, bob, rate_hz=rate_hz, accelerometer=accelerometer,
+                      gyroscope=gyroscope, seed=seed, ideal=ideal)  # fmt: skip
+            before_each_step: list = []
+
+            def note(_: World, log: list = before_each_step, robot: Robot = pendulum) -> None:
+                log.append(robot.state())
+
+            logs.append(imu.record(int(seconds / world.time_step), on_step=note))
+            after_each_step = before_each_step[1:] + [pendulum.state()]
+            state = np.array([[s.positions[0], s.velocities[0]] for s in after_each_step])
+    return logs[0], logs[1], state[:, 0], state[:, 1]

@@ -147,6 +147,7 @@ class EncoderExplorer:
         import ipywidgets as widgets
         import matplotlib.pyplot as plt
 
+        from twin.plotting_sensors import plot_encoder_swing
         from twin.ui.views import slider_panel
 
         sliders = {
@@ -166,18 +167,7 @@ class EncoderExplorer:
 
         def draw(values: dict[str, object]) -> None:
             r = self.update(**values)
-            fig, (a, b) = plt.subplots(1, 2, figsize=(10, 2.8))
-            a.plot(r.times, r.true_angle, "k", label="true")
-            a.step(r.times, r.seen_angle, where="post", label="encoder (as the twin sees it)")
-            a.set_xlabel("time [s]")
-            a.set_ylabel("angle [rad]")
-            a.legend(fontsize=8)
-            b.plot(r.times, r.seen_velocity, lw=0.7, label="estimate")
-            b.plot(r.times, r.true_velocity, "k", lw=1, label="true")
-            b.set_xlabel("time [s]")
-            b.set_ylabel("velocity [rad/s]")
-            b.legend(fontsize=8)
-            plt.tight_layout()
+            plot_encoder_swing(r.times, r.true_angle, r.seen_angle, r.seen_velocity, r.true_velocity)
             plt.show()
             print(self.summary())
 
@@ -327,6 +317,7 @@ class ForceTorqueExplorer:
         import ipywidgets as widgets
         import matplotlib.pyplot as plt
 
+        from twin.plotting_sensors import plot_ankle_loads
         from twin.ui.views import slider_panel
 
         p = self.params
@@ -343,14 +334,7 @@ class ForceTorqueExplorer:
 
         def draw(values: dict[str, object]) -> None:
             r = self.update(**values)
-            fig, ax = plt.subplots(figsize=(8, 2.8))
-            ax.plot(r.times, r.measured["right"], lw=0.8, label="right ankle, measured")
-            ax.plot(r.times, r.true["right"], "k--", lw=1, label="right ankle, true")
-            ax.plot(r.times, r.true["left"], color="gray", lw=1, label="left ankle, true")
-            ax.set_xlabel("time [s]")
-            ax.set_ylabel("load through the ankle [N]")
-            ax.legend(fontsize=8)
-            plt.tight_layout()
+            plot_ankle_loads(r.times, r.measured, r.true)
             plt.show()
             print(self.summary())
 
