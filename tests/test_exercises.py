@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,18 @@ import pytest
 
 from twin.course import check_error_summary, check_integration_level
 from twin.course.checks import reference_integration_level
-from twin.course.exercises import BEGIN, END, STUB, make_exercise, strip_solutions, sync
+from twin.course.exercises import (
+    BEGIN,
+    END,
+    PROSE_BEGIN,
+    PROSE_END,
+    STUB,
+    YOUR_ANSWER,
+    make_exercise,
+    strip_model_answers,
+    strip_solutions,
+    sync,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTION_01 = ROOT / "solutions" / "01_what_is_a_digital_twin_exercises.ipynb"
@@ -55,6 +67,40 @@ def test_strip_solutions_keeps_indentation_and_code_around_the_answer():
     stripped = strip_solutions(source)
     assert stripped == f"def f(x):\n    y = 1\n    # YOUR CODE HERE\n    {STUB}\n\nprint(f)"
     compile(stripped, "stub", "exec")  # still valid Python
+
+
+def test_model_answers_in_markdown_become_a_line_for_the_students_answer():
+    source = f"**To think about.** Why?\n\n{PROSE_BEGIN}\n**Model answer.** Because.\n\nMore.\n{PROSE_END}\n\nAfter."
+    assert strip_model_answers(source) == f"**To think about.** Why?\n\n{YOUR_ANSWER}\n\nAfter."
+    notebook = {
+        "cells": [
+            {"cell_type": "markdown", "source": source},
+            {"cell_type": "code", "source": f"{BEGIN}\nx = 1\n{END}", "outputs": [], "execution_count": None},
+        ]
+    }
+    exercise = make_exercise(notebook)
+    assert "Because" not in exercise["cells"][0]["source"] and YOUR_ANSWER in exercise["cells"][0]["source"]
+    with pytest.raises(ValueError, match="model answer"):
+        strip_model_answers(f"{PROSE_BEGIN}\nno end")
+    with pytest.raises(ValueError, match="model answer"):
+        strip_model_answers(f"{BEGIN}\nbare code markers in prose\n{END}")
+
+
+WRITTEN_QUESTION = re.compile(
+    r"to think about|think about it|then think|think before you code|before coding|why \$m - p\$", re.I
+)
+ANSWERED = ("05",)  # solutions whose written questions carry model answers for the instructor
+
+
+@pytest.mark.parametrize("path", [p for p in sorted((ROOT / "solutions").glob("*.ipynb")) if p.name[:2] in ANSWERED])
+def test_every_written_question_in_a_solution_has_a_model_answer(path: Path):
+    """A question cell is answered in itself or in one of the four cells after it (after its code and check)."""
+    cells = json.loads(path.read_text())["cells"]
+    prose = ["".join(c["source"]) if c["cell_type"] == "markdown" else "" for c in cells]
+    questions = [i for i, text in enumerate(prose) if WRITTEN_QUESTION.search(text)]
+    assert questions, f"{path.name}: no written question found; has the wording changed?"
+    unanswered = [i for i in questions if not any(PROSE_BEGIN in text for text in prose[i : i + 5])]
+    assert not unanswered, f"{path.name}: cells {unanswered} ask a question with no model answer near it"
 
 
 def test_unbalanced_markers_and_missing_markers_are_errors():

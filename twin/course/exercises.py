@@ -2,7 +2,9 @@
 
 In a solution notebook, each answer sits between ``### BEGIN SOLUTION`` and ``### END SOLUTION``
 (nbgrader's markers) in a code cell. The exercise keeps everything else and puts a stub in place of
-the answer. Run ``twin-make-exercises`` after editing a solution; ``twin-make-exercises --check``
+the answer. A written question's model answer sits in a markdown cell between the same markers written as HTML
+comments (``<!-- ### BEGIN SOLUTION -->``, invisible when the solution is shown); the exercise gets a line for the
+student's own answer instead. Run ``twin-make-exercises`` after editing a solution; ``twin-make-exercises --check``
 fails when ``exercises/`` has drifted from ``solutions/`` (the tests run it).
 """
 
@@ -18,6 +20,10 @@ BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 STUB = 'raise NotImplementedError("Your turn: replace this line with your answer.")'
 _MARKED = re.compile(rf"^([ \t]*){re.escape(BEGIN)}[^\n]*\n.*?^[ \t]*{re.escape(END)}[^\n]*$", re.M | re.S)
+PROSE_BEGIN = f"<!-- {BEGIN} -->"
+PROSE_END = f"<!-- {END} -->"
+YOUR_ANSWER = "**Your answer:** *(double-click this cell and write it here)*"
+_MARKED_PROSE = re.compile(rf"^{re.escape(PROSE_BEGIN)}[^\n]*\n.*?^{re.escape(PROSE_END)}[^\n]*$", re.M | re.S)
 
 
 def strip_solutions(source: str) -> str:
@@ -25,6 +31,16 @@ def strip_solutions(source: str) -> str:
     if source.count(BEGIN) != source.count(END):
         raise ValueError(f"unbalanced solution markers: every {BEGIN!r} needs its own {END!r}.\n{source}")
     return _MARKED.sub(lambda m: f"{m.group(1)}# YOUR CODE HERE\n{m.group(1)}{STUB}", source)
+
+
+def strip_model_answers(source: str) -> str:
+    """Replace every model answer in a markdown cell's source with a line for the student's answer."""
+    if source.count(PROSE_BEGIN) != source.count(PROSE_END) or source.count(BEGIN) != source.count(PROSE_BEGIN):
+        raise ValueError(
+            f"a model answer in a markdown cell sits between {PROSE_BEGIN!r} and {PROSE_END!r}, "
+            f"each on a line of its own, in pairs.\n{source}"
+        )
+    return _MARKED_PROSE.sub(YOUR_ANSWER, source)
 
 
 def make_exercise(solution: dict) -> dict:
@@ -38,6 +54,8 @@ def make_exercise(solution: dict) -> dict:
             source = strip_solutions(source)
             cell["outputs"] = []
             cell["execution_count"] = None
+        elif cell["cell_type"] == "markdown":
+            source = strip_model_answers(source)
         cell["source"] = source
     if not found:
         raise ValueError(f"this solution notebook has no {BEGIN!r} marker: nothing to turn into an exercise.")
