@@ -395,7 +395,7 @@ def test_predict_free_run_matches_the_simulation_with_the_same_parameters():
     assert np.abs(other.positions - data.positions).max() > 1e-3
 
 
-def test_command_latency_in_the_link_is_identified():
+def test_command_latency_in_the_link_is_identified(capsys):
     stand_in = PhysicalStandIn("pendulum", seed=4)
     link = InProcessLink(delay_steps=1)
     link.downlink = Channel(2)  # commands arrive 2 steps (8.3 ms) late
@@ -409,7 +409,9 @@ def test_command_latency_in_the_link_is_identified():
         max_steps=4,
         parameters=("mass_scale", "joint_damping"),
         initial=DynamicsParameters(joint_friction=0.02),
+        progress=True,
     )
+    assert "delays tried" in capsys.readouterr().err  # the bar a notebook shows while the five fits run
     assert found.steps == 2
     assert found.seconds == pytest.approx(2 / 240)
     assert found.residual_rmse[2] < found.residual_rmse[0]

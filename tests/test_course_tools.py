@@ -40,6 +40,22 @@ def test_find_violations_reports_the_first_breach_of_each_urdf_limit(arm):
     assert [(v.joint, v.kind) for v in violations] == [("lbr_iiwa_joint_4", "position"), ("lbr_iiwa_joint_1", "speed")]
     assert violations[0].time == pytest.approx(0.21) and violations[0].limit == pytest.approx(upper[3])
     assert violations[1].value == pytest.approx(-(arm.joints[0].max_velocity + 1.0))
+    assert [v.unit for v in violations] == ["rad", "rad/s"]  # revolute joints: the printed line says so
+    assert str(violations[1]).startswith("lbr_iiwa_joint_1: speed -") and " rad/s beyond limit " in str(violations[1])
+
+
+def test_find_violations_gives_a_prismatic_joint_metres():
+    with World() as world:
+        cartpole = world.load_robot("cartpole")  # a cart on a rail (prismatic, +-15 m, 5 m/s) and a pole
+        q, qd = np.zeros((5, 2)), np.zeros((5, 2))
+        q[2:, 0] = 15.5  # m: past the rail's end
+        qd[3, 0] = 6.0  # m/s: faster than the cart may go
+        violations = find_violations(forecast_with(q, qd), cartpole)
+    assert [(v.joint, v.kind, v.unit) for v in violations] == [
+        ("slider_to_cart", "position", "m"),
+        ("slider_to_cart", "speed", "m/s"),
+    ]
+    assert "15.5 m beyond limit 15 m" in str(violations[0])
 
 
 def test_find_violations_accepts_a_motion_inside_the_limits_and_applies_the_margin(arm):

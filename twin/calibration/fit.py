@@ -866,19 +866,24 @@ def estimate_command_delay(
     max_steps: int = 6,
     parameters: Sequence[str] = DEFAULT_PARAMETERS,
     initial: DynamicsParameters | None = None,
+    progress: bool = False,
     **options: float,
 ) -> DelayEstimate:
     """Identify a pure command latency together with the dynamics parameters.
 
     A delay is a whole number of samples, which ``least_squares`` cannot move through smoothly, so each
     candidate 0..``max_steps`` is tried: shift the commands by it, calibrate the rest, keep the delay whose
-    model leaves the smallest residuals. ``options`` go to ``calibrate``.
+    model leaves the smallest residuals. ``progress`` shows a progress bar (tqdm) over the delays tried;
+    ``options`` go to ``calibrate``.
     """
     if not isinstance(max_steps, int) or isinstance(max_steps, bool) or not 0 <= max_steps < len(trajectory) // 2:
         raise ValueError(f"max_steps={max_steps!r} must be an integer from 0 to half the trajectory's samples.")
+    from tqdm.auto import tqdm
+
     results: dict[int, CalibrationResult] = {}
     guess = initial
-    for steps in range(max_steps + 1):  # each fit starts from the previous answer: neighbours are alike
+    delays = tqdm(range(max_steps + 1), desc="delays tried", unit="delay", disable=not progress)
+    for steps in delays:  # each fit starts from the previous answer: neighbours are alike
         results[steps] = calibrate(trajectory.delayed_commands(steps), robot, parameters, guess, **options)  # type: ignore[arg-type]
         guess = results[steps].estimate
     best = min(results, key=lambda steps: results[steps].residual_rmse)
