@@ -18,22 +18,25 @@ KIND_COLORS = {"pd": "tab:gray", "balance": "tab:red"}
 
 
 def plot_estimation(traces: Mapping[str, EstimationTrace]) -> plt.Figure:
-    """Pelvis position error (mm), tilt error and yaw error (deg) over time, one line per trace."""
-    fig, axes = plt.subplots(1, 3, figsize=(12, 3.4), sharex=True)
-    for label, trace in traces.items():
-        axes[0].plot(trace.time, trace.position_error * 1e3, label=label)
-        axes[1].plot(trace.time, np.degrees(trace.tilt_error), label=label)
-        axes[2].plot(trace.time, np.degrees(trace.yaw_error), label=label)
-    for ax, title, unit in zip(
-        axes, ("pelvis position", "tilt (roll and pitch)", "yaw (heading)"), ("mm", "deg", "deg"), strict=True
-    ):
-        push = next(iter(traces.values())).push_time
+    """Pelvis position error (mm), tilt and yaw errors (deg), CoM velocity error (m/s) over time, a line per trace."""
+    fig, axes = plt.subplots(2, 2, figsize=(11, 6), sharex=True)
+    panels = (
+        ("pelvis position", "mm", lambda t: t.position_error * 1e3),
+        ("tilt (roll and pitch)", "deg", lambda t: np.degrees(t.tilt_error)),
+        ("yaw (heading)", "deg", lambda t: np.degrees(t.yaw_error)),
+        ("CoM velocity (horizontal)", "m/s", lambda t: t.com_velocity_error),
+    )
+    push = next(iter(traces.values())).push_time
+    for ax, (title, unit, values) in zip(axes.flat, panels, strict=True):
+        for label, trace in traces.items():
+            ax.plot(trace.time, values(trace), label=label, lw=1)
         if np.isfinite(push):
             ax.axvline(push, color="k", lw=0.8, ls=":")
-        ax.set_title(f"error in {title}")
+        ax.set_title(f"error in {title}", fontsize=10)
         ax.set_ylabel(f"error [{unit}]")
+    for ax in axes[1]:
         ax.set_xlabel("time [s]")
-    axes[0].legend(fontsize=8)
+    axes[0, 0].legend(fontsize=8)
     fig.tight_layout()
     return fig
 

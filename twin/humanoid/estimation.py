@@ -84,10 +84,16 @@ class EstimatorGains:
         position: pull of the fused pelvis position towards the legs' kinematic position.
         velocity: pull of the fused velocity towards the kinematic velocity.
         contact_force: N of vertical sole force above which a foot counts as standing.
+
+    The attitude gain is a trade-off. The accelerometer measures gravity only while the pelvis does not
+    accelerate: during a push it reads the push as a tilt, a high gain turns that into an orientation error, and
+    through the legs' kinematics into a CoM velocity of the wrong sign just when balance needs it (2.0 did that).
+    A low gain rides through pushes on the gyroscope, but lets a gyro bias b tilt the estimate by about
+    b / attitude until the bias term has learnt it: 0.2 suits a calibrated gyro (bias below 0.005 rad/s).
     """
 
-    attitude: float = 2.0
-    bias: float = 0.2
+    attitude: float = 0.2
+    bias: float = 0.02
     position: float = 10.0
     velocity: float = 20.0
     contact_force: float = 40.0

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import time
@@ -38,7 +39,8 @@ class EstimationTrace:
     Attributes:
         time: s. position_error: pelvis position error (m). tilt_error: angle between the estimated and true
         up axes of the pelvis (rad). yaw_error: heading error about the vertical (rad, signed).
-        com_error: horizontal CoM error (m). update_seconds: wall time of each estimator update (s).
+        com_error: horizontal CoM error (m). com_velocity_error: horizontal CoM velocity error (m/s), which
+        the capture point multiplies by 1 / omega (about 0.3 s). update_seconds: wall time of each estimator update (s).
         push_time: when the push came (s), or nan. fell: whether the robot fell.
     """
 
@@ -47,6 +49,7 @@ class EstimationTrace:
     tilt_error: np.ndarray
     yaw_error: np.ndarray
     com_error: np.ndarray
+    com_velocity_error: np.ndarray
     update_seconds: np.ndarray
     push_time: float
     fell: bool
@@ -98,12 +101,14 @@ def track_estimation(
                 tilt, yaw = tilt_and_yaw_error(e.pelvis_orientation, h.pelvis_orientation)
                 position = float(np.linalg.norm(e.pelvis_position - h.pelvis_position))
                 com = float(np.linalg.norm(e.com[:2] - h.com[:2]))
-                rows.append((measurement.time, position, tilt, yaw, com))
+                com_velocity = float(np.linalg.norm(e.com_velocity[:2] - h.com_velocity[:2]))
+                rows.append((measurement.time, position, tilt, yaw, com, com_velocity))
             fell = robot.fallen
     finally:
         model.close()
-    t, position, tilt, yaw, com = (np.array(column) for column in zip(*rows, strict=True))
-    return EstimationTrace(t, position, tilt, yaw, com, np.array(costs), push_at if push else math.nan, fell)
+    t, position, tilt, yaw, com, com_velocity = (np.array(column) for column in zip(*rows, strict=True))
+    pushed_at = push_at if push else math.nan
+    return EstimationTrace(t, position, tilt, yaw, com, com_velocity, np.array(costs), pushed_at, fell)
 
 
 @dataclass(frozen=True)
@@ -182,6 +187,7 @@ def push_survival(
     seeds: Sequence[int] = SURVIVAL_SEEDS,
     after: float = SURVIVAL_WATCH,
     progress: Callable[[int, int], None] | None = None,
+    estimator_gains: EstimatorGains | None = None,
 ) -> PushSurvival:
     """Every (kind, direction, impulse, seed) trial of ``run_push_trial``; ``progress(done, total)`` after each.
 
@@ -202,7 +208,8 @@ def push_survival(
         for i, direction in enumerate(directions_array):
             for j, impulse in enumerate(impulse_array):
                 for s, seed in enumerate(seeds):
-                    stood[i, j, s] = run_push_trial(kind, impulse, direction, seed, after=after).survived
+                    trial = run_push_trial(kind, impulse, direction, seed, after=after, estimator_gains=estimator_gains)
+                    stood[i, j, s] = trial.survived
                     done += 1
                     if progress is not None:
                         progress(done, total)
@@ -210,8 +217,11 @@ def push_survival(
     return PushSurvival(tuple(kinds), directions_array, impulse_array, tuple(int(s) for s in seeds), outcomes)
 
 
-def save_survival(survival: PushSurvival, path: str | Path, seconds: float = math.nan) -> Path:
-    """Write a ``PushSurvival`` as JSON (with the wall ``seconds`` it took, if known); returns the path."""
+def save_survival(
+    survival: PushSurvival, path: str | Path, seconds: float = math.nan, gains: EstimatorGains | None = None
+) -> Path:
+    """Write a ``PushSurvival`` as JSON (with the wall ``seconds`` it took and the estimator ``gains`` the twin
+    used, if known); returns the path."""
     data = {
         "kinds": list(survival.kinds),
         "directions_deg": survival.directions.tolist(),
@@ -220,6 +230,7 @@ def save_survival(survival: PushSurvival, path: str | Path, seconds: float = mat
         "stood": {kind: stood.astype(int).tolist() for kind, stood in survival.outcomes.items()},
         "axes_of_stood": ["direction", "impulse", "seed"],
         "wall_seconds": None if math.isnan(seconds) else round(seconds, 1),
+        "estimator_gains": dataclasses.asdict(gains or EstimatorGains()),
         "made_by": "python -m twin.humanoid.experiments",
     }
     path = Path(path)
@@ -244,15 +255,25 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--seeds", type=int, default=len(SURVIVAL_SEEDS), help="robots (seeds 0..n-1)")
     parser.add_argument("--out", default=str(SURVIVAL_DATA), help="JSON file to write")
+    parser.add_argument("--kinds", nargs="+", default=["pd", "balance"], help="controllers: pd, balance")
+    parser.add_argument("--attitude", type=float, default=None, help="estimator attitude gain (1/s)")
+    parser.add_argument("--bias", type=float, default=None, help="estimator gyro-bias gain (1/s^2)")
     args = parser.parse_args(argv)
+    gains = EstimatorGains()
+    if args.attitude is not None:
+        gains = dataclasses.replace(gains, attitude=args.attitude)
+    if args.bias is not None:
+        gains = dataclasses.replace(gains, bias=args.bias)
     start = time.perf_counter()
 
     def report(done: int, total: int) -> None:
         if done % 20 == 0 or done == total:
             print(f"{done}/{total} trials, {time.perf_counter() - start:.0f} s", flush=True)
 
-    survival = push_survival(seeds=tuple(range(args.seeds)), impulses=SURVIVAL_IMPULSES, progress=report)
-    print("wrote", save_survival(survival, args.out, time.perf_counter() - start))
+    survival = push_survival(
+        args.kinds, seeds=tuple(range(args.seeds)), impulses=SURVIVAL_IMPULSES, progress=report, estimator_gains=gains
+    )
+    print("wrote", save_survival(survival, args.out, time.perf_counter() - start, gains))
 
 
 if __name__ == "__main__":
@@ -291,3 +312,44 @@ def request_pushes(
                 fell = robot.fallen
         rows.append(SafePushRow(float(impulse), float(direction), allowed, fell))
     return rows
+
+
+@dataclass(frozen=True)
+class PushedState:
+    """What the twin knew just after a push ended, and what the robot then did.
+
+    Attributes:
+        impulse, direction_deg: the push (N s, deg). com, com_velocity: the twin's CoM estimate (m, m/s, 3D).
+        support_polygon: (k, 2) m. survived: whether the robot stood ``SURVIVAL_WATCH`` s later.
+    """
+
+    impulse: float
+    direction_deg: float
+    com: np.ndarray
+    com_velocity: np.ndarray
+    support_polygon: np.ndarray
+    survived: bool
+
+
+def state_after_push(
+    impulse: float, direction_deg: float = 180.0, seed: int = 0, kind: str = "pd", push_duration: float = 0.1
+) -> PushedState:
+    """Push (at 0.5 s, for ``push_duration`` s, the duration ``run_push_trial`` uses) and keep the twin's
+    estimate at the step the push ends, then watch whether the robot falls."""
+    end_step = round((0.5 + push_duration) * 240) - 1
+    kept: dict[str, object] = {}
+
+    def keep(robot: HumanoidStandIn, twin: HumanoidTwin, k: int) -> None:
+        if k == end_step and twin.estimate is not None:
+            kept["estimate"] = twin.estimate
+
+    result = run_push_trial(kind, impulse, direction_deg, seed, after=SURVIVAL_WATCH, on_step=keep, record=True)
+    e = kept["estimate"]
+    return PushedState(
+        float(impulse),
+        float(direction_deg),
+        e.com.copy(),  # type: ignore[attr-defined]
+        e.com_velocity.copy(),  # type: ignore[attr-defined]
+        e.support_polygon.copy(),  # type: ignore[attr-defined]
+        result.survived,
+    )

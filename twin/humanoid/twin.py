@@ -128,6 +128,7 @@ def run_push_trial(
     *,
     truth: HumanoidTruth | None = None,
     balance_gains: object = None,
+    estimator_gains: EstimatorGains | None = None,
     settle: float = 0.5,
     after: float = 2.0,
     delay_steps: int = 1,
@@ -138,9 +139,10 @@ def run_push_trial(
     """Stand for ``settle`` s, push (impulse N s towards direction_deg at the chest, over 0.1 s), watch ``after`` s.
 
     The robot is ``HumanoidTruth.random(seed)`` unless ``truth`` is given. The twin runs the controller over an
-    ``InProcessLink`` with ``delay_steps`` of latency each way. ``forecast_every`` > 0 runs a fall forecast every
-    that many steps after the push and notes when it first predicts the fall. ``on_step(robot, twin, k)`` is
-    called after every step ``k`` (a 3D view draws from it); it must not change the experiment.
+    ``InProcessLink`` with ``delay_steps`` of latency each way, estimating with ``estimator_gains``.
+    ``forecast_every`` > 0 runs a fall forecast every that many steps after the push and notes when it first
+    predicts the fall. ``on_step(robot, twin, k)`` is called after every step ``k`` (a 3D view draws from it);
+    it must not change the experiment.
     """
     check_push(impulse, direction_deg)
     truth = truth if truth is not None else HumanoidTruth.random(seed)
@@ -152,7 +154,7 @@ def run_push_trial(
     names = ("time", "true_pelvis", "est_pelvis", "true_com", "est_com", "capture_point", "cop", "orientation_error")
     log: dict[str, list] = {name: [] for name in names}
     predicted = math.nan
-    with HumanoidStandIn(truth, seed=seed) as robot, HumanoidTwin(controller) as twin:
+    with HumanoidStandIn(truth, seed=seed) as robot, HumanoidTwin(controller, estimator_gains=estimator_gains) as twin:
         for k in range(total):
             if k == push_step:
                 robot.push(impulse, direction_deg)
