@@ -85,3 +85,16 @@ def test_an_unanswered_stub_says_not_answered():
 
     assert "Not answered yet" in check_capture_point(stub).message
     assert "Not answered yet" in check_recoverable(stub).message
+
+
+def test_the_robot_check_wants_the_pendulums_verdict_and_reports_the_robots():
+    from twin.course.checks_humanoid import check_recoverable_on_the_robot
+
+    cases = [  # (impulse, (com_x, v, z, heel, toe), stood): the LIPM says stands (xi -1.5 cm) and falls (-6 cm)
+        (2.0, (0.0, -0.05, 0.9, -0.05, 0.13), False),  # but this robot fell: the pendulum was wrong here
+        (8.0, (0.0, -0.20, 0.9, -0.05, 0.13), False),
+    ]
+    verdict = check_recoverable_on_the_robot(reference_recoverable, cases)
+    assert verdict and "matched the robot on 1 of 2" in verdict.message
+    wrong = check_recoverable_on_the_robot(lambda x, v, z, heel, toe: heel <= x <= toe, cases)
+    assert not wrong and "For the 8 N s push" in wrong.message  # the CoM alone misses the 8 N s fall

@@ -13,8 +13,12 @@ import numpy as np
 
 from twin.humanoid.experiments import EstimationTrace, PushSurvival
 
-KIND_LABELS = {"pd": "joint PD only", "balance": "capture-point balance"}
-KIND_COLORS = {"pd": "tab:gray", "balance": "tab:red"}
+KIND_LABELS = {
+    "pd": "joint PD only",
+    "balance": "capture-point balance",
+    "balance, trusting": "capture-point balance, accelerometer-trusting estimate",
+}
+KIND_COLORS = {"pd": "tab:gray", "balance": "tab:red", "balance, trusting": "tab:orange"}
 
 
 def plot_estimation(traces: Mapping[str, EstimationTrace]) -> plt.Figure:
@@ -99,7 +103,8 @@ def plot_push_survival(survival: PushSurvival) -> plt.Figure:
     polar.set_title(
         "largest impulse survived by most robots [N s]\n(0 deg = pushed forward, 90 deg = to its left)", fontsize=9
     )
-    polar.legend(fontsize=7, loc="lower left", bbox_to_anchor=(-0.15, -0.15))
+    polar.set_rlabel_position(112.5)
+    polar.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.08))
     right = fig.add_subplot(1, 2, 2)
     for kind in survival.kinds:
         counts = survival.survived(kind).sum(axis=0)

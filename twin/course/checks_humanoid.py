@@ -107,29 +107,29 @@ def check_recoverable(recoverable: Callable[[float, float, float, float, float],
 ROBOT_IMPULSES = (2.0, 4.0, 6.0, 8.0, 10.0)  # N s, backwards at the chest, joint PD only, robot seed 0
 
 
-def robot_cases(impulses: tuple[float, ...] = ROBOT_IMPULSES) -> list[tuple[tuple[float, ...], bool]]:
-    """For each backward push: (com_x, com_velocity_x, com_height, heel_x, toe_x) as the twin estimated them when
-    the push ended, and whether the robot then stood."""
+def robot_cases(impulses: tuple[float, ...] = ROBOT_IMPULSES) -> list[tuple[float, tuple[float, ...], bool]]:
+    """For each backward push: its impulse (N s); (com_x, com_velocity_x, com_height, heel_x, toe_x) as the twin
+    estimated them when the push ended; and whether the robot then stood."""
     from twin.humanoid.experiments import state_after_push
 
     cases = []
     for impulse in impulses:
         s = state_after_push(impulse, 180.0, seed=0)
         xs = s.support_polygon[:, 0]
-        cases.append(
-            ((float(s.com[0]), float(s.com_velocity[0]), float(s.com[2]), float(xs.min()), float(xs.max())), s.survived)
-        )
+        state = (float(s.com[0]), float(s.com_velocity[0]), float(s.com[2]), float(xs.min()), float(xs.max()))
+        cases.append((float(impulse), state, s.survived))
     return cases
 
 
 def check_recoverable_on_the_robot(
-    recoverable: Callable[[float, float, float, float, float], bool], cases: list[tuple[tuple[float, ...], bool]]
+    recoverable: Callable[[float, float, float, float, float], bool],
+    cases: list[tuple[float, tuple[float, ...], bool]],
 ) -> CheckResult:
     """Your predictions on the humanoid, pushed backwards: the check wants the LIPM's verdict on each estimated
     state (what the exercise asks), and reports how often that verdict matched what the robot did."""
     name = "Exercise 2 on the robot: predict the pushes"
     lines, matched = [], 0
-    for (state, stood), impulse in zip(cases, ROBOT_IMPULSES, strict=False):
+    for impulse, state, stood in cases:
         answer, failure = _call(name, recoverable, *state)
         if failure is not None:
             return failure

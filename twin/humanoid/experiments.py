@@ -27,6 +27,9 @@ from twin.humanoid.twin import HumanoidTwin, check_push, run_push_trial
 
 FORWARD_AXIS_LINK = np.array([1.0, 0.0, 0.0])
 SURVIVAL_DATA = Path(__file__).with_name("data") / "push_survival.json"
+# the balance controller on the accelerometer-trusting estimator (EstimatorGains(attitude=2.0, bias=0.2)):
+# python -m twin.humanoid.experiments --kinds balance --attitude 2 --bias 0.2 --out <this file>
+TRUSTING_SURVIVAL_DATA = Path(__file__).with_name("data") / "push_survival_accelerometer_trusting.json"
 SURVIVAL_IMPULSES = (2.0, 4.0, 6.0, 9.0, 12.0, 16.0, 20.0, 24.0)  # N s
 SURVIVAL_SEEDS = (0, 1, 2, 3)
 SURVIVAL_WATCH = 2.5  # s watched after the push: a push near the limit can take over a second to topple the robot
@@ -164,6 +167,21 @@ class PushSurvival:
         return out
 
 
+def join_survival(base: PushSurvival, other: PushSurvival, kind: str, as_kind: str) -> PushSurvival:
+    """``base`` with ``other``'s controller ``kind`` added under the name ``as_kind`` (same grid required)."""
+    same = (
+        np.array_equal(base.directions, other.directions)
+        and np.array_equal(base.impulses, other.impulses)
+        and base.seeds == other.seeds
+    )
+    if not same:
+        raise ValueError("the two tables must share directions, impulses and seeds to be joined.")
+    if as_kind in base.kinds:
+        raise ValueError(f"{as_kind!r} is already a controller of the table; give the added one another name.")
+    outcomes = {**base.outcomes, as_kind: other.outcomes[kind]}
+    return PushSurvival((*base.kinds, as_kind), base.directions, base.impulses, base.seeds, outcomes)
+
+
 def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
     """Wilson score interval of a success probability from ``successes`` out of ``trials``."""
     if trials < 1 or not 0 <= successes <= trials:
@@ -231,11 +249,18 @@ def save_survival(
         "axes_of_stood": ["direction", "impulse", "seed"],
         "wall_seconds": None if math.isnan(seconds) else round(seconds, 1),
         "estimator_gains": dataclasses.asdict(gains or EstimatorGains()),
-        "made_by": "python -m twin.humanoid.experiments",
+        "made_by": _command(survival, gains or EstimatorGains()),
     }
     path = Path(path)
     path.write_text(json.dumps(data, indent=1) + "\n")
     return path
+
+
+def _command(survival: PushSurvival, gains: EstimatorGains) -> str:
+    """The command line that recomputes a table."""
+    words = ["python -m twin.humanoid.experiments", "--seeds", str(len(survival.seeds))]
+    words += ["--kinds", *survival.kinds, "--attitude", f"{gains.attitude:g}", "--bias", f"{gains.bias:g}"]
+    return " ".join(words)
 
 
 def load_survival(path: str | Path = SURVIVAL_DATA) -> PushSurvival:
