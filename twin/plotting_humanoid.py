@@ -11,7 +11,7 @@ from collections.abc import Mapping
 import matplotlib.pyplot as plt
 import numpy as np
 
-from twin.humanoid.experiments import EstimationTrace, PushSurvival
+from twin.humanoid.experiments import EstimationTrace, PushSurvival, wilson_interval
 
 KIND_LABELS = {
     "pd": "joint PD only",
@@ -109,8 +109,6 @@ def plot_push_survival(survival: PushSurvival) -> plt.Figure:
     for kind in survival.kinds:
         counts = survival.survived(kind).sum(axis=0)
         trials = len(survival.seeds) * len(survival.directions)
-        from twin.humanoid.experiments import wilson_interval
-
         bounds = np.array([wilson_interval(int(c), trials) for c in counts])
         rate = counts / trials
         right.errorbar(

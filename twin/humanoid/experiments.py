@@ -4,7 +4,10 @@
   the hidden truth (motion capture) at every step: position, tilt (roll and pitch, which gravity corrects) and
   yaw (which nothing corrects), and what one estimator update costs.
 - ``push_survival``: a grid of pushes (direction x impulse) over several robots (seeds), each trial stand /
-  push / recover-or-fall, for each controller: survival counts with Wilson intervals.
+  push / recover-or-fall, for each controller: survival counts with Wilson intervals; ``save_survival`` and
+  ``load_survival`` keep it (``python -m twin.humanoid.experiments`` recomputes the shipped table).
+- ``request_pushes``: pushes asked of the robot, each tried on the twin first (safe testing).
+- ``state_after_push``: what the twin estimated when a push ended, and whether the robot then stood.
 """
 
 from __future__ import annotations
@@ -17,13 +20,14 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from statistics import NormalDist
 
 import numpy as np
 
 from twin.humanoid.body import UP_AXIS_LINK, rotation_matrix
 from twin.humanoid.estimation import EstimatorGains, FloatingBaseEstimator, HumanoidModel
 from twin.humanoid.standin import HumanoidStandIn, HumanoidTruth
-from twin.humanoid.twin import HumanoidTwin, check_push, run_push_trial
+from twin.humanoid.twin import HumanoidTwin, check_push, make_controller, run_push_trial
 
 FORWARD_AXIS_LINK = np.array([1.0, 0.0, 0.0])
 SURVIVAL_DATA = Path(__file__).with_name("data") / "push_survival.json"
@@ -188,8 +192,6 @@ def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tu
         raise ValueError(f"need 0 <= successes ({successes}) <= trials ({trials}) and trials >= 1.")
     if not 0 < confidence < 1:
         raise ValueError(f"confidence={confidence!r} must lie in (0, 1), e.g. 0.95.")
-    from statistics import NormalDist
-
     z = NormalDist().inv_cdf(0.5 + confidence / 2)
     p = successes / trials
     denominator = 1 + z * z / trials
@@ -320,8 +322,6 @@ def request_pushes(
 ) -> list[SafePushRow]:
     """For each (impulse N s, direction deg): a fresh robot stands 0.5 s under ``kind`` control, the twin tries
     the push on its model (``horizon`` s ahead) and applies it only if the model stands; then 2.5 s are watched."""
-    from twin.humanoid.twin import make_controller
-
     rows = []
     for impulse, direction in requests:
         check_push(impulse, direction)
