@@ -156,3 +156,23 @@ def test_an_accelerometer_trusting_filter_gets_the_com_velocity_wrong_during_a_p
     window = (default.time > 0.5) & (default.time < 0.9)
     # the push reads as a tilt to the accelerometer; trusting it costs several times the CoM velocity error
     assert trusting.com_velocity_error[window].mean() > 3 * default.com_velocity_error[window].mean()
+
+
+def test_the_humanoid_obeys_the_pendulum_law_as_a_rigid_body_not_a_point_mass():
+    from twin.humanoid import HumanoidModel
+    from twin.humanoid.lipm import measured_omega_squared
+    from twin.humanoid.pendulum import rigid_pendulum_omega_squared
+
+    log = run_push_trial("pd", 10.0, 0.0, seed=0, record=True).log
+    after_push = log["time"] > 0.62
+    com, cop = log["true_com"][after_push], log["cop"][after_push]
+    fitted, correlation = measured_omega_squared(com[:, 0], cop[:, 0], 1 / 240)
+    model = HumanoidModel()
+    rigid = rigid_pendulum_omega_squared(
+        model.world.client, model.body.body_id, model.standing_foot_positions.mean(axis=0), "pitch"
+    )
+    model.close()
+    point_mass = 9.81 / com[:, 2].mean()
+    assert correlation > 0.99  # x'' = omega^2 (x - p) holds for the whole robot
+    assert fitted == pytest.approx(rigid, rel=0.05)  # with the rigid body's omega^2 ...
+    assert fitted < 0.9 * point_mass  # ... well below the LIPM's g / z_c
