@@ -64,3 +64,32 @@ def test_the_robot_side_wants_the_links_secret():
         timeout=60,
     )
     assert done.returncode == 2 and "TWIN_LINK_SECRET" in done.stderr
+
+
+def test_the_robot_process_exits_when_its_twin_dies_without_closing():
+    import time
+
+    orphaning = (
+        "import os\n"
+        "from twin.humanoid.process import HumanoidProcess\n"
+        "remote = HumanoidProcess()\n"
+        "print(remote.process.pid, flush=True)\n"
+        "os._exit(0)  # a crashed kernel: no close(), no stop message\n"
+    )
+    done = subprocess.run([sys.executable, "-c", orphaning], capture_output=True, text=True, timeout=60)
+    child = int(done.stdout.split()[0])
+    deadline = time.monotonic() + 10.0
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child, 0)  # still there?
+        except ProcessLookupError:
+            return
+        try:
+            with open(f"/proc/{child}/stat") as stat:  # an exited child awaiting its reaper counts as gone
+                if stat.read().split()[2] == "Z":
+                    return
+        except FileNotFoundError:  # reaped between the two looks
+            return
+        time.sleep(0.1)
+    os.kill(child, 9)
+    pytest.fail("the robot's process outlived its twin by 10 s")
