@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 
+from twin.analytics.rates import wilson_interval
 from twin.humanoid import EstimatorGains, HumanoidTruth
 from twin.humanoid.experiments import (
     PushSurvival,
@@ -16,7 +17,6 @@ from twin.humanoid.experiments import (
     save_survival,
     tilt_and_yaw_error,
     track_estimation,
-    wilson_interval,
 )
 from twin.humanoid.twin import run_push_trial
 

@@ -11,7 +11,8 @@ from collections.abc import Mapping
 import matplotlib.pyplot as plt
 import numpy as np
 
-from twin.humanoid.experiments import EstimationTrace, PushSurvival, wilson_interval
+from twin.analytics.rates import wilson_interval
+from twin.humanoid.experiments import EstimationTrace, PushSurvival
 
 KIND_LABELS = {
     "pd": "joint PD only",

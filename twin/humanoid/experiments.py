@@ -20,10 +20,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from statistics import NormalDist
 
 import numpy as np
 
+from twin.analytics.rates import wilson_interval
 from twin.humanoid.body import UP_AXIS_LINK, rotation_matrix
 from twin.humanoid.estimation import EstimatorGains, FloatingBaseEstimator, HumanoidModel
 from twin.humanoid.standin import HumanoidStandIn, HumanoidTruth
@@ -184,20 +184,6 @@ def join_survival(base: PushSurvival, other: PushSurvival, kind: str, as_kind: s
         raise ValueError(f"{as_kind!r} is already a controller of the table; give the added one another name.")
     outcomes = {**base.outcomes, as_kind: other.outcomes[kind]}
     return PushSurvival((*base.kinds, as_kind), base.directions, base.impulses, base.seeds, outcomes)
-
-
-def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval of a success probability from ``successes`` out of ``trials``."""
-    if trials < 1 or not 0 <= successes <= trials:
-        raise ValueError(f"need 0 <= successes ({successes}) <= trials ({trials}) and trials >= 1.")
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence={confidence!r} must lie in (0, 1), e.g. 0.95.")
-    z = NormalDist().inv_cdf(0.5 + confidence / 2)
-    p = successes / trials
-    denominator = 1 + z * z / trials
-    centre = (p + z * z / (2 * trials)) / denominator
-    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def push_survival(
