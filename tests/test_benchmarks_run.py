@@ -15,6 +15,7 @@ import pytest
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 SMALL_RUNS = {  # script -> arguments for a short run, and a phrase its output must contain
     "bench_calibration.py": (["--quick"], "unidentifiable"),
+    "bench_humanoid_twin.py": (["--steps", "48", "--rounds", "1"], "ratio twin / two bare simulations"),
     "bench_fleet.py": (["--robots", "2", "--workers", "1", "--steps", "24"], "speed-up over serial"),
     "bench_link.py": (["--messages", "200", "--stream", "2000"], "throughput, validated on receipt"),
     "bench_mqtt_vs_zmq.py": (["--messages", "20"], "ratio MQTT / ZeroMQ"),

@@ -11,51 +11,20 @@ from twin.humanoid.lipm import (
     convex_hull,
     lipm_omega,
     lipm_state,
+    measured_omega_squared,
     orbital_energy,
     support_margin,
 )
+from twin.humanoid.pendulum import simulate_point_mass
 from twin.sim._bullet import pybullet
-from twin.sim.world import World
 
 LEG = 1.0  # m
 
 
-def _point_mass_on_leg(world: World) -> int:
-    """A 1 kg point mass on a massless 1 m leg, hinged at the floor about y (pybullet multibody)."""
-    c = world.client
-    sphere = c.createCollisionShape(pybullet.GEOM_SPHERE, radius=0.01)
-    return c.createMultiBody(
-        baseMass=0.0,
-        basePosition=[0, 0, 0],
-        linkMasses=[1.0],
-        linkCollisionShapeIndices=[sphere],
-        linkVisualShapeIndices=[-1],
-        linkPositions=[[0, 0, 0]],
-        linkOrientations=[[0, 0, 0, 1]],
-        linkInertialFramePositions=[[0, 0, LEG]],
-        linkInertialFrameOrientations=[[0, 0, 0, 1]],
-        linkParentIndices=[0],
-        linkJointTypes=[pybullet.JOINT_REVOLUTE],
-        linkJointAxis=[[0, 1, 0]],
-    )
-
-
 def _simulate(x0: float, v0: float, seconds: float) -> tuple[np.ndarray, np.ndarray]:
-    """Horizontal CoM position and velocity of the pendulum started at x0 (m), v0 (m/s)."""
-    with World(time_step=1 / 1000, gravity=9.81) as world:
-        c = world.client
-        body = _point_mass_on_leg(world)
-        c.setJointMotorControl2(body, 0, pybullet.VELOCITY_CONTROL, force=0)
-        c.changeDynamics(body, 0, linearDamping=0, angularDamping=0, jointDamping=0)
-        theta0 = math.asin(x0 / LEG)
-        c.resetJointState(body, 0, theta0, v0 / (LEG * math.cos(theta0)))
-        xs, vs = [], []
-        for _ in range(round(seconds * 1000)):
-            world.step()
-            s = c.getLinkState(body, 0, computeLinkVelocity=1)
-            xs.append(s[0][0])
-            vs.append(s[6][0])
-    return np.array(xs), np.array(vs)
+    """Horizontal CoM position and velocity of the 1 m pendulum started at x0 (m), v0 (m/s)."""
+    _, x, v = simulate_point_mass(x0, v0, seconds, leg_length=LEG)
+    return x, v
 
 
 def test_omega_is_sqrt_g_over_height():
@@ -107,3 +76,52 @@ def test_bad_com_height_is_rejected(height):
 def test_capture_point_rejects_nan_state():
     with pytest.raises(ValueError, match="finite"):
         capture_point(np.array([np.nan, 0.0]), np.zeros(2), 3.0)
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"leg_length": 0.0}, "leg_length"),
+        ({"x0": 2.0}, "x0"),
+        ({"v0": float("nan")}, "v0"),
+        ({"seconds": -1}, "seconds"),
+    ],
+)
+def test_point_mass_experiment_rejects_bad_setups(options, match):
+    arguments = {"x0": 0.01, "v0": 0.0, "seconds": 0.1, **options}
+    with pytest.raises(ValueError, match=match):
+        simulate_point_mass(**arguments)
+
+
+def test_fitted_omega_recovers_the_pendulum_it_was_given():
+    omega = lipm_omega(0.9)
+    t = np.arange(0, 1.0, 1 / 240)
+    x, _ = lipm_state(0.01, -0.04, 0.0, omega, t)  # falls back past the CoP, then would run away
+    fitted, correlation = measured_omega_squared(x, np.zeros_like(x), 1 / 240)
+    assert fitted == pytest.approx(omega**2, rel=0.01)
+    assert correlation > 0.999
+    with pytest.raises(ValueError, match="move relative"):
+        measured_omega_squared(np.zeros(100), np.zeros(100), 1 / 240)
+
+
+def test_rigid_pendulum_of_a_point_mass_is_the_lipm_and_a_body_tips_slower():
+    from twin.humanoid.pendulum import _point_mass_on_leg, rigid_pendulum_omega_squared
+    from twin.sim.world import World
+
+    with World() as world:
+        body = _point_mass_on_leg(world, LEG)
+        # a 1 cm sphere's own inertia adds (2/5) r^2 = 4e-5 m^2 to l^2 = 1 m^2
+        assert rigid_pendulum_omega_squared(world.client, body, np.zeros(3)) == pytest.approx(9.81, rel=1e-4)
+        with pytest.raises(ValueError, match="axis"):
+            rigid_pendulum_omega_squared(world.client, body, np.zeros(3), axis="yaw")
+    # a uniform box 0.2 x 0.2 x 1.6 m standing on the floor, tipping about a bottom edge's line:
+    # I_pivot = m (w^2 + h^2) / 12 + m (0.8^2 + 0.1^2), here m g 0.8 / I with the edge 0.1 m off the CoM
+    with World() as world:
+        c = world.client
+        half = [0.1, 0.1, 0.8]
+        shape = c.createCollisionShape(pybullet.GEOM_BOX, halfExtents=half)
+        box = c.createMultiBody(baseMass=2.0, baseCollisionShapeIndex=shape, basePosition=[0, 0, 0.8])
+        inertia = 2.0 * (0.2**2 + 1.6**2) / 12 + 2.0 * (0.1**2 + 0.8**2)
+        expected = 2.0 * 9.81 * 0.8 / inertia
+        assert rigid_pendulum_omega_squared(c, box, np.array([0.1, 0.0, 0.0])) == pytest.approx(expected, rel=1e-3)
+        assert expected < 9.81 / 0.8  # slower than a point mass at the same height

@@ -9,6 +9,9 @@ forecasts. Nothing here draws: views live in ``twin.viz`` and ``twin.plotting``.
 - ``balance``: ``JointPDOnly`` and ``CapturePointBalance``.
 - ``forecast``: ``FallForecast``, the twin running ahead of the robot.
 - ``twin``: ``HumanoidTwin``, ``run_push_trial``, ``largest_survived_impulse``.
+- ``pendulum``: the LIPM's physical counterparts (a point mass on a massless leg; a rigid body on its ankles).
+- ``experiments``: estimation graded against hidden truth, push-survival grids, safe push requests.
+- ``process``: ``HumanoidProcess``, the stand-in in its own process behind a ZeroMQ link.
 """
 
 from twin.humanoid.balance import BalanceGains, CapturePointBalance, JointPDOnly

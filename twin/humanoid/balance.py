@@ -15,11 +15,11 @@ into torques:
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from twin.core.checks import check_number
 from twin.humanoid.body import BALL_JOINTS, PITCH_AXIS_LINK, ROLL_AXIS_LINK, rotvec_to_quaternion
 from twin.humanoid.estimation import BaseEstimate
 from twin.humanoid.standin import PostureCommand, standing_posture
@@ -47,13 +47,8 @@ class BalanceGains:
 
     def __post_init__(self) -> None:
         for name in ("ankle_pitch", "ankle_roll", "hip_roll", "integral"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-                raise TypeError(f"gain {name} must be a finite number in rad/m, got {value!r}.")
-            if value < 0 or value > 50:
-                raise ValueError(
-                    f"gain {name}={value!r} must lie in 0..50 rad/m (default {getattr(BalanceGains, name)})."
-                )
+            default = getattr(BalanceGains, name)
+            check_number(name, getattr(self, name), "rad/m", low=0, high=50, hint=f"the default is {default}")
 
 
 class JointPDOnly:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from twin.core.checks import check_number
 from twin.sim._bullet import pybullet
 from twin.sim.robots import Robot
 from twin.sim.world import World
@@ -55,13 +56,9 @@ class ServoGains:
 
     def __post_init__(self) -> None:
         for name in ("position_gain", "velocity_gain"):
-            value = getattr(self, name)
-            if not (isinstance(value, int | float) and math.isfinite(value) and 0 < value <= 1):
-                raise ValueError(f"{name}={value!r} must lie in (0, 1] (pybullet's motor gain).")
+            check_number(name, getattr(self, name), "(pybullet's motor gain)", low=0, high=1, low_open=True)
         for name in ("max_torque_legs", "max_torque_torso", "max_torque_arms"):
-            value = getattr(self, name)
-            if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
-                raise ValueError(f"{name}={value!r} N m must be a finite number > 0.")
+            check_number(name, getattr(self, name), "N m", low=0, low_open=True)
 
     def max_torque(self, joint: str) -> float:
         """The torque limit (N m) of one joint by name."""
@@ -123,6 +120,18 @@ def rotation_matrix(q: np.ndarray | list[float]) -> np.ndarray:
             [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
         ]
     )
+
+
+def sole_corners(foot_frames: np.ndarray, foot_orientations: np.ndarray) -> np.ndarray:
+    """World (x, y) of the four sole corners of each foot, (feet, 4, 2) in m, from the foot link frames' world
+    positions (feet, 3) and quaternions (feet, 4)."""
+    corners = []
+    for p, q in zip(foot_frames, foot_orientations, strict=True):
+        r = rotation_matrix(q)
+        for dx in (-FOOT_HALF_LENGTH, FOOT_HALF_LENGTH):
+            for dz in (-FOOT_HALF_WIDTH, FOOT_HALF_WIDTH):
+                corners.append((p + r @ np.array([FOOT_CENTRE_FORWARD + dx, 0.0, dz]))[:2])
+    return np.array(corners).reshape(len(foot_frames), 4, 2)
 
 
 class HumanoidBody:
@@ -264,15 +273,17 @@ class HumanoidBody:
 
     def foot_corners(self) -> np.ndarray:
         """World (x, y) of the four sole corners of each foot, (8, 2), right foot first (m)."""
-        positions, orientations = self.foot_poses()
-        corners = []
-        for p, q in zip(positions, orientations, strict=True):
-            r = rotation_matrix(q)
-            for dx in (-FOOT_HALF_LENGTH, FOOT_HALF_LENGTH):
-                for dz in (-FOOT_HALF_WIDTH, FOOT_HALF_WIDTH):
-                    local = np.array([FOOT_CENTRE_FORWARD + dx, 0.0, dz])
-                    corners.append((p + r @ local)[:2])
-        return np.array(corners)
+        return sole_corners(*self.foot_poses()).reshape(-1, 2)
+
+    def base_in_pelvis(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        """The base's (centre-of-mass frame) pose in pelvis coordinates: (position m, quaternion), fixed by the
+        URDF. ``client.multiplyTransforms(pelvis_position, pelvis_orientation, *base_in_pelvis)`` places the base
+        of a body whose pelvis pose is known (as the estimator knows it)."""
+        c = self.client
+        base_pos, base_orn = c.getBasePositionAndOrientation(self.body_id)
+        pelvis_pos, pelvis_orn = self.pelvis_pose()
+        inverse = c.invertTransform(base_pos, base_orn)
+        return c.invertTransform(*c.multiplyTransforms(*inverse, pelvis_pos.tolist(), pelvis_orn.tolist()))
 
     def touches_ground_with_other_than_feet(self, ground_id: int) -> bool:
         """True when any link but the feet touches the ground (the robot has fallen)."""

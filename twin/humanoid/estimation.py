@@ -22,11 +22,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from twin.core.checks import check_number
 from twin.humanoid.body import (
     HumanoidBody,
     quaternion_multiply,
     rotation_matrix,
     rotvec_to_quaternion,
+    sole_corners,
 )
 from twin.humanoid.lipm import STANDARD_GRAVITY, capture_point, center_of_pressure, convex_hull, lipm_omega
 from twin.humanoid.standin import HumanoidMeasurement
@@ -44,13 +46,8 @@ class HumanoidModel:
         self.world = World(time_step=time_step)
         self.robot = self.world.load_robot("humanoid", hold_pose=False)
         self.body = HumanoidBody(self.robot)
-        c, body = self.world.client, self.body.body_id
-        base_pos, base_orn = c.getBasePositionAndOrientation(body)
+        self._base_in_pelvis = self.body.base_in_pelvis()
         pelvis_pos, pelvis_orn = self.body.pelvis_pose()
-        inv_pos, inv_orn = c.invertTransform(base_pos, base_orn)
-        # the pelvis in base coordinates, and the base in pelvis coordinates
-        self._pelvis_in_base = c.multiplyTransforms(inv_pos, inv_orn, pelvis_pos.tolist(), pelvis_orn.tolist())
-        self._base_in_pelvis = c.invertTransform(*self._pelvis_in_base)
         self.standing_pelvis_position = pelvis_pos
         self.standing_pelvis_orientation = pelvis_orn
         self.standing_foot_positions = self.body.foot_poses()[0]
@@ -87,19 +84,24 @@ class EstimatorGains:
         position: pull of the fused pelvis position towards the legs' kinematic position.
         velocity: pull of the fused velocity towards the kinematic velocity.
         contact_force: N of vertical sole force above which a foot counts as standing.
+
+    The attitude gain is a trade-off. The accelerometer measures gravity only while the pelvis does not
+    accelerate: during a push it reads the push as a tilt, a high gain turns that into an orientation error, and
+    through the legs' kinematics into a CoM velocity of the wrong sign just when balance needs it (2.0 did that).
+    A low gain rides through pushes on the gyroscope, but lets a gyro bias b tilt the estimate by about
+    b / attitude until the bias term has learnt it: 0.2 suits a calibrated gyro (bias below 0.005 rad/s).
     """
 
-    attitude: float = 2.0
-    bias: float = 0.2
+    attitude: float = 0.2
+    bias: float = 0.02
     position: float = 10.0
     velocity: float = 20.0
     contact_force: float = 40.0
 
     def __post_init__(self) -> None:
-        for name in ("attitude", "bias", "position", "velocity", "contact_force"):
-            value = getattr(self, name)
-            if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
-                raise ValueError(f"{name}={value!r} must be a finite gain >= 0.")
+        for name, unit in (("attitude", "1/s"), ("bias", "1/s^2"), ("position", "1/s"), ("velocity", "1/s")):
+            check_number(name, getattr(self, name), unit, low=0, hint="0 switches that correction off")
+        check_number("contact_force", self.contact_force, "N", low=0)
 
 
 @dataclass(frozen=True)
@@ -128,18 +130,6 @@ class BaseEstimate:
     ball_rates: np.ndarray
     hinge_rates: np.ndarray
     pelvis_angular_velocity: np.ndarray
-
-
-def _foot_corners(foot_frames: np.ndarray, orientation_rows: np.ndarray) -> np.ndarray:
-    from twin.humanoid.body import FOOT_CENTRE_FORWARD, FOOT_HALF_LENGTH, FOOT_HALF_WIDTH
-
-    corners = []
-    for p, q in zip(foot_frames, orientation_rows, strict=True):
-        r = rotation_matrix(q)
-        for dx in (-FOOT_HALF_LENGTH, FOOT_HALF_LENGTH):
-            for dz in (-FOOT_HALF_WIDTH, FOOT_HALF_WIDTH):
-                corners.append((p + r @ np.array([FOOT_CENTRE_FORWARD + dx, 0.0, dz]))[:2])
-    return np.array(corners).reshape(len(foot_frames), 4, 2)
 
 
 class FloatingBaseEstimator:
@@ -244,7 +234,7 @@ class FloatingBaseEstimator:
         omega = lipm_omega(max(float(com[2]), 0.05))
         # support polygon from the soles in contact, at their estimated world place
         foot_orientations = self.model.body.foot_poses()[1]
-        corners = _foot_corners(feet + shift, foot_orientations)
+        corners = sole_corners(feet + shift, foot_orientations)
         in_contact = [corners[k] for k in (0, 1) if contacts[k]]
         polygon = convex_hull(np.concatenate(in_contact)) if in_contact else np.zeros((0, 2))
         foot_centres = corners.mean(axis=1)

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twin.humanoid.body import HumanoidBody, rotation_matrix
-from twin.humanoid.estimation import BaseEstimate, _foot_corners
+from twin.humanoid.body import HumanoidBody, rotation_matrix, sole_corners
+from twin.humanoid.estimation import BaseEstimate
 from twin.humanoid.lipm import capture_point, center_of_pressure, convex_hull, lipm_omega
 from twin.sim._bullet import pybullet
 from twin.sim.world import World
@@ -48,7 +48,7 @@ def truth_estimate(body: HumanoidBody, time: float, contact_force: float = 40.0)
             cops[k] = (fn @ np.array([p[5] for p in points])[:, :2]) / fn.sum()
     contacts = (bool(forces[0] > contact_force), bool(forces[1] > contact_force))
     frames, orientations = body.foot_poses()
-    corners = _foot_corners(frames, orientations)
+    corners = sole_corners(frames, orientations)
     in_contact = [corners[k] for k in (0, 1) if contacts[k]]
     omega = lipm_omega(max(float(com[2]), 0.05))
     balls, hinges = body.joint_angles()
@@ -90,11 +90,7 @@ class FallForecast:
         self.world = World(time_step=time_step)
         self.robot = self.world.load_robot("humanoid", hold_pose=False)
         self.body = HumanoidBody(self.robot)
-        c, body = self.world.client, self.body.body_id
-        base_pos, base_orn = c.getBasePositionAndOrientation(body)
-        pelvis_pos, pelvis_orn = self.body.pelvis_pose()
-        inv = c.invertTransform(base_pos, base_orn)
-        self._base_in_pelvis = c.invertTransform(*c.multiplyTransforms(*inv, pelvis_pos.tolist(), pelvis_orn.tolist()))
+        self._base_in_pelvis = self.body.base_in_pelvis()
         self.control_every = int(control_every)
         self.steps = max(1, round(self.horizon / time_step))
 

@@ -119,3 +119,28 @@ def largest_recoverable_velocity(edge_distance: float, omega: float) -> float:
     if edge_distance < 0:
         raise ValueError(f"edge_distance={edge_distance!r} m must be >= 0 (CoM inside the support polygon).")
     return omega * edge_distance
+
+
+def measured_omega_squared(com: np.ndarray, cop: np.ndarray, time_step: float, window: int = 15) -> tuple[float, float]:
+    """Fit the LIPM's law x'' = omega^2 (x - p) to a measured CoM path and CoP path (m, one axis, equal steps).
+
+    Both are smoothed by a moving average of ``window`` samples; the CoM acceleration comes from second
+    differences. Returns the fitted omega^2 (1/s^2) and the correlation of x'' with (x - p): a correlation
+    near 1 says the law holds, and the fitted omega^2 says with which pendulum.
+    """
+    x = np.asarray(com, dtype=float)
+    p = np.asarray(cop, dtype=float)
+    if x.shape != p.shape or x.ndim != 1 or x.size < 3 * window:
+        raise ValueError(f"com and cop must be 1D and alike, at least {3 * window} samples; got {x.shape}, {p.shape}.")
+    if not (math.isfinite(time_step) and time_step > 0):
+        raise ValueError(f"time_step={time_step!r} s must be > 0.")
+    kernel = np.ones(window) / window
+    xs = np.convolve(x, kernel, "valid")
+    ps = np.convolve(p, kernel, "valid")
+    acceleration = np.gradient(np.gradient(xs, time_step), time_step)[2:-2]
+    lean = (xs - ps)[2:-2]
+    keep = np.isfinite(acceleration) & np.isfinite(lean)
+    if keep.sum() < 10 or np.ptp(lean[keep]) == 0:
+        raise ValueError("the CoM must move relative to the CoP (a push) for omega to show.")
+    slope = float(np.polyfit(lean[keep], acceleration[keep], 1)[0])
+    return slope, float(np.corrcoef(lean[keep], acceleration[keep])[0, 1])

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from twin.core.checks import check_number
 from twin.humanoid.body import (
     BALL_JOINTS,
     FEET,
@@ -28,19 +29,8 @@ from twin.sim.world import World
 PUSH_LINKS = ("chest", "root")
 
 
-def _finite(name: str, value: object, unit: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise TypeError(f"{name} must be a number in {unit}, got {value!r}.")
-    if not math.isfinite(float(value)):
-        raise ValueError(f"{name}={value!r} must be a finite number in {unit}.")
-    return float(value)
-
-
 def _in_range(name: str, value: object, low: float, high: float, unit: str) -> float:
-    v = _finite(name, value, unit)
-    if not low <= v <= high:
-        raise ValueError(f"{name}={value!r} is outside the valid range {low:g}..{high:g} {unit}.")
-    return v
+    return check_number(name, value, unit, low=low, high=high)
 
 
 @dataclass(frozen=True)
@@ -237,7 +227,7 @@ class HumanoidStandIn:
         """Push the robot horizontally: ``impulse`` N s towards ``direction_deg`` (0 = forward +x, 90 = its
         left +y), spread evenly over ``duration`` s at the centre of mass of ``link`` (chest or root)."""
         impulse = _in_range("impulse", impulse, 0.0, 500.0, "N s")
-        direction = _finite("direction_deg", direction_deg, "deg")
+        direction = check_number("direction_deg", direction_deg, "deg")
         duration = _in_range("duration", duration, self.time_step, 1.0, "s")
         if link not in PUSH_LINKS:
             raise ValueError(f"link={link!r} cannot be pushed; choose one of {PUSH_LINKS}.")

@@ -11,10 +11,12 @@ predicts the robot will not survive.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from twin.core.checks import check_number
 from twin.humanoid.balance import CapturePointBalance, JointPDOnly
 from twin.humanoid.body import ServoGains
 from twin.humanoid.estimation import BaseEstimate, EstimatorGains, FloatingBaseEstimator, HumanoidModel
@@ -90,14 +92,9 @@ class HumanoidTwin:
 
 
 def check_push(impulse: float, direction_deg: float) -> None:
-    """A clear error for a push that is not a finite impulse >= 0 N s in a finite direction."""
-    for name, value in (("impulse", impulse), ("direction_deg", direction_deg)):
-        if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-            raise TypeError(f"{name} must be a number, got {value!r}.")
-        if not math.isfinite(float(value)):
-            raise ValueError(f"{name}={value!r} must be finite (impulse: 0..500 N s, direction: degrees).")
-    if not 0 <= impulse <= 500:
-        raise ValueError(f"impulse={impulse!r} N s is outside the valid range 0..500 N s.")
+    """A clear error for a push that is not an impulse in 0..500 N s in a finite direction (deg)."""
+    check_number("impulse", impulse, "N s", low=0, high=500)
+    check_number("direction_deg", direction_deg, "deg")
 
 
 @dataclass
@@ -131,17 +128,21 @@ def run_push_trial(
     *,
     truth: HumanoidTruth | None = None,
     balance_gains: object = None,
+    estimator_gains: EstimatorGains | None = None,
     settle: float = 0.5,
     after: float = 2.0,
     delay_steps: int = 1,
     forecast_every: int = 0,
     record: bool = False,
+    on_step: Callable[[HumanoidStandIn, HumanoidTwin, int], None] | None = None,
 ) -> TrialResult:
     """Stand for ``settle`` s, push (impulse N s towards direction_deg at the chest, over 0.1 s), watch ``after`` s.
 
     The robot is ``HumanoidTruth.random(seed)`` unless ``truth`` is given. The twin runs the controller over an
-    ``InProcessLink`` with ``delay_steps`` of latency each way. ``forecast_every`` > 0 runs a fall forecast every
-    that many steps after the push and notes when it first predicts the fall.
+    ``InProcessLink`` with ``delay_steps`` of latency each way, estimating with ``estimator_gains``.
+    ``forecast_every`` > 0 runs a fall forecast every that many steps after the push and notes when it first
+    predicts the fall. ``on_step(robot, twin, k)`` is called after every step ``k`` (a 3D view draws from it);
+    it must not change the experiment.
     """
     check_push(impulse, direction_deg)
     truth = truth if truth is not None else HumanoidTruth.random(seed)
@@ -153,7 +154,7 @@ def run_push_trial(
     names = ("time", "true_pelvis", "est_pelvis", "true_com", "est_com", "capture_point", "cop", "orientation_error")
     log: dict[str, list] = {name: [] for name in names}
     predicted = math.nan
-    with HumanoidStandIn(truth, seed=seed) as robot, HumanoidTwin(controller) as twin:
+    with HumanoidStandIn(truth, seed=seed) as robot, HumanoidTwin(controller, estimator_gains=estimator_gains) as twin:
         for k in range(total):
             if k == push_step:
                 robot.push(impulse, direction_deg)
@@ -184,6 +185,8 @@ def run_push_trial(
                     strict=True,
                 ):  # fmt: skip
                     log[name].append(value)
+            if on_step is not None:
+                on_step(robot, twin, k)
             if robot.fallen and not record:
                 break
         fall_time = robot.fall_time - (push_step + 1) * dt if robot.fallen else math.inf  # type: ignore[operator]

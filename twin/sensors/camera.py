@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse
 
+from twin.core.checks import check_number
 from twin.sensors._common import (
     SensorBase,
     check_non_negative,
@@ -129,12 +130,7 @@ class BrownConrady:
 
     def __post_init__(self) -> None:
         for name in ("k1", "k2", "p1", "p2", "k3"):
-            value = getattr(self, name)
-            number = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
-            if not (number and math.isfinite(value) and abs(value) < 10):
-                raise ValueError(
-                    f"{name}={value!r} must be a finite distortion coefficient (|value| < 10; typical 0..0.5)."
-                )
+            check_number(name, getattr(self, name), "(distortion coefficient)", low=-10, high=10, hint="typical 0..0.5")
 
     @property
     def is_identity(self) -> bool:

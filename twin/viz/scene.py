@@ -328,6 +328,25 @@ class Scene:
             [proto.set_object(path, obj), proto.set_transform(path, pose_matrix(_vector3("position", position)))]
         )
 
+    def add_floor_polygon(
+        self,
+        name: str,
+        corners: np.ndarray,
+        *,
+        height: float = 0.002,
+        color: Sequence[float] = (0.2, 0.8, 0.3),
+        opacity: float = 0.5,
+    ) -> None:
+        """A flat convex polygon (a support polygon) ``height`` m above the floor; ``corners`` (k, 2) in m, k >= 3."""
+        xy = np.asarray(corners, dtype=float)
+        if xy.ndim != 2 or xy.shape[1] != 2 or xy.shape[0] < 3 or not np.all(np.isfinite(xy)):
+            raise ValueError(f"corners must be k >= 3 finite (x, y) points in m, shape (k, 2); got shape {xy.shape}.")
+        vertices = np.column_stack([xy, np.full(len(xy), float(height))])
+        faces = np.array([[0, k, k + 1] for k in range(1, len(xy) - 1)])
+        faces = np.concatenate([faces, faces[:, ::-1]])  # both sides, so it shows from below too
+        obj = proto.mesh_object(triangle_mesh_geometry(vertices, faces), proto.material(color, opacity))
+        self._send([proto.set_object(f"{ROOT}/floor/{_safe(name)}", obj)])
+
     def add_marker(
         self,
         name: str,
