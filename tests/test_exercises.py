@@ -57,6 +57,11 @@ def test_strip_solutions_keeps_indentation_and_code_around_the_answer():
     compile(stripped, "stub", "exec")  # still valid Python
 
 
+def test_model_answers_to_written_questions_are_cut_from_markdown():
+    source = f"Question?\n\n{BEGIN}\n**Model answer.** Because.\n{END}\n\nNext."
+    assert strip_solutions(source, markdown=True) == "Question?\n\n*Your answer here.*\n\nNext."
+
+
 def test_unbalanced_markers_and_missing_markers_are_errors():
     with pytest.raises(ValueError, match="unbalanced"):
         strip_solutions(f"{BEGIN}\nx = 1\n")

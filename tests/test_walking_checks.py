@@ -6,7 +6,9 @@ from twin.course.checks_walking import check_walking_gait
 from twin.walking.walker import HAND_TUNED, Gait
 
 # found by optimise_gait: flat ground first, then terrain randomisation with a curriculum (seed 0)
-SOLUTION = Gait.from_vector([0.8607, 0.3531, 0.0522, 0.3245, 0.4312, 0.0165, 0.0728, 0.2037, 1.1664, 0.0211, 0.0])
+SOLUTION = Gait.from_vector(
+    [0.8607, 0.3531, 0.0522, 0.3245, 0.4312, 0.0165, 0.0728, 0.2037, 1.1664, 0.0211, 0.0, 0.0, 0.5]
+)
 
 
 def test_accepts_a_gait_trained_on_rough_terrain():
@@ -27,8 +29,8 @@ def test_rejects_a_gait_that_stands_still():
 
 
 def test_wrong_length_nan_and_stub_answers():
-    assert "11 numbers" in check_walking_gait(lambda: [1.0, 2.0]).message
-    assert "NaN" in check_walking_gait(lambda: [float("nan")] * 11).message
+    assert "13 numbers" in check_walking_gait(lambda: [1.0, 2.0]).message
+    assert "NaN" in check_walking_gait(lambda: [float("nan")] * 13).message
 
     def stub():
         raise NotImplementedError

@@ -1,9 +1,10 @@
 """Make exercise notebooks from solution notebooks: ``solutions/`` is the single source.
 
 In a solution notebook, each answer sits between ``### BEGIN SOLUTION`` and ``### END SOLUTION``
-(nbgrader's markers) in a code cell. The exercise keeps everything else and puts a stub in place of
-the answer. Run ``twin-make-exercises`` after editing a solution; ``twin-make-exercises --check``
-fails when ``exercises/`` has drifted from ``solutions/`` (the tests run it).
+(nbgrader's markers) in a code cell, or, for a written question's model answer, in a markdown cell. The
+exercise keeps everything else and puts a stub in place of the answer. Run ``twin-make-exercises`` after
+editing a solution; ``twin-make-exercises --check`` fails when ``exercises/`` has drifted from ``solutions/``
+(the tests run it).
 """
 
 from __future__ import annotations
@@ -17,13 +18,17 @@ from pathlib import Path
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 STUB = 'raise NotImplementedError("Your turn: replace this line with your answer.")'
+WRITTEN_STUB = "*Your answer here.*"
 _MARKED = re.compile(rf"^([ \t]*){re.escape(BEGIN)}[^\n]*\n.*?^[ \t]*{re.escape(END)}[^\n]*$", re.M | re.S)
 
 
-def strip_solutions(source: str) -> str:
-    """Replace every marked answer in a code cell's source with an indented stub."""
+def strip_solutions(source: str, markdown: bool = False) -> str:
+    """Replace every marked answer in a code cell's source with an indented stub (in a markdown cell's source,
+    a model answer with a line that asks for the student's)."""
     if source.count(BEGIN) != source.count(END):
         raise ValueError(f"unbalanced solution markers: every {BEGIN!r} needs its own {END!r}.\n{source}")
+    if markdown:
+        return _MARKED.sub(WRITTEN_STUB, source)
     return _MARKED.sub(lambda m: f"{m.group(1)}# YOUR CODE HERE\n{m.group(1)}{STUB}", source)
 
 
@@ -38,6 +43,8 @@ def make_exercise(solution: dict) -> dict:
             source = strip_solutions(source)
             cell["outputs"] = []
             cell["execution_count"] = None
+        elif cell["cell_type"] == "markdown":
+            source = strip_solutions(source, markdown=True)
         cell["source"] = source
     if not found:
         raise ValueError(f"this solution notebook has no {BEGIN!r} marker: nothing to turn into an exercise.")
