@@ -12,7 +12,9 @@ Stages:
 - ``rough``: from ``flat``'s gait, terrain randomisation with a curriculum (new terrain seeds every
   generation, the difficulty raised when the better half of the population walks through);
 - ``robust``: from ``rough``'s gait, terrain of difficulty 0.2 and the robot's dynamics randomised too
-  (``AROUND_THE_ROBOT``: masses, sole friction, motor strength, latency), for the transfer to the robot.
+  (``AROUND_THE_ROBOT``: masses, sole friction, motor strength, latency), for the transfer to the robot;
+- ``scan``: as ``rough`` (same start, settings and seed), with the height scan ahead of the robot as a 13th
+  parameter (``scan_gain``): does seeing the ground ahead help?
 
 The same seed gives the same gaits on any number of cores (``optimise_gait``).
 """
@@ -62,6 +64,18 @@ STAGES: dict[str, Stage] = {
         "rough",
         Training(difficulty=0.2, episodes=3, duration=6.0, dynamics=AROUND_THE_ROBOT),
         generations=25,
+        population=12,
+        sigma=0.3,
+    ),
+    "scan": Stage(
+        "flat",
+        Training(
+            curriculum=Curriculum(start=0.1, step=0.1, maximum=0.6),
+            episodes=3,
+            duration=6.0,
+            search=(*Training().search, "scan_gain"),
+        ),
+        generations=40,
         population=12,
         sigma=0.3,
     ),
