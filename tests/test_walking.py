@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from twin.walking.optimise import Curriculum, Episode, Training, optimise_gait, run_episode, walk_score
-from twin.walking.parallel import make_executor, parallel_map
+from twin.walking.parallel import map_walks, walk_executor
 from twin.walking.terrain import (
     MAX_HEIGHTFIELD_SAMPLES,
     TerrainSpec,
@@ -92,7 +92,7 @@ def test_difficulty_outside_zero_to_one_is_refused():
 def test_gait_vector_round_trip_and_bad_vectors():
     v = HAND_TUNED.as_vector()
     assert Gait.from_vector(v) == HAND_TUNED
-    with pytest.raises(ValueError, match="needs 11 numbers"):
+    with pytest.raises(ValueError, match="needs 13 numbers"):
         Gait.from_vector(v[:5])
     v[2] = np.nan
     with pytest.raises(ValueError, match="hip_offset"):
@@ -154,14 +154,17 @@ def test_serial_and_parallel_give_the_same_optimisation(stops_the_resource_track
 
 def test_parallel_map_keeps_the_input_order(stops_the_resource_tracker):
     tasks = [(HAND_TUNED.as_vector(), Episode(difficulty=d, terrain_seed=1, duration=0.5)) for d in (0.0, 1.0)]
-    executor = make_executor(2)
-    try:
-        parallel = [(w.distance, w.energy, w.fell) for w in parallel_map(run_episode, tasks, executor)]
-        assert parallel == [(w.distance, w.energy, w.fell) for w in map(run_episode, tasks)]
-    finally:
-        executor.shutdown()
+    with walk_executor(2) as executor:
+        parallel = [(w.distance, w.energy, w.fell) for w in map_walks(run_episode, tasks, executor)]
+    assert parallel == [(w.distance, w.energy, w.fell) for w in map(run_episode, tasks)]
     with pytest.raises(ValueError, match="workers"):
-        make_executor(0)
+        walk_executor(0)
+
+
+def test_a_failing_walk_raises_its_error_instead_of_going_missing():
+    bad = (HAND_TUNED.as_vector()[:3], Episode(duration=0.5))  # a gait vector of the wrong length
+    with walk_executor(1) as executor, pytest.raises(ValueError, match="needs 13 numbers"):
+        map_walks(run_episode, [bad], executor)
 
 
 def test_curriculum_promotes_and_demotes():

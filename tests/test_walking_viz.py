@@ -13,7 +13,9 @@ from twin.walking.walker import HAND_TUNED
 
 def test_recording_covers_the_walk_and_draws_the_terrain():
     terrain = generate_terrain(difficulty_spec(0.5), seed=1)
-    recording, result = record_walk(HAND_TUNED, terrain, duration=1.0, fps=20)
+    shown = []
+    recording, result = record_walk(HAND_TUNED, terrain, duration=1.0, fps=20, live=shown.append)
+    assert shown == [recording.scene]  # the live view gets the scene before the walk starts
     assert recording.duration == pytest.approx(result.fall_time if result.fell else 1.0, abs=0.06)
     assert len(recording.times) >= 0.9 * 20 * recording.duration
     terrain_objects = [proto.unpack(c) for c in recording.scene.commands()]

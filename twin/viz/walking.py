@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from twin.viz.animation import Recording
 from twin.viz.scene import Scene
 from twin.walking.terrain import Terrain
@@ -21,14 +23,30 @@ def record_walk(
     dynamics: WalkerDynamics = NOMINAL,
     duration: float = 8.0,
     fps: float = 25.0,
+    live: Callable[[Scene], object] | None = None,
 ) -> tuple[Recording, WalkResult]:
-    """Walk ``gait`` on ``terrain`` and record it: the recording plays in a notebook output or saved HTML."""
+    """Walk ``gait`` on ``terrain`` and record it: the recording plays in a notebook output or saved HTML.
+
+    The scene moves ``fps`` times per simulated second. ``live(scene)`` is called before the walk starts, for
+    example ``live=lambda scene: display(scene.widget())`` to watch the walk while the kernel computes it.
+    """
     scene = Scene(grid=False)
     add_terrain(scene, terrain)
     with BipedWalker(terrain, dynamics) as walker:
         scene.add_body(walker.world, walker.body, "biped")
         scene.set_camera(eye=(3.5, 1.0, 1.6), target=(0.0, 2.0, 0.6))
+        if live is not None:
+            live(scene)
         recording = scene.record(fps=fps)
-        result = walker.walk(gait, duration, on_step=lambda w, t: scene.update(time=t))
+        every = max(1, round(1.0 / (fps * walker.world.time_step)))  # physics steps per frame
+        steps = [0]
+
+        def frame(w: BipedWalker, t: float) -> None:
+            steps[0] += 1
+            if steps[0] % every == 0:
+                scene.update(time=t)
+
+        result = walker.walk(gait, duration, on_step=frame)
+        scene.update(time=result.fall_time)
         recording.stop()
     return recording, result

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from twin.analytics.statistics import mean_interval, wilson_interval
 from twin.walking.optimise import HELD_OUT_START, Episode, run_episode
-from twin.walking.parallel import make_executor, parallel_map
+from twin.walking.parallel import map_walks, walk_executor
 from twin.walking.walker import NOMINAL, Gait, WalkerDynamics, WalkResult
 
 
@@ -67,11 +67,7 @@ def evaluate_gait(
     if not seeds or not difficulties:
         raise ValueError("give at least one difficulty and one terrain seed.")
     tasks = [(gait.as_vector(), Episode(float(d), int(s), dynamics, duration)) for d in difficulties for s in seeds]
-    executor = make_executor(workers)
-    try:
-        walks = parallel_map(run_episode, tasks, executor)
-    finally:
-        if executor is not None:
-            executor.shutdown()
+    with walk_executor(workers) as executor:
+        walks = map_walks(run_episode, tasks, executor)
     n = len(seeds)
     return [TerrainScore(float(d), tuple(walks[i * n : (i + 1) * n])) for i, d in enumerate(difficulties)]

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from twin.walking.parallel import make_executor, parallel_map
+from twin.walking.parallel import map_walks, walk_executor
 from twin.walking.terrain import difficulty_spec, generate_terrain
 from twin.walking.walker import (
     LOWER,
@@ -48,6 +48,8 @@ SEARCH_SCALE = {
     "pitch_gain": 0.5,
     "pitch_rate_gain": 0.2,
     "scan_gain": 0.5,
+    "speed_gain": 0.2,
+    "target_speed": 0.2,
 }
 
 
@@ -212,14 +214,14 @@ def optimise_gait(
         from tqdm.auto import tqdm
 
         bar = tqdm(total=generations, desc="CMA-ES generations", leave=True)
-    executor = make_executor(workers)
+    executor = walk_executor(workers)
     try:
         episodes: list[Episode] = []
         for _ in range(generations):
             episodes = training_episodes(training, difficulty, rng)
             candidates = es.ask()
             tasks = [(to_vector(u), e) for u in candidates for e in episodes]
-            walks = parallel_map(run_episode, tasks, executor)
+            walks = map_walks(run_episode, tasks, executor)
             result.evaluations += len(walks)
             per = np.array([walk_score(w) for w in walks]).reshape(len(candidates), len(episodes))
             falls = np.array([w.fell for w in walks]).reshape(len(candidates), len(episodes))
@@ -241,13 +243,12 @@ def optimise_gait(
         # choose between the last generation's best candidate and the distribution's mean on the last episodes
         final = [best_u, np.asarray(es.result.xfavorite)]
         tasks = [(to_vector(u), e) for u in final for e in episodes]
-        walks = parallel_map(run_episode, tasks, executor)
+        walks = map_walks(run_episode, tasks, executor)
         result.evaluations += len(walks)
         values = np.array([walk_score(w) for w in walks]).reshape(2, len(episodes)).mean(axis=1)
         result.gait = Gait.from_vector(to_vector(final[int(np.argmax(values))]))
     finally:
-        if executor is not None:
-            executor.shutdown()
+        executor.close()
         if bar is not None:
             bar.close()
     result.wall_time = time.perf_counter() - started

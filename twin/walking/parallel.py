@@ -1,20 +1,43 @@
-"""Run independent evaluations on every core, in input order: the one place that knows about processes.
+"""Walks on every core through the fleet's executors (``twin.fleet``): one parallel mechanism in the kit.
 
-``parallel_map(function, items, workers)`` is ``[function(item) for item in items]``, spread over
-``workers`` processes. The results come back in the input order, so a seeded computation gives the same
-answer serial or parallel. The fleet executors can replace this function without touching its callers.
+``walk_executor(workers)`` is a ``twin.fleet`` executor: serial in this process for one worker, else a pool of
+spawned processes. ``map_walks(function, items, executor)`` is ``[function(item) for item in items]`` on it, in
+the input order, so a seeded computation gives the same answer serial or parallel; a walk that fails raises
+its error here instead of coming back as a missing result.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import TypeVar
+
+from twin.fleet.executors import Executor, make_executor
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+def walk_executor(workers: int) -> Executor:
+    """A ``twin.fleet`` executor for ``workers`` processes (1: a plain loop in this process).
+
+    Close it (``with walk_executor(2) as executor: ...``); the pool then stops its worker processes.
+    """
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers={workers!r} must be a positive integer (1 runs everything in this process).")
+    return make_executor("serial") if workers == 1 else make_executor("processes", workers)
+
+
+def map_walks(function: Callable[[T], R], items: Iterable[T], executor: Executor) -> list[R]:
+    """``[function(item) for item in items]`` on ``executor``, in input order; the first failure is raised.
+
+    ``function`` must be a module-level function (it travels to the worker processes by name).
+    """
+    outcomes = executor.map(function, list(items))
+    for outcome in outcomes:
+        if outcome.error is not None:
+            raise outcome.error
+    return [outcome.result for outcome in outcomes]
 
 
 def default_workers() -> int:
@@ -23,29 +46,3 @@ def default_workers() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # macOS, Windows
         return max(1, os.cpu_count() or 1)
-
-
-def make_executor(workers: int) -> Executor | None:
-    """A pool of ``workers`` fresh (spawned) processes, or None for one worker (run in this process).
-
-    Spawned workers share nothing with a notebook kernel and end with ``executor.shutdown()`` (a
-    forkserver would outlive the pool).
-    """
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"workers={workers!r} must be a positive integer (1 runs everything in this process).")
-    if workers == 1:
-        return None
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
-
-
-def parallel_map(
-    function: Callable[[T], R], items: Iterable[T], executor: Executor | None = None, chunksize: int = 1
-) -> list[R]:
-    """``[function(item) for item in items]``, on ``executor``'s processes when given, in input order.
-
-    ``function`` must be a module-level function (it travels to the worker processes by name).
-    """
-    items = list(items)
-    if executor is None:
-        return [function(item) for item in items]
-    return list(executor.map(function, items, chunksize=chunksize))

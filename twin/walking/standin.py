@@ -35,10 +35,10 @@ class PhysicalBiped:
         return f"PhysicalBiped(seed={self.seed}, parameters hidden)"
 
     def walk_terrains(
-        self, gait: Gait, difficulties: Sequence[float], seeds: Sequence[int], duration: float = 8.0
+        self, gait: Gait, difficulties: Sequence[float], seeds: Sequence[int], duration: float = 8.0, workers: int = 1
     ) -> list[TerrainScore]:
-        """Walk ``gait`` on every terrain (difficulty x seed) with the hidden parameters."""
-        return evaluate_gait(gait, difficulties, seeds, dynamics=self._dynamics, duration=duration)
+        """Walk ``gait`` on every terrain (difficulty x seed) with the hidden parameters, on ``workers`` processes."""
+        return evaluate_gait(gait, difficulties, seeds, dynamics=self._dynamics, duration=duration, workers=workers)
 
     def reveal(self) -> WalkerDynamics:
         """The hidden parameters (for the instructor's debrief, not for training)."""
@@ -68,10 +68,11 @@ def transfer_gap(
     *,
     twin_dynamics: WalkerDynamics = NOMINAL,
     duration: float = 8.0,
+    workers: int = 1,
 ) -> TransferGap:
-    """The gait in the twin (``twin_dynamics``) and on ``robot``, on the same terrains."""
-    twin = evaluate_gait(gait, difficulties, seeds, dynamics=twin_dynamics, duration=duration)
-    real = robot.walk_terrains(gait, difficulties, seeds, duration)
+    """The gait in the twin (``twin_dynamics``) and on ``robot``, on the same terrains (walks in seconds)."""
+    twin = evaluate_gait(gait, difficulties, seeds, dynamics=twin_dynamics, duration=duration, workers=workers)
+    real = robot.walk_terrains(gait, difficulties, seeds, duration, workers)
 
     def pooled(scores: list[TerrainScore]) -> tuple[float, float]:
         walks = [w for s in scores for w in s.walks]
