@@ -150,12 +150,15 @@ def test_nominal_grip_holds_in_the_twin_and_slips_on_the_robot_and_the_randomise
     assert robot.grasp_and_lift(spec.name, study.safe_force).held
 
 
-def test_calibration_weighs_the_hidden_mass_and_bounds_the_hidden_friction_from_below():
+def test_calibration_weighs_the_hidden_mass_and_measures_the_hidden_friction():
     spec = OBJECTS["medium_cube"]
     robot = PhysicalCell(seed=3)
     calibration = calibrate_object(lambda force: robot.grasp_and_lift(spec.name, force))
     truth = {o.name: o for o in robot.reveal()}[spec.name]
     assert calibration.mass == pytest.approx(truth.mass, rel=0.02)
-    assert 0.8 * truth.friction <= calibration.friction <= 1.02 * truth.friction
-    design = required_grip_force(calibration.mass, calibration.friction, acceleration=LIFT_ACCELERATION)
+    # between the last force that held and the first that slipped (15 % apart), within pybullet's friction model
+    assert 0.85 * truth.friction <= calibration.friction <= 1.05 * truth.friction
+    design = required_grip_force(
+        calibration.mass, calibration.friction, safety_factor=1.2, acceleration=LIFT_ACCELERATION
+    )
     assert robot.grasp_and_lift(spec.name, design).held

@@ -41,6 +41,7 @@ TABLE_CENTER = (0.4, 0.0, -0.025)  # m: the top surface is z = 0
 REACH_RADIUS = 0.855  # m: the Panda's reach from joint 2
 WORKSPACE = ((0.25, 0.8), (-0.45, 0.45))  # m: x and y range on the table where objects may be placed
 # A quiet wrist sensor: a little noise and offset, 100 Hz filter (the cell's force readings stay readable).
+NOMINAL_ARM_GAIN = 0.1  # the joint servos' position gain in the twin
 WRIST_NOISE = WrenchNoise(offset=(0.3, -0.2, 0.5, 0.0, 0.0, 0.0), noise_std=0.05, cutoff_hz=30.0)
 
 
@@ -121,6 +122,8 @@ class ManipulationCell:
         objects: the objects on the table (default ``DEFAULT_OBJECTS``).
         time_step: s per physics step. seed: seed of the world and the sensors.
         ideal_sensors: switch the wrist sensor's noise off.
+        arm_gain: position gain of the arm's joint servos (pybullet's, per step; 0.1 nominal): lower follows
+            joint targets more slowly (the stand-in's arm lags).
     """
 
     def __init__(
@@ -130,7 +133,11 @@ class ManipulationCell:
         time_step: float = 1.0 / 240.0,
         seed: int = 0,
         ideal_sensors: bool = False,
+        arm_gain: float = NOMINAL_ARM_GAIN,
     ) -> None:
+        if not (isinstance(arm_gain, int | float) and 0 < arm_gain <= 1):
+            raise ValueError(f"arm_gain={arm_gain!r} must be a servo gain in (0, 1], e.g. 0.1.")
+        self.arm_gain = float(arm_gain)
         names = [o.name for o in objects]
         if len(set(names)) != len(names):
             raise ValueError(f"object names must be unique, got {names}.")
@@ -170,6 +177,7 @@ class ManipulationCell:
         self.upper = np.array([self.robot.joints[j].upper_limit for j in ARM_JOINTS])
         self.objects: dict[str, ObjectSpec] = {}
         self.object_ids: dict[str, int] = {}
+        self.obstacle_ids: dict[str, int] = {}
         for spec in objects:
             self.add_object(spec)
         self.reset_arm(HOME_POSTURE)
@@ -217,6 +225,21 @@ class ManipulationCell:
         self.object_ids[spec.name] = body
         return body
 
+    def add_obstacle(self, name: str, half_extents: Sequence[float], center: Sequence[float]) -> int:
+        """A fixed box (half extents and centre in m) the arm must not touch, e.g. a wall on the table."""
+        if name in self.obstacle_ids or name in self.object_ids:
+            raise ValueError(f"the cell already has something named {name!r}.")
+        c = self.world.client
+        shape = c.createCollisionShape(pybullet.GEOM_BOX, halfExtents=list(half_extents))
+        visual = c.createVisualShape(pybullet.GEOM_BOX, halfExtents=list(half_extents), rgbaColor=(0.6, 0.6, 0.65, 1))
+        body = c.createMultiBody(0.0, shape, visual, basePosition=list(center))
+        self.obstacle_ids[name] = body
+        return body
+
+    def touches(self, body: int) -> bool:
+        """Whether the arm or the hand touches ``body`` now."""
+        return bool(self.world.client.getContactPoints(bodyA=self.body_id, bodyB=body))
+
     def object_id(self, name: str) -> int:
         if name not in self.object_ids:
             raise KeyError(f"no object {name!r} in the cell; it has {list(self.object_ids)}.")
@@ -260,7 +283,12 @@ class ManipulationCell:
         if q.shape != (7,) or not np.all(np.isfinite(q)):
             raise ValueError(f"joint_positions must be 7 finite angles in rad, got shape {q.shape}.")
         self.world.client.setJointMotorControlArray(
-            self.body_id, list(ARM_JOINTS), pybullet.POSITION_CONTROL, targetPositions=q.tolist(), forces=ARM_FORCES
+            self.body_id,
+            list(ARM_JOINTS),
+            pybullet.POSITION_CONTROL,
+            targetPositions=q.tolist(),
+            forces=ARM_FORCES,
+            positionGains=[self.arm_gain] * len(ARM_JOINTS),
         )
 
     def set_gripper(self, opening: float, force: float = 20.0) -> None:

@@ -182,6 +182,19 @@ def detect_slip(trace: GraspTrace, weight: float, fraction: float = SLIP_FRACTIO
     return None
 
 
+def lift_acceleration(trace: GraspTrace) -> float:
+    """The largest upward acceleration (m/s^2) of the hand during the lift, from its measured heights (the
+    arm's encoders and forward kinematics): what the grasp really had to withstand on top of g."""
+    t = np.asarray(trace.time)
+    z = np.asarray(trace.hand_z)
+    lift = np.flatnonzero(np.asarray(trace.phase) == "lift")
+    if lift.size < 3:
+        raise ValueError("the trace has no lift to measure: it needs at least three 'lift' readings.")
+    window = np.arange(max(lift[0] - 1, 0), min(lift[-1] + 2, len(t)))
+    velocity = np.gradient(z[window], t[window])
+    return float(np.max(np.gradient(velocity, t[window])))
+
+
 def held_mass(trace: GraspTrace) -> float:
     """The mass (kg) the wrist carries at the end of the hold: the object weighed by the robot (the median
     of the last ten readings, so the sensor noise averages out)."""
@@ -302,6 +315,7 @@ __all__ = [
     "detect_slip",
     "grasp_point",
     "held_mass",
+    "lift_acceleration",
     "grasp_and_lift",
     "hold",
     "move_hand",

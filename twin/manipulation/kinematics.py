@@ -74,9 +74,9 @@ def solve_ik(
     """Joint angles (rad) that put the grasp point at ``position`` (m) with ``orientation`` (quaternion).
 
     Joint limits are respected and the null space is pulled towards ``posture``. pybullet's solver is run from
-    the arm's current angles; its answer is checked with forward kinematics on a scratch state (the arm is put
-    back afterwards). With ``strict`` an error over 2 mm raises ``UnreachableTarget``; otherwise the solution
-    reports its error.
+    the arm's current angles (and, if that fails, from ``posture``); its answer is checked with forward
+    kinematics on a scratch state (the arm is put back afterwards). With ``strict`` an error over 2 mm raises
+    ``UnreachableTarget``; otherwise the solution reports its error.
     """
     target = check_reach(position)
     c = cell.world.client
@@ -84,13 +84,19 @@ def solve_ik(
     saved = cell.joint_positions()
     saved_velocities = cell.joint_velocities()
     try:
-        q = saved.copy()
-        for _ in range(4):  # restart pybullet's solver from its own answer: each round refines it
-            q = _pybullet_ik(cell, target, orientation, posture, iterations, 1e-6)
-            for j, value in zip(ARM_JOINTS, q, strict=True):
+        # pybullet's solver starts from the current angles; restarting from its own answer refines it, and a
+        # second try from the posture escapes a poor start (an arm folded by the previous task)
+        for start in (saved, np.asarray(posture, dtype=float)):
+            for j, value in zip(ARM_JOINTS, start, strict=True):
                 c.resetJointState(body, j, float(value))
-            reached, reached_orientation = cell.hand_pose()
-            error = float(np.linalg.norm(reached - target))
+            for _ in range(4):
+                q = _pybullet_ik(cell, target, orientation, posture, iterations, 1e-6)
+                for j, value in zip(ARM_JOINTS, q, strict=True):
+                    c.resetJointState(body, j, float(value))
+                reached, reached_orientation = cell.hand_pose()
+                error = float(np.linalg.norm(reached - target))
+                if error < POSITION_TOLERANCE / 4:
+                    break
             if error < POSITION_TOLERANCE / 4:
                 break
         angle = quaternion_angle(reached_orientation, orientation)

@@ -2,7 +2,8 @@
 
 ``PhysicalCell(seed)`` is the same Panda at the same table, but its objects' masses and friction coefficients
 are drawn from ``HIDDEN_REALITY`` (heavier and more slippery than the catalogue says, as a wet or oily part
-would be) and kept hidden: a student's code only sees what the robot's sensors report.
+would be), its arm's servos are softer (``HIDDEN_ARM_GAIN``), and all of it is kept hidden: a student's code
+only sees what the robot's sensors report.
 
 A grip force designed on the nominal model with a thin margin holds in the twin and slips on the robot. Two
 ways to find that out first, in the twin:
@@ -20,17 +21,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twin.manipulation.cell import DEFAULT_OBJECTS, MAX_GRIP_FORCE, ManipulationCell, ObjectSpec
+from twin.manipulation.cell import DEFAULT_OBJECTS, MAX_GRIP_FORCE, NOMINAL_ARM_GAIN, ManipulationCell, ObjectSpec
 from twin.manipulation.grasp import (
     GRAVITY,
-    LIFT_HEIGHT,
-    LIFT_TIME,
     GraspTrial,
     PickResult,
     grasp_and_lift,
-    peak_acceleration,
+    lift_acceleration,
     pick_and_place,
 )
+from twin.manipulation.wall_task import DRIFT, WallTask
 
 
 @dataclass(frozen=True)
@@ -56,14 +56,17 @@ class ObjectRanges:
 # The robot's objects are heavier (x1.3..1.5) and more slippery (x0.6..0.75) than the catalogue: inside the
 # randomisation ranges of ``ObjectRanges()``, far from the nominal model.
 HIDDEN_REALITY = ObjectRanges(mass_scale=(1.3, 1.5), friction_scale=(0.6, 0.75))
+# Its joint servos are softer than the model's (gain 0.1): the arm lags its targets more.
+HIDDEN_ARM_GAIN = (0.04, 0.07)
 
 
-def _one_object_cell(spec: ObjectSpec, seed: int) -> ManipulationCell:
-    return ManipulationCell([spec], seed=seed)
+def _one_object_cell(spec: ObjectSpec, seed: int, arm_gain: float = NOMINAL_ARM_GAIN) -> ManipulationCell:
+    return ManipulationCell([spec], seed=seed, arm_gain=arm_gain)
 
 
 class PhysicalCell:
-    """The physical robot's stand-in: the cell with hidden object masses and friction (drawn from ``seed``).
+    """The physical robot's stand-in: the cell with hidden object masses and friction (drawn from
+    ``seed``).
 
     It offers what a robot offers: run a grasp or a pick-and-place and get its sensor readings back, or open
     the cell (``open()``) for a controller to drive. ``reveal()`` is for the instructor's debrief.
@@ -74,6 +77,7 @@ class PhysicalCell:
             raise ValueError(f"seed={seed!r} must be a non-negative integer.")
         rng = np.random.default_rng(20_000 + seed)
         self._objects = tuple(HIDDEN_REALITY.sample(spec, rng) for spec in objects)
+        self._arm_gain = float(rng.uniform(*HIDDEN_ARM_GAIN))
         self.seed = seed
         self.object_names = tuple(o.name for o in objects)
 
@@ -88,7 +92,11 @@ class PhysicalCell:
 
     def open(self) -> ManipulationCell:
         """The robot's cell, every object in place (use it in a ``with`` block)."""
-        return ManipulationCell(self._objects, seed=1_000 + self.seed)
+        return ManipulationCell(self._objects, seed=1_000 + self.seed, arm_gain=self._arm_gain)
+
+    def wall_task(self, drift: float = DRIFT) -> WallTask:
+        """The over-the-wall task on the robot (its arm's hidden servo gain); use it in a ``with`` block."""
+        return WallTask(arm_gain=self._arm_gain, seed=1_000 + self.seed, drift=drift)
 
     def grasp_and_lift(self, name: str, grip_force: float, *, expected_mass: float | None = None) -> GraspTrial:
         """Grasp and lift ``name`` with ``grip_force`` N per finger. ``expected_mass`` (kg) is what the slip
@@ -96,7 +104,7 @@ class PhysicalCell:
         spec = self._spec(name)
         if expected_mass is None:
             expected_mass = next(o.mass for o in DEFAULT_OBJECTS if o.name == name) if name in _CATALOGUE else 1.0
-        with _one_object_cell(spec, 1_000 + self.seed) as cell:
+        with _one_object_cell(spec, 1_000 + self.seed, self._arm_gain) as cell:
             return grasp_and_lift(cell, name, grip_force, expected_mass=expected_mass)
 
     def pick_and_place(self, name: str, target: Sequence[float], grip_force: float = 20.0) -> PickResult:
@@ -107,6 +115,10 @@ class PhysicalCell:
     def reveal(self) -> tuple[ObjectSpec, ...]:
         """The hidden object parameters (for the debrief, not for design)."""
         return self._objects
+
+    def reveal_arm_gain(self) -> float:
+        """The hidden servo gain of the robot's arm (the twin assumes 0.1)."""
+        return self._arm_gain
 
 
 _CATALOGUE = {o.name for o in DEFAULT_OBJECTS}
@@ -167,7 +179,7 @@ def randomised_grip_study(
 @dataclass(frozen=True)
 class Calibration:
     """What the robot measured about one object: ``mass`` (kg, weighed by the wrist sensor) and ``friction``
-    (a safe lower bound: mu = m (g + a) / (2 N) at the smallest force ``slip_force`` N that still held)."""
+    (mu = m (g + a) / (2 N) at the smallest force ``slip_force`` N that still held)."""
 
     mass: float
     friction: float
@@ -177,21 +189,21 @@ class Calibration:
 def calibrate_object(grasp: Callable[[float], GraspTrial], forces: Sequence[float] | None = None) -> Calibration:
     """Weigh the object with a firm grip (the first, largest force), then lower the grip force until it slips.
 
-    Holding at N means 2 mu N >= m (g + a) with a the lift's peak acceleration, so the last force that held
-    gives mu >= m (g + a) / (2 N): a lower bound of the friction, on the safe side (the true slip force lies
-    between it and the next smaller force). ``grasp(force)`` runs one grasp-and-lift on the robot; ``forces``
-    defaults to 40 N down to 2 N in steps of 15 %."""
+    Holding at N means 2 mu N >= m (g + a) with a the lift's peak acceleration (measured from the hand's
+    path), so the last force that held gives mu ~ m (g + a) / (2 N): an estimate on the safe side (the true
+    slip force lies between it and the next smaller force; pybullet's friction model adds a few per cent).
+    ``grasp(force)`` runs one grasp-and-lift on the robot; ``forces`` defaults to 40 N down to 2 N in steps of 15 %."""
     if forces is None:
         forces = 40.0 * 0.85 ** np.arange(19)
     forces = sorted((float(f) for f in forces), reverse=True)
-    firm = grasp(forces[0])
-    if not firm.held:
+    last = grasp(forces[0])
+    if not last.held:
         raise RuntimeError(f"even {forces[0]:g} N per finger did not hold the object: it is too heavy to weigh.")
-    mass = firm.measured_mass
-    last_held = forces[0]
+    mass = last.measured_mass
     for force in forces[1:]:
-        if not grasp(force).held:
+        trial = grasp(force)
+        if not trial.held:
             break
-        last_held = force
-    lift = GRAVITY + peak_acceleration(LIFT_HEIGHT, LIFT_TIME)
-    return Calibration(mass, mass * lift / (2 * last_held), last_held)
+        last = trial
+    lift = GRAVITY + lift_acceleration(last.trace)  # as measured: a soft arm lifts more gently than commanded
+    return Calibration(mass, mass * lift / (2 * last.grip_force), last.grip_force)
