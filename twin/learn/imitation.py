@@ -66,6 +66,12 @@ class NearestNeighbourPolicy:
     def __len__(self) -> int:
         return len(self.observations)
 
+    def distance_to_data(self, observations: np.ndarray) -> np.ndarray:
+        """For each observation (n, d), the distance to the nearest one the policy learned from (in the same
+        units): how far the learner has strayed from the states its data covers."""
+        obs = np.atleast_2d(np.asarray(observations, dtype=float)) / self.scale
+        return np.array([np.sqrt(np.min(np.sum((self.observations - o) ** 2, axis=1))) for o in obs])
+
 
 @dataclass
 class Dataset:
@@ -141,3 +147,42 @@ def dagger(
 def success_rate(run: Runner, policy: Policy, seeds: Sequence[int]) -> float:
     """The fraction of episodes ``policy`` completes, one per seed."""
     return float(np.mean([run(policy, seed).success for seed in seeds]))
+
+
+@dataclass(frozen=True)
+class LearningCurve:
+    """Success rates against the number of expert-labelled episodes: ``rates[(method, place)]`` is a list
+    with one rate per entry of ``demonstrations`` (method "BC" or "DAgger", place a name such as "twin")."""
+
+    demonstrations: tuple[int, ...]
+    rates: dict[tuple[str, str], list[float]]
+    policies: dict[tuple[str, int], NearestNeighbourPolicy]
+
+
+def learning_curve(
+    train: Runner,
+    evaluate: dict[str, Runner],
+    expert: Policy,
+    demonstrations: Sequence[int],
+    evaluation_seeds: Sequence[int],
+    *,
+    noise: float = 0.0,
+    k: int = 3,
+    first_seed: int = 100,
+    progress: Callable[[], None] | None = None,
+) -> LearningCurve:
+    """Train BC and DAgger with each number of expert-labelled episodes in ``demonstrations`` (in the twin,
+    ``train``) and measure their success rates on every runner in ``evaluate`` (the twin, the stand-in) over
+    ``evaluation_seeds``. Demonstration seeds start at ``first_seed``; ``progress()`` after each fit."""
+    rates: dict[tuple[str, str], list[float]] = {}
+    policies: dict[tuple[str, int], NearestNeighbourPolicy] = {}
+    for n in demonstrations:
+        seeds = list(range(first_seed, first_seed + int(n)))
+        for method, learn in (("BC", behaviour_cloning), ("DAgger", dagger)):
+            policy, _ = learn(train, expert, seeds, noise=noise, k=k)
+            policies[(method, int(n))] = policy
+            for place, run in evaluate.items():
+                rates.setdefault((method, place), []).append(success_rate(run, policy, evaluation_seeds))
+            if progress is not None:
+                progress()
+    return LearningCurve(tuple(int(n) for n in demonstrations), rates, policies)

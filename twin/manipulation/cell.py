@@ -15,8 +15,11 @@ Contact friction in pybullet is the *product* of the two bodies' coefficients; t
 from __future__ import annotations
 
 import math
+import re
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from types import TracebackType
 
 import numpy as np
@@ -24,9 +27,10 @@ import numpy as np
 from twin.sensors import ForceTorqueSensor, WrenchNoise, contact_forces
 from twin.sensors.force_torque import ContactForces
 from twin.sim import Robot, World
-from twin.sim._bullet import pybullet
+from twin.sim._bullet import pybullet, pybullet_data
 
 PANDA_URDF = "franka_panda/panda.urdf"
+_LIGHT_URDF: dict[str, object] = {}
 ARM_JOINTS = tuple(range(7))  # panda_joint1..7
 FINGER_JOINTS = (9, 10)  # panda_finger_joint1/2, prismatic, 0..0.04 m each
 WRIST_JOINT = 8  # panda_hand_joint: between the flange and the hand, where a wrist F/T sensor sits
@@ -84,6 +88,23 @@ class ObjectSpec:
     def grasp_width(self) -> float:
         """Width (m) between the finger pads when the object is grasped across its y extent."""
         return float(self.size[1])
+
+
+def light_panda_urdf() -> str:
+    """The Panda's URDF with its visuals drawn from the collision meshes (440 kB instead of 9 MB, so a 3D view
+    of the cell stays light in a notebook page); the dynamics, joints and collisions are the original's.
+    Written once per process into a temporary folder that is removed at exit."""
+    if "path" not in _LIGHT_URDF:
+        original = Path(pybullet_data.getDataPath()) / PANDA_URDF
+        mesh_folder = original.parent / "meshes"
+        text = original.read_text()
+        text = re.sub(r"package://meshes/visual/(\w+)\.obj", r"package://meshes/collision/\1.obj", text)
+        text = text.replace("package://meshes/", f"{mesh_folder.as_posix()}/")
+        folder = tempfile.TemporaryDirectory(prefix="twin-panda-")
+        path = Path(folder.name) / "panda_light.urdf"
+        path.write_text(text)
+        _LIGHT_URDF.update(folder=folder, path=str(path))
+    return str(_LIGHT_URDF["path"])
 
 
 def check_on_table(name: str, position: Sequence[float]) -> tuple[float, float]:
@@ -156,7 +177,7 @@ class ManipulationCell:
         )
         self.table_id = c.createMultiBody(0.0, table_shape, table_visual, basePosition=TABLE_CENTER)
         c.changeDynamics(self.table_id, -1, lateralFriction=0.5)
-        self.robot: Robot = self.world.load_robot(urdf=PANDA_URDF)
+        self.robot: Robot = self.world.load_robot(urdf=light_panda_urdf())
         self.body_id = self.robot.body_id
         for finger in FINGER_JOINTS:
             c.changeDynamics(self.body_id, finger, lateralFriction=FINGER_PAD_FRICTION)
