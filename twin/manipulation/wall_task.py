@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twin.manipulation.cell import NOMINAL_ARM_GAIN, ManipulationCell
+from twin.manipulation.cell import HOME_POSTURE, NOMINAL_ARM_GAIN, ManipulationCell
 from twin.manipulation.kinematics import track
 
 WALL_HALF_EXTENTS = (0.3, 0.02, 0.1)  # m: 60 cm long, 4 cm thick, 20 cm high
@@ -107,6 +107,7 @@ class WallTask:
         self.drift = float(drift)
         self.cell = ManipulationCell([], seed=seed, arm_gain=arm_gain)
         self.wall = self.cell.add_obstacle("wall", WALL_HALF_EXTENTS, WALL_CENTER)
+        self._hands: list[np.ndarray] = []
 
     def close(self) -> None:
         self.cell.close()
@@ -125,6 +126,7 @@ class WallTask:
         positions = np.asarray(positions, dtype=float)
         from twin.manipulation.kinematics import solve_ik  # noqa: PLC0415
 
+        cell.reset_arm(HOME_POSTURE)
         cell.reset_arm(solve_ik(cell, positions[0]).joint_positions)
         steps = int(round(CONTROL_PERIOD / cell.world.time_step))
         ticks = np.arange(CONTROL_PERIOD, times[-1] + settle + 1e-9, CONTROL_PERIOD)
@@ -148,6 +150,68 @@ class WallTask:
             error,
         )
 
+    def begin(self, seed: int) -> np.ndarray:
+        """Start episode ``seed``: the arm at its start, the goal set; returns the first observation. Then call
+        ``act`` once per control period (a policy, a person at a teach pendant), and ``episode()`` at the end."""
+        cell = self.cell
+        start, goal = episode_start(seed)
+        from twin.manipulation.kinematics import solve_ik  # noqa: PLC0415 - keeps the import list short
+
+        cell.reset_arm(HOME_POSTURE)  # every episode starts the same, whatever the last one left behind
+        cell.reset_arm(solve_ik(cell, start).joint_positions)
+        self._rng = np.random.default_rng(1_000_003 + seed)
+        self._goal, self._command, self._push = goal, start.copy(), np.zeros(3)
+        self._observations: list[np.ndarray] = []
+        self._actions: list[np.ndarray] = []
+        self._hands = [cell.hand_pose()[0]]
+        self._touched = False
+        return observation(self._hands[-1], goal)
+
+    @property
+    def done(self) -> bool:
+        """The episode is over: the goal reached, the wall touched, or the 6 s used up."""
+        if not self._hands:
+            return True
+        reached = np.linalg.norm(self._hands[-1] - self._goal) <= GOAL_TOLERANCE
+        return bool(reached or self._touched or len(self._actions) >= int(round(DURATION / CONTROL_PERIOD)))
+
+    def act(self, action: np.ndarray, noise: float = 0.0) -> np.ndarray:
+        """One control period with hand velocity ``action`` (m/s, capped at 0.3; ``noise`` m/s added); returns
+        the next observation."""
+        cell = self.cell
+        action = np.asarray(action, dtype=float).reshape(3)
+        if noise > 0:
+            action = action + self._rng.normal(0.0, noise, 3)
+        speed = float(np.linalg.norm(action))
+        if speed > MAX_SPEED:
+            action = action * (MAX_SPEED / speed)
+        decay = np.exp(-CONTROL_PERIOD / DRIFT_TIME)
+        self._push = decay * self._push + self.drift * np.sqrt(1 - decay**2) * self._rng.standard_normal(3)
+        self._command = np.clip(
+            self._command + (action + self._push) * CONTROL_PERIOD, (0.2, -0.5, 0.02), (0.8, 0.5, 0.6)
+        )
+        cell.command_joints(track(cell, self._command))
+        for _ in range(int(round(CONTROL_PERIOD / cell.world.time_step))):
+            cell.step(1)
+            self._touched = self._touched or cell.touches(self.wall)
+        self._observations.append(observation(self._hands[-1], self._goal))
+        self._actions.append(action)
+        self._hands.append(cell.hand_pose()[0])
+        return observation(self._hands[-1], self._goal)
+
+    def episode(self) -> Episode:
+        """The episode so far, as a record."""
+        error = float(np.linalg.norm(self._hands[-1] - self._goal))
+        return Episode(
+            np.array(self._observations).reshape(-1, 3),
+            np.array(self._actions).reshape(-1, 3),
+            np.array(self._hands),
+            self._goal,
+            error <= GOAL_TOLERANCE and not self._touched,
+            self._touched,
+            error,
+        )
+
     def run(
         self,
         policy: Policy,
@@ -160,46 +224,12 @@ class WallTask:
         """Play one episode of ``policy`` from episode ``seed``'s start towards its goal; it ends on reaching
         the goal (unless ``stop_at_goal`` is False: then it runs the full 6 s, as a demonstration that comes to
         rest does) or on touching the wall."""
-        cell = self.cell
-        start, goal = episode_start(seed)
-        rng = np.random.default_rng(1_000_003 + seed)
-        from twin.manipulation.kinematics import solve_ik  # noqa: PLC0415 - keeps the import list short
-
-        cell.reset_arm(solve_ik(cell, start).joint_positions)
-        steps = int(round(CONTROL_PERIOD / cell.world.time_step))
-        command = start.copy()
-        push = np.zeros(3)
-        decay = np.exp(-CONTROL_PERIOD / DRIFT_TIME)
-        observations, actions, hands = [], [], [cell.hand_pose()[0]]
-        touched = False
+        obs = self.begin(seed)
         for _ in range(int(round(DURATION / CONTROL_PERIOD))):
-            obs = observation(hands[-1], goal)
-            action = np.asarray(policy(obs), dtype=float).reshape(3)
-            if noise > 0:
-                action = action + rng.normal(0.0, noise, 3)
-            speed = float(np.linalg.norm(action))
-            if speed > MAX_SPEED:
-                action = action * (MAX_SPEED / speed)
-            push = decay * push + self.drift * np.sqrt(1 - decay**2) * rng.standard_normal(3)
-            command = np.clip(command + (action + push) * CONTROL_PERIOD, (0.2, -0.5, 0.02), (0.8, 0.5, 0.6))
-            cell.command_joints(track(cell, command))
-            for _ in range(steps):
-                cell.step(1)
-                touched = touched or cell.touches(self.wall)
-            observations.append(obs)
-            actions.append(action)
-            hands.append(cell.hand_pose()[0])
+            obs = self.act(policy(obs), noise)
             if on_tick is not None:
-                on_tick(cell)
-            if (stop_at_goal and np.linalg.norm(hands[-1] - goal) <= GOAL_TOLERANCE) or touched:
+                on_tick(self.cell)
+            reached = np.linalg.norm(self._hands[-1] - self._goal) <= GOAL_TOLERANCE
+            if (stop_at_goal and reached) or self._touched:
                 break
-        error = float(np.linalg.norm(hands[-1] - goal))
-        return Episode(
-            np.array(observations),
-            np.array(actions),
-            np.array(hands),
-            goal,
-            error <= GOAL_TOLERANCE and not touched,
-            touched,
-            error,
-        )
+        return self.episode()
