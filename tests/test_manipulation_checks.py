@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from twin.course.checks_manipulation import HIDDEN_OBJECTS, check_grip_force
+from twin.course.checks_manipulation import HIDDEN_OBJECTS, HiddenObject, check_grip_force
+from twin.manipulation.cell import ObjectSpec
 
 G = 9.81
 
@@ -53,3 +54,10 @@ def test_bad_answers_and_the_stub():
         raise NotImplementedError
 
     assert "Not answered yet" in check_grip_force(stub).message
+
+
+def test_an_instructor_can_grade_on_objects_of_their_own():
+    heavy = HiddenObject(ObjectSpec("anvil", (0.05, 0.05, 0.05), 1.5, 0.35, (0.5, 0.0)), 1.4, 0.38, 0.42)
+    sound = check_grip_force(lambda m, mu, a: 1.5 * m * (G + a) / (2 * mu), [heavy])
+    assert sound.passed, sound.message
+    assert not check_grip_force(lambda m, mu, a: m * (G + a) / (2 * mu), [heavy]).passed

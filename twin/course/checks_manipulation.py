@@ -4,7 +4,7 @@ hidden objects in the twin (their true mass and friction differ from the measure
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from twin.course.checks import CheckResult, _call
@@ -47,13 +47,17 @@ HIDDEN_OBJECTS = (
 )
 
 
-def check_grip_force(grip_force: Callable[[float, float, float], float]) -> CheckResult:
+def check_grip_force(
+    grip_force: Callable[[float, float, float], float], objects: Sequence[HiddenObject] = HIDDEN_OBJECTS
+) -> CheckResult:
     """Pass when ``grip_force(mass, friction, acceleration)`` (kg, coefficient, m/s^2 -> N per finger), given
     the measured values, holds every hidden object in the twin without squeezing more than 2.5 times the true
-    minimum and within the gripper's 70 N."""
+    minimum and within the gripper's 70 N. An instructor may pass ``objects`` of their own."""
     name = "A grip force with a safety margin"
+    if not objects:
+        raise ValueError("objects must name at least one HiddenObject to grasp.")
     problems = []
-    for hidden in HIDDEN_OBJECTS:
+    for hidden in objects:
         label = hidden.spec.name
         answer, failed = _call(name, grip_force, hidden.measured_mass, hidden.measured_friction, hidden.acceleration)
         if failed is not None:
@@ -86,4 +90,4 @@ def check_grip_force(grip_force: Callable[[float, float, float], float]) -> Chec
             )
     if problems:
         return CheckResult(name, False, " ".join(problems))
-    return CheckResult(name, True, f"All {len(HIDDEN_OBJECTS)} hidden objects held, none squeezed too hard.")
+    return CheckResult(name, True, f"All {len(objects)} hidden objects held, none squeezed too hard.")

@@ -25,7 +25,7 @@ def cell_scene(cell: ManipulationCell, *, contact_forces: bool = True) -> Scene:
     arm = scene.add_robot(cell.robot, "panda")
     if contact_forces:
         scene.show_contact_forces(arm, scale=FORCE_SCALE, min_force=0.5)
-    scene.set_camera(eye=(1.5, -1.0, 0.9), target=(0.45, 0.0, 0.1))
+    scene.set_camera(eye=(1.25, -0.85, 0.75), target=(0.45, 0.0, 0.12))
     return scene
 
 
