@@ -197,25 +197,36 @@ class ForceTorqueSensor(SensorBase):
 class ContactForces:
     """Contacts between one link and the rest of the world, summed: ``normal_force`` (N, world z-up component of
     the total), ``total_force`` (3,) N in world axes, ``center_of_pressure`` (3,) m (NaN with no contact),
-    ``points`` (k, 3) and per-point ``forces`` (k, 3)."""
+    ``points`` (k, 3) and per-point ``forces`` (k, 3); ``pressing_force`` (N) the sum of the normal forces'
+    magnitudes (how hard a finger pad squeezes) and ``friction_force`` (N) the magnitude of the summed friction."""
 
     normal_force: float
     total_force: np.ndarray
     center_of_pressure: np.ndarray
     points: np.ndarray
     forces: np.ndarray
+    pressing_force: float = 0.0
+    friction_force: float = 0.0
 
 
-def contact_forces(world: World, body_id: int, link_index: int, *, noise_std: float = 0.0, rng=None) -> ContactForces:
+def contact_forces(
+    world: World, body_id: int, link_index: int, *, noise_std: float = 0.0, rng=None, other_body: int | None = None
+) -> ContactForces:
     """The force the world pushes onto one link (e.g. a foot) through its contacts, and where (centre of pressure).
+
+    ``other_body`` keeps only the contacts with that body (a finger pad and the object it holds).
 
     Each pybullet contact point gives a normal force (along the normal from the other body onto this one) and two
     friction forces; the centre of pressure is the normal-force-weighted mean of the points. ``noise_std`` (N)
     adds white noise to each point's normal force, as a pressure-sensing insole would.
     """
     noise_std = check_non_negative("noise_std", noise_std, "N")
-    points, forces = [], []
-    for cp in world.client.getContactPoints(bodyA=body_id, linkIndexA=link_index):
+    points, forces, pressing, frictions = [], [], 0.0, []
+    if other_body is None:
+        contacts = world.client.getContactPoints(bodyA=body_id, linkIndexA=link_index)
+    else:
+        contacts = world.client.getContactPoints(bodyA=body_id, bodyB=other_body, linkIndexA=link_index)
+    for cp in contacts:
         normal = np.asarray(cp[7], dtype=float)  # from B to A: the push on A
         fn = float(cp[9])
         if noise_std > 0:
@@ -223,6 +234,8 @@ def contact_forces(world: World, body_id: int, link_index: int, *, noise_std: fl
                 raise ValueError("pass rng=np.random.default_rng(seed) together with noise_std.")
             fn = max(0.0, fn + noise_std * rng.standard_normal())
         friction = float(cp[10]) * np.asarray(cp[11]) + float(cp[12]) * np.asarray(cp[13])
+        pressing += fn
+        frictions.append(friction)
         points.append(np.asarray(cp[5], dtype=float))
         forces.append(fn * normal + friction)
     if not points:
@@ -231,4 +244,5 @@ def contact_forces(world: World, body_id: int, link_index: int, *, noise_std: fl
     total = f.sum(axis=0)
     weights = np.clip(f[:, 2], 0.0, None)
     cop = (weights @ p) / weights.sum() if weights.sum() > 0 else np.full(3, np.nan)
-    return ContactForces(float(total[2]), total, cop, p, f)
+    friction_total = float(np.linalg.norm(np.sum(frictions, axis=0)))
+    return ContactForces(float(total[2]), total, cop, p, f, pressing, friction_total)

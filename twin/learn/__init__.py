@@ -1,0 +1,1 @@
+"""Learning in the twin: policies and the data they learn from."""
