@@ -149,3 +149,83 @@ def test_ars_refuses_bad_settings_and_shapes() -> None:
     with pytest.raises(TypeError, match="Reality"):
         with CartPoleBalanceEnv() as env:
             env.set_reality(Reality().truth)
+
+
+# -- sim-to-real and adaptation -------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def nominal_and_randomised():
+    from twin.learn.transfer import CARTPOLE_TRAINING
+
+    nominal = train_ars("twin/CartPoleBalance-v0", settings=ARSSettings(iterations=12), seed=0)
+    randomised = train_ars(
+        "twin/CartPoleBalance-v0", {"randomization": CARTPOLE_TRAINING}, ARSSettings(iterations=12), seed=0
+    )
+    return nominal.policy, randomised.policy
+
+
+def test_the_randomised_policy_transfers_at_least_as_well_as_the_nominal_one(nominal_and_randomised) -> None:
+    from twin.learn.transfer import judge, verdict_table
+
+    nominal, randomised = nominal_and_randomised
+    verdicts = judge({"nominal": nominal, "randomised": randomised}, standins=16)
+    by_name = {v.name: v for v in verdicts}
+    assert by_name["randomised"].success_rate >= by_name["nominal"].success_rate
+    assert by_name["randomised"].return_interval[0] >= by_name["nominal"].return_interval[0]
+    low, high = by_name["nominal"].success_interval
+    assert 0 <= low <= by_name["nominal"].success_rate <= high <= 1
+    assert len(verdict_table(verdicts)) == 2
+
+
+def test_the_same_stand_ins_judge_every_policy() -> None:
+    from twin.learn.transfer import judge
+
+    policy = LinearPolicy(np.array([[0.0, 1.5, 0.5, 2.0]]))
+    first, second = judge({"a": policy, "b": policy}, standins=4)
+    np.testing.assert_array_equal(first.returns, second.returns)
+    with pytest.raises(ValueError, match="policies is empty"):
+        judge({})
+
+
+def test_the_estimate_converges_to_the_weakened_motor_and_the_adaptive_policy_beats_the_nominal(
+    nominal_and_randomised,
+) -> None:
+    from twin.learn.adaptation import run_change
+
+    nominal, _ = nominal_and_randomised
+    for seed in (0, 1):
+        as_trained = run_change(nominal, adaptive=False, strength_after=0.4, seed=seed)
+        adaptive = run_change(nominal, adaptive=True, strength_after=0.4, seed=seed)
+        # before the change the estimate stays near 1, so both act almost alike
+        assert adaptive.cost_before() == pytest.approx(as_trained.cost_before(), rel=0.1)
+        assert adaptive.fell_at is None
+        assert adaptive.settled_error() < 0.05  # authority estimated within 0.05 of the true 0.4
+        assert adaptive.cost_after() < 0.5 * as_trained.cost_after()
+
+
+def test_without_forgetting_the_estimate_lags_behind_the_change(nominal_and_randomised) -> None:
+    from twin.learn.adaptation import run_change
+
+    nominal, _ = nominal_and_randomised
+    remembers_all = run_change(nominal, adaptive=True, forgetting=1.0, seed=0)
+    forgets = run_change(nominal, adaptive=True, forgetting=0.9, seed=0)
+    forgets_fast = run_change(nominal, adaptive=True, forgetting=0.6, seed=0)
+    # one second after the change, the estimate that remembers everything is still far from the truth ...
+    assert remembers_all.error_at(5.0) > 0.08
+    assert forgets.error_at(5.0) < 0.05
+    # ... and the one that forgets within a few steps follows the sensor noise
+    assert forgets_fast.jitter_before() > 3 * forgets.jitter_before()
+
+
+def test_the_estimator_refuses_bad_settings() -> None:
+    from twin.learn.adaptation import MotorAuthorityEstimator, run_change
+
+    with pytest.raises(ValueError, match="forgetting"):
+        MotorAuthorityEstimator(0.03, forgetting=1.5)
+    with pytest.raises(ValueError, match="model_response"):
+        MotorAuthorityEstimator(-1.0)
+    estimator = MotorAuthorityEstimator(0.03, forgetting=0.9)
+    for force in np.linspace(-5, 5, 40):  # a motor half as strong: half the speed change per newton
+        estimator.update(force, 0.5 * 0.03 * force)
+    assert estimator.authority == pytest.approx(0.5, abs=0.01)
+    with pytest.raises(ValueError, match="change_time"):
+        run_change(LinearPolicy(np.zeros((1, 4))), adaptive=True, change_time=20.0)

@@ -80,12 +80,21 @@ def close_environments() -> None:
     _ENVIRONMENTS.clear()
 
 
-def run_batch(batch: EpisodeBatch) -> np.ndarray:
-    """The return (sum of rewards) of each episode in ``batch``, all stepped in lockstep."""
+@dataclass(frozen=True)
+class Episodes:
+    """Outcomes of a batch of episodes: ``returns`` (sum of rewards) and ``lengths`` (control steps)."""
+
+    returns: np.ndarray
+    lengths: np.ndarray
+
+
+def run_batch(batch: EpisodeBatch) -> Episodes:
+    """Run every episode in ``batch``, all stepped in lockstep; their returns and lengths."""
     weights = np.asarray(batch.weights, dtype=float)
     envs = _environments(batch.env_id, batch.env_kwargs, len(batch.seeds))
     observations = np.stack([env.reset(seed=int(seed))[0] for env, seed in zip(envs, batch.seeds, strict=True)])
     returns = np.zeros(len(envs))
+    lengths = np.zeros(len(envs), dtype=int)
     running = np.ones(len(envs), dtype=bool)
     while running.any():
         actions = np.clip(np.einsum("kao,ko->ka", weights, observations), -1.0, 1.0)  # every policy at once
@@ -93,19 +102,25 @@ def run_batch(batch: EpisodeBatch) -> np.ndarray:
             observation, reward, terminated, truncated, _ = envs[k].step(actions[k])
             observations[k] = observation
             returns[k] += reward
+            lengths[k] += 1
             running[k] = not (terminated or truncated)
-    return returns
+    return Episodes(returns, lengths)
 
 
-def evaluate_batches(batches: Sequence[EpisodeBatch], executor: Executor | None = None) -> list[np.ndarray]:
-    """``run_batch`` on each batch, in this process or on ``executor``'s workers; the same numbers either way."""
+def evaluate_batches(batches: Sequence[EpisodeBatch], executor: Executor | None = None) -> Episodes:
+    """``run_batch`` on each batch, in this process or on ``executor``'s workers, joined in order: the same
+    numbers either way."""
     if executor is None:
-        return [run_batch(batch) for batch in batches]
-    outcomes = executor.map(run_batch, list(batches))
-    for outcome in outcomes:
-        if not outcome.ok:
-            raise RuntimeError(f"{outcome.name} failed in a worker: {outcome.error!r}") from outcome.error
-    return [outcome.result for outcome in outcomes]
+        results = [run_batch(batch) for batch in batches]
+    else:
+        outcomes = executor.map(run_batch, list(batches))
+        for outcome in outcomes:
+            if not outcome.ok:
+                raise RuntimeError(f"{outcome.name} failed in a worker: {outcome.error!r}") from outcome.error
+        results = [outcome.result for outcome in outcomes]
+    return Episodes(
+        np.concatenate([r.returns for r in results]), np.concatenate([r.lengths for r in results]).astype(int)
+    )
 
 
 @dataclass(frozen=True)
@@ -194,7 +209,7 @@ def train_ars(
         all_seeds = np.concatenate([evaluation_seeds, extra_seeds])
         chunks = np.array_split(np.arange(len(all_seeds)), workers)
         batches = [EpisodeBatch(env_id, env_kwargs, all_weights[c], all_seeds[c]) for c in chunks if len(c)]
-        returns = np.concatenate(evaluate_batches(batches, executor))
+        returns = evaluate_batches(batches, executor).returns
         return float(returns[: settings.evaluation_episodes].mean()), returns[settings.evaluation_episodes :]
 
     bar = _progress(settings.iterations, progress, env_id)
@@ -239,14 +254,14 @@ def _progress(total: int, show: bool, what: str) -> Any:
     return tqdm(total=total, desc=f"ARS on {what}", unit="iteration")
 
 
-def policy_returns(
+def policy_episodes(
     policy: LinearPolicy,
     env_id: str,
     env_kwargs: Mapping[str, Any] | None = None,
     seeds: Sequence[int] = (0,),
     executor: Executor | None = None,
-) -> np.ndarray:
-    """The return of ``policy`` in one episode per seed (started from each seed's state and reality)."""
+) -> Episodes:
+    """``policy`` in one episode per seed (started from each seed's state and reality): returns and lengths."""
     seeds = np.asarray(list(seeds), dtype=np.int64)
     if seeds.size == 0:
         raise ValueError("seeds is empty: give at least one episode seed, e.g. range(10).")
@@ -254,4 +269,15 @@ def policy_returns(
     chunks = [c for c in np.array_split(np.arange(seeds.size), workers) if len(c)]
     weights = np.repeat(policy.weights[None], seeds.size, axis=0)
     batches = [EpisodeBatch(env_id, dict(env_kwargs or {}), weights[c], seeds[c]) for c in chunks]
-    return np.concatenate(evaluate_batches(batches, executor))
+    return evaluate_batches(batches, executor)
+
+
+def policy_returns(
+    policy: LinearPolicy,
+    env_id: str,
+    env_kwargs: Mapping[str, Any] | None = None,
+    seeds: Sequence[int] = (0,),
+    executor: Executor | None = None,
+) -> np.ndarray:
+    """The return of ``policy`` in one episode per seed (see ``policy_episodes``)."""
+    return policy_episodes(policy, env_id, env_kwargs, seeds, executor).returns
