@@ -147,7 +147,7 @@ def run_change(
     strength_after: float = 0.4,
     change_time: float = 4.0,
     duration: float = 10.0,
-    forgetting: float = 0.9,
+    forgetting: float = 0.95,
     seed: int = 0,
     env_options: Mapping[str, float] | None = None,
 ) -> ChangeRun:
