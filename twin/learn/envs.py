@@ -265,8 +265,9 @@ class ArmReachEnv(TwinEnv):
     The robot's own joint controller (PD with gravity compensation computed from the *model's* masses)
     tracks joint references; the policy moves those references. The other four joints are held at zero.
 
-    Observation: the three moving joints' angles (rad) and velocities (rad/s), and the hand's offset from the
-    target (m, x y z), as measured (the hand by forward kinematics of the measured angles).
+    Observation: the three moving joints' angles from the start pose (rad) and their velocities (rad/s), and
+    the hand's offset from the target (x y z, in ``OFFSET_UNIT`` = 0.1 m, so that every entry is of order one,
+    which random search needs), as measured (the hand by forward kinematics of the measured angles).
     Action: reference changes, ``action * max_reference_step`` rad per control step, in [-1, 1].
     Reward per step: minus the hand's distance to the target (m), minus 0.01 action^2; 0.5 bonus within
     ``success_radius`` m. Episodes run to their time limit (no termination).
@@ -279,8 +280,9 @@ class ArmReachEnv(TwinEnv):
     TARGET_HIGH = np.array([0.65, 0.35, 0.85])
     HAND_LINK = 6
     START = np.array([0.0, 0.4, 0.0, -1.2, 0.0, 0.0, 0.0])  # rad: hand in front of the arm, elbow bent
+    OFFSET_UNIT = 0.1  # m: the hand's offset is observed in tenths of a metre, so every entry is of order one
     JOINT_BANDWIDTH = 20.0  # rad/s: the joint controller's natural frequency (critically damped)
-    OBSERVATION_BOUND = np.array([2 * math.pi] * 3 + [50.0] * 3 + [3.0] * 3)  # rad, rad/s, m: readings are clipped
+    OBSERVATION_BOUND = np.array([2 * math.pi] * 3 + [50.0] * 3 + [30.0] * 3)  # rad, rad/s, 0.1 m: readings are clipped
 
     def __init__(
         self,
@@ -329,7 +331,8 @@ class ArmReachEnv(TwinEnv):
         self._measured = reading
         moving = list(self.MOVING_JOINTS)
         offset = self.hand_position(reading.positions) - self.target
-        observation = np.concatenate([reading.positions[moving], reading.velocities[moving], offset])
+        from_start = reading.positions[moving] - self.START[moving]
+        observation = np.concatenate([from_start, reading.velocities[moving], offset / self.OFFSET_UNIT])
         return np.clip(observation, -self.OBSERVATION_BOUND, self.OBSERVATION_BOUND)
 
     def _act(self, action: np.ndarray) -> None:
