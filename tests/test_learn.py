@@ -236,3 +236,33 @@ def test_ars_improves_the_reach_return() -> None:
     # standing still leaves the hand about 0.24 m from the target, for -22; a few iterations already move it
     assert training.returns[0] < -15
     assert training.returns[-1] > training.returns[0] + 10
+
+
+# -- safety while learning --------------------------------------------------------------------------
+def test_the_safety_gate_keeps_wild_exploration_under_the_speed_limit() -> None:
+    from twin.learn.safety import exploration_run
+
+    weights = np.array([[-0.18, 1.05, 1.17, 2.54]])
+    without = exploration_run(weights, noise=1.0, episodes=8, gated=False, seed=0)
+    with_gate = exploration_run(weights, noise=1.0, episodes=8, gated=True, seed=0)
+    assert without["too fast"] > 0  # the same perturbed policies, unscreened, drive the cart past 3 m/s
+    assert with_gate["too fast"] == 0
+    assert 0 < with_gate["stopped"] < with_gate["screened"] == with_gate["steps"]
+
+
+def test_the_gated_environment_is_still_a_valid_environment_and_refuses_other_tasks() -> None:
+    from twin.learn.safety import GatedEnv
+
+    gated = GatedEnv(gymnasium.make("twin/CartPoleBalance-v0", plant="standin"))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            # the checker always says that it is checking a wrapper, which is the point here
+            warnings.filterwarnings("ignore", message=".*different from the unwrapped version")
+            check_env(gated)
+    finally:
+        gated.close()
+    with pytest.raises(TypeError, match="cart-pole"):
+        GatedEnv(ArmReachEnv())
+    with pytest.raises(ValueError, match="horizon"):
+        GatedEnv(CartPoleBalanceEnv(), horizon=0)
