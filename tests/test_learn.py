@@ -266,3 +266,12 @@ def test_the_gated_environment_is_still_a_valid_environment_and_refuses_other_ta
         GatedEnv(ArmReachEnv())
     with pytest.raises(ValueError, match="horizon"):
         GatedEnv(CartPoleBalanceEnv(), horizon=0)
+
+
+def test_a_process_keeps_only_a_few_environments_alive() -> None:
+    from twin.learn import ars
+
+    policy_returns(LinearPolicy(np.zeros((1, 4))), "twin/CartPoleBalance-v0", {"plant": "model"}, range(10))
+    policy_returns(LinearPolicy(np.zeros((1, 4))), "twin/CartPoleBalance-v0", {"plant": "standin"}, range(10))
+    kept = [env for envs in ars._ENVIRONMENTS.values() for env in envs]
+    assert len(kept) <= ars.LOCKSTEP * ars.CACHED_KINDS  # each holds a pybullet world of about 30 MB
