@@ -37,6 +37,7 @@ PACKAGES = {  # import name -> (pip name, minimum version)
     "amqtt": ("amqtt", "0.11"),
     "psutil": ("psutil", "5.9"),
     "cma": ("cma", "4.0"),
+    "gymnasium": ("gymnasium", "1.0"),
 }
 
 

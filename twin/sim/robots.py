@@ -4,6 +4,7 @@ Catalogue names (``ROBOTS``):
 
 - ``pendulum``: one hinge, a light rod and a 1 kg bob (ships with ``twin``).
 - ``cartpole``: a cart on a rail with a free pole (``cartpole.urdf`` from pybullet_data).
+- ``classic_cartpole``: the same cart-pole with a uniform 1 m pole's inertia (ships with ``twin``).
 - ``arm``: the 7-DoF KUKA LBR iiwa (``kuka_iiwa/model.urdf``), bolted to the floor.
 - ``humanoid``: a 1.6 m humanoid standing on the ground (``humanoid/humanoid.urdf``), holding its pose.
 """
@@ -81,6 +82,12 @@ ROBOTS: dict[str, RobotSpec] = {
         name="cartpole",
         urdf="cartpole.urdf",
         description="cart on a rail (prismatic) with a free pole (revolute)",
+        view_direction=(0.3, -1.0, 0.3),
+    ),
+    "classic_cartpole": RobotSpec(
+        name="classic_cartpole",
+        urdf="classic_cartpole.urdf",
+        description="cart-pole of Barto et al. 1983: 1 kg cart, 0.1 kg uniform pole 1 m long",
         view_direction=(0.3, -1.0, 0.3),
     ),
     "arm": RobotSpec(
