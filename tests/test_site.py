@@ -1,0 +1,101 @@
+"""The static course site: executed notebooks as pages that work offline, an index by chapter section."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from twin.course import site
+
+ROOT = Path(__file__).resolve().parents[1]
+FIRST = ROOT / "notebooks" / "01_what_is_a_digital_twin.ipynb"
+CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site")
+    pages = site.build_site([FIRST], out, readme=ROOT / "README.md", quick=True, progress=False)
+    return out, pages
+
+
+def test_the_site_has_an_index_by_chapter_section_and_a_page_per_notebook(built):
+    out, pages = built
+    assert [p.error for p in pages] == [""]
+    section, outcome = site.chapter_map(ROOT / "README.md")[FIRST.name]
+    assert section and outcome
+    index = (out / "index.html").read_text()
+    assert f'href="{FIRST.stem}.html"' in index and section in index
+    page = (out / f"{FIRST.stem}.html").read_text()
+    assert pages[0].title and pages[0].title in page
+
+
+def test_pages_carry_their_3d_viewer_and_fetch_no_script_but_the_formula_typesetter(built):
+    out, _ = built
+    page = (out / f"{FIRST.stem}.html").read_text()
+    assert "MeshCat" in page, "the 3D views must carry the viewer inside the page"
+    remote_scripts = re.findall(r'<script[^>]+src="(https?://[^"]+)"', page)
+    assert all("mathjax" in url for url in remote_scripts), remote_scripts
+    assert '<script type="application/vnd.jupyter.widget-view+json"' not in page, "a widget view needs a live kernel"
+    assert site.WIDGET_NOTE in page, "notebook 01's dashboard widget should leave a note on the static page"
+
+
+def test_widget_outputs_become_a_note_and_other_outputs_stay():
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [
+        nbformat.v4.new_output("display_data", data={site.WIDGET_VIEW: {"model_id": "1"}, "text/plain": "VBox()"}),
+        nbformat.v4.new_output("display_data", data={"image/png": "AAAA"}),
+    ]
+    notebook.cells.append(cell)
+    assert site.without_widgets(notebook) == 1
+    assert cell.outputs[0]["data"] == {"text/html": site.WIDGET_NOTE}
+    assert cell.outputs[1]["data"] == {"image/png": "AAAA"}
+
+
+def test_a_failing_notebook_is_listed_with_its_error_and_the_rest_still_builds(tmp_path):
+    import nbformat
+
+    broken = tmp_path / "broken.ipynb"
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_markdown_cell("# Broken"), nbformat.v4.new_code_cell("1 / 0")]
+    nbformat.write(notebook, broken)
+    fine = tmp_path / "fine.ipynb"
+    notebook.cells = [nbformat.v4.new_markdown_cell("# Fine"), nbformat.v4.new_code_cell("print(2 + 2)")]
+    nbformat.write(notebook, fine)
+    pages = site.build_site([broken, fine], tmp_path / "out", quick=True, progress=False)
+    assert "ZeroDivisionError" in pages[0].error and pages[1].error == ""
+    assert (tmp_path / "out" / "fine.html").is_file() and not (tmp_path / "out" / "broken.html").exists()
+    assert "did not build" in (tmp_path / "out" / "index.html").read_text()
+    with pytest.raises(FileNotFoundError, match="no such notebook"):
+        site.build_site([tmp_path / "nowhere.ipynb"], tmp_path / "out")
+    with pytest.raises(ValueError, match="no notebooks"):
+        site.build_site([], tmp_path / "out")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (Debian package `chromium`) to open the page")
+def test_the_3d_view_draws_with_the_network_cut(built):
+    playwright = pytest.importorskip("playwright.sync_api")
+    out, _ = built
+    flags = ["--headless=new", "--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=flags)
+        try:
+            page = browser.new_page()
+            page.route(
+                "**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort()
+            )
+            page.goto((out / f"{FIRST.stem}.html").as_uri())
+            frames = [frame for frame in page.frames if frame != page.main_frame]
+            assert frames, "the page should hold the 3D view's frame"
+            for frame in frames:
+                frame.wait_for_function("window.twinReady === true || !!window.twinError", timeout=60000)
+                assert frame.evaluate("window.twinError || null") is None
+                assert frame.evaluate("!!window.viewer")
+        finally:
+            browser.close()

@@ -1,0 +1,181 @@
+"""Build a static website of the executed notebooks, for a course page or a lecture room without Jupyter.
+
+    twin-build-site --out site/
+
+Each notebook in ``notebooks/`` is run top to bottom in its own kernel and written as one HTML page; ``index.html``
+lists them by chapter section (read from the README's chapter map). The pages need no server: the 3D views carry
+their viewer inside the page, and the figures are images. What cannot live in a static page says so in its place:
+interactive widgets (sliders) show a note pointing to the notebook. Formulas are typeset by MathJax, fetched from
+its CDN when the page is opened online; offline they show as LaTeX source.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_NOTE = (
+    '<p style="border-left:4px solid #888;padding:4px 8px;color:#555"><i>An interactive control stands here in the '
+    "notebook: open the notebook in JupyterLab to move it. The figures around it show its default setting.</i></p>"
+)
+_REQUIRE_JS = re.compile(r'<script src="https://cdnjs\.cloudflare\.com/ajax/libs/require\.js/[^"]*"></script>\s*')
+_CHAPTER_ROW = re.compile(r"^\| `notebooks/([^`]+\.ipynb)` \| ([^|]*) \| ([^|]*) \|", re.M)
+
+
+@dataclass(frozen=True)
+class SitePage:
+    """One notebook on the site: its page file, title, chapter section, and the error if it failed to run."""
+
+    notebook: str
+    page: str
+    title: str
+    section: str
+    outcome: str
+    error: str = ""
+
+
+def chapter_map(readme: Path) -> dict[str, tuple[str, str]]:
+    """notebook file name -> (chapter section, what the student will be able to do), from the README's table."""
+    if not readme.is_file():
+        return {}
+    return {
+        name: (section.strip(), outcome.strip()) for name, section, outcome in _CHAPTER_ROW.findall(readme.read_text())
+    }
+
+
+def _title(notebook) -> str:
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return ""
+
+
+def without_widgets(notebook) -> int:
+    """Replace widget outputs (which need a live kernel) by a note; keep their static fallbacks out. Returns how
+    many were replaced."""
+    replaced = 0
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if WIDGET_VIEW in data:
+                output["data"] = {"text/html": WIDGET_NOTE}
+                replaced += 1
+    return replaced
+
+
+def build_page(source: Path, target: Path, quick: bool, cell_timeout_s: float) -> str:
+    """Run ``source`` in its own kernel (in its folder) and write its HTML page to ``target``; returns the
+    notebook's title. Raises ``nbclient``'s ``CellExecutionError`` when a cell fails."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbconvert import HTMLExporter
+
+    notebook = nbformat.read(source, as_version=4)
+    previous = os.environ.get("TWIN_TEST_MODE")
+    os.environ["TWIN_TEST_MODE"] = "1" if quick else "0"
+    try:
+        NotebookClient(
+            notebook,
+            timeout=int(cell_timeout_s),
+            kernel_name="python3",
+            resources={"metadata": {"path": str(source.parent)}},
+        ).execute()
+    finally:
+        if previous is None:
+            os.environ.pop("TWIN_TEST_MODE")
+        else:
+            os.environ["TWIN_TEST_MODE"] = previous
+    without_widgets(notebook)
+    page, _ = HTMLExporter(template_name="lab").from_notebook_node(notebook)
+    page = _REQUIRE_JS.sub("", page)  # only live widgets need require.js, and they are not on a static page
+    partial = target.with_suffix(".html.partial")
+    partial.write_text(page, encoding="utf-8")
+    os.replace(partial, target)
+    return _title(notebook)
+
+
+def index_page(pages: list[SitePage]) -> str:
+    """The site's front page: one row per notebook, in chapter order."""
+    rows = []
+    for page in pages:
+        link = (
+            f'<a href="{html.escape(page.page)}">{html.escape(page.title or page.notebook)}</a>'
+            if not page.error
+            else f"{html.escape(page.title or page.notebook)} <i>(did not build: {html.escape(page.error)})</i>"
+        )
+        rows.append(f"<tr><td>{link}</td><td>{html.escape(page.section)}</td><td>{html.escape(page.outcome)}</td></tr>")
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Digital Twin &amp; Physical AI</title>'
+        "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}table{border-collapse:"
+        "collapse}td,th{border-bottom:1px solid #ddd;padding:6px 8px;text-align:left;vertical-align:top}</style>"
+        "</head><body><h1>Digital Twin &amp; Physical AI</h1><p>The course's notebooks, run top to bottom. The 3D "
+        "views and figures work offline; sliders need the notebook itself, in JupyterLab; formulas need a network "
+        "connection (offline they show as LaTeX).</p><table><tr><th>notebook</th><th>chapter section</th>"
+        "<th>you will be able to</th></tr>" + "".join(rows) + "</table></body></html>"
+    )
+
+
+def build_site(
+    notebooks: list[Path],
+    out: Path,
+    readme: Path | None = None,
+    quick: bool = False,
+    cell_timeout_s: float = 900.0,
+    progress: bool = True,
+) -> list[SitePage]:
+    """Build one page per notebook and ``index.html`` in ``out``. A notebook that fails is listed with its error
+    and the others are still built."""
+    if not notebooks:
+        raise ValueError("no notebooks to build: pass notebook files, or run from the course folder.")
+    missing = [str(path) for path in notebooks if not path.is_file()]
+    if missing:
+        raise FileNotFoundError(f"no such notebook(s): {missing}")
+    sections = chapter_map(readme) if readme else {}
+    out.mkdir(parents=True, exist_ok=True)
+    from tqdm.auto import tqdm
+
+    pages = []
+    for source in tqdm(notebooks, desc="notebooks", unit="notebook", disable=not progress):
+        section, outcome = sections.get(source.name, ("", ""))
+        page_name = source.with_suffix(".html").name
+        try:
+            title = build_page(source, out / page_name, quick, cell_timeout_s)
+            pages.append(SitePage(source.name, page_name, title, section, outcome))
+        except Exception as error:  # one notebook's failure is reported, the site still builds
+            reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
+            pages.append(SitePage(source.name, page_name, source.stem, section, outcome, error=reason[:300]))
+    partial = out / "index.html.partial"
+    partial.write_text(index_page(pages), encoding="utf-8")
+    os.replace(partial, out / "index.html")
+    return pages
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to build (default: notebooks/*.ipynb)")
+    parser.add_argument("--out", type=Path, default=Path("site"), help="output folder (default: ./site)")
+    parser.add_argument("--quick", action="store_true", help="short runs (the test suite's setting), for a preview")
+    args = parser.parse_args(argv)
+    notebooks = args.notebooks or sorted(Path("notebooks").glob("*.ipynb"))
+    try:
+        pages = build_site(notebooks, args.out, readme=Path("README.md"), quick=args.quick)
+    except (FileNotFoundError, ValueError) as error:
+        print(f"twin-build-site: {error}", file=sys.stderr)
+        return 2
+    failed = [page for page in pages if page.error]
+    for page in failed:
+        print(f"{page.notebook} did not build: {page.error}", file=sys.stderr)
+    print(f"wrote {args.out / 'index.html'} and {len(pages) - len(failed)} page(s)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
