@@ -23,17 +23,26 @@ def _listening_sockets(processes: list[psutil.Process]) -> list[str]:
     return found
 
 
+def _resource_tracker(process: psutil.Process) -> bool:
+    """Python's multiprocessing resource tracker: one per interpreter, started by the first process pool, it lives
+    as long as this process by design and exits with it; not a leftover."""
+    try:
+        return "multiprocessing.resource_tracker" in " ".join(process.cmdline())
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return False
+
+
 @pytest.fixture(scope="session", autouse=True)
 def leaves_no_process_or_port_behind():
     """After the whole session, this test process has no children left and listens on no port."""
     me = psutil.Process()
     before = {p.pid for p in me.children(recursive=True)}
     yield
-    leftovers = [p for p in me.children(recursive=True) if p.pid not in before]
+    leftovers = [p for p in me.children(recursive=True) if p.pid not in before and not _resource_tracker(p)]
     # Kernels that nbval shut down may need a moment to exit: wait for them, then judge.
     _, alive = psutil.wait_procs(leftovers, timeout=10)
     listening = _listening_sockets([me, *alive])
-    assert not alive, f"processes left running after the tests: {[(p.pid, p.name()) for p in alive]}"
+    assert not alive, f"processes left running after the tests: {[(p.pid, p.name(), p.cmdline()[:6]) for p in alive]}"
     assert not listening, f"sockets still listening after the tests: {listening}"
 
 
