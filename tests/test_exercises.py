@@ -89,7 +89,8 @@ def test_model_answers_in_markdown_become_a_line_for_the_students_answer():
 WRITTEN_QUESTION = re.compile(
     r"to think about|think about it|then think|think before you code|before coding|why \$m - p\$", re.I
 )
-ANSWERED = ("01", "02", "03", "04", "05", "06", "07")  # solutions whose written questions carry model answers for the instructor
+# solutions whose written questions carry model answers for the instructor
+ANSWERED = ("01", "02", "03", "04", "05", "06", "07")
 
 
 @pytest.mark.parametrize("path", [p for p in sorted((ROOT / "solutions").glob("*.ipynb")) if p.name[:2] in ANSWERED])

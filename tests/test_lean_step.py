@@ -9,9 +9,9 @@ from twin.control.pd import JointPD
 from twin.core.messages import StateMeasurement
 from twin.core.types import all_finite
 from twin.digital_twin import DigitalTwin
-from twin.virtual_model.virtual import VirtualModel
 from twin.physical_system.standin import PhysicalStandIn
 from twin.sim._bullet import BulletClient, pybullet
+from twin.virtual_model.virtual import VirtualModel
 
 
 @pytest.mark.parametrize(

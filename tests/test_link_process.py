@@ -16,6 +16,7 @@ from twin.control.pd import JointPD
 from twin.core.messages import JointCommand
 from twin.core.types import DEFAULT_TIME_STEP
 from twin.digital_twin import DigitalTwin
+from twin.link.schema import encode
 from twin.link.telemetry_log import read_recording
 from twin.physical_system.process import ProcessStandIn
 from twin.studies.comms import replay_into
@@ -249,7 +250,7 @@ def test_a_stand_in_started_by_hand_works_exactly_like_a_spawned_one():
         spawned.apply(JointCommand(0.0, torque))
         for _ in range(steps):
             spawned.step()
-            expected.append(spawned.measure().positions.copy())
+            expected.append((spawned.measure().time, *spawned.true_state().positions))
     port = free_port()
     with HandStarted(f"tcp://127.0.0.1:{port}", "--seed", "4", "--initial-positions", "[0.4]") as robot:
         with ProcessStandIn("pendulum", spawn=False, port=port, timeout=30.0, secret=SECRET) as remote:
@@ -258,13 +259,38 @@ def test_a_stand_in_started_by_hand_works_exactly_like_a_spawned_one():
             remote.apply(JointCommand(0.0, torque))
             for _ in range(steps):
                 remote.step()
-                got.append(remote.measure().positions.copy())
+                got.append((remote.measure().time, *remote.true_state().positions))
             with pytest.raises(Exception, match="did not start"):
                 remote.kill()
             remote.stop_robot()
             assert robot.wait(timeout=20) == 0  # it obeyed the stop and exited cleanly
-        np.testing.assert_array_equal(np.array(got), np.array(expected))  # same messages, same robot
+        # same steps, same robot: the exact state and its time (the encoders' noise differs when the twin had to
+        # ask a robot started by hand for its state more than once, each answer being a fresh reading)
+        np.testing.assert_array_equal(np.array(got), np.array(expected))
     assert not [c for c in psutil.net_connections("inet") if c.laddr and c.laddr.port == port and c.status == "LISTEN"]
+
+
+def test_a_step_waits_for_its_own_answer_not_a_state_the_robot_sent_unasked():
+    # A twin waiting for a robot started elsewhere repeats its 'report' request; on a busy machine the answers to
+    # the extra requests are still on their way when the first step is sent. Here three are queued on purpose.
+    # (Each answer is a fresh noisy reading, so the robot's exact state is compared, not its encoders.)
+    steps, torque = 5, np.array([0.3])
+    with ProcessStandIn("pendulum", seed=4, initial_positions=[0.4]) as quiet:
+        quiet.apply(JointCommand(0.0, torque))
+        expected = []
+        for _ in range(steps):
+            quiet.step()
+            expected.append((quiet.measure().time, quiet.true_state().positions.copy()))
+    with ProcessStandIn("pendulum", seed=4, initial_positions=[0.4]) as asked:
+        asked.apply(JointCommand(0.0, torque))
+        got = []
+        for _ in range(steps):
+            for _ in range(3):
+                assert asked.transport.send(encode("control", 0, asked.clock(), action="report"))
+            asked.step()
+            got.append((asked.measure().time, asked.true_state().positions.copy()))
+    assert [t for t, _ in got] == [t for t, _ in expected]  # each step's own state: one time step later
+    np.testing.assert_array_equal(np.array([q for _, q in got]), np.array([q for _, q in expected]))
 
 
 def test_waiting_for_a_robot_that_never_comes_says_what_to_start():

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from mcap.writer import CompressionType, Writer
 
-from twin.link.telemetry_log import Recorder, json_schema, read_recording
 from twin.link.schema import MESSAGE_TYPES, encode
+from twin.link.telemetry_log import Recorder, json_schema, read_recording
 
 JOINTS = ("shoulder", "elbow", "wrist")
 

@@ -10,7 +10,10 @@ Schema version 2 (version 1 was the in-process dataclasses of ``twin.core.messag
 ===============  ============================================================================
 ``state``        ``q``, ``qd``: joint positions (rad) and velocities (rad/s), same length;
                  optional ``sim_t``: simulated time of the sample (s, a stand-in's own time);
-                 optional ``true_q``, ``true_qd``: the stand-in's exact state, for teaching only
+                 optional ``true_q``, ``true_qd``: the stand-in's exact state, for teaching only;
+                 optional ``obeyed`` (int): how many step commands and resets the stand-in has obeyed since it
+                 started, so a twin tells the state that answers its order from one sent unasked (at the start,
+                 or for a ``report``), which carries the count it had before
 ``sensor``       ``name`` (str), ``values``: one sensor sample (units of that sensor);
                  optional ``sim_t``: simulated time of the sample (s)
 ``command``      ``tau``: joint torques (N m); ``steps`` (int, 0 .. ``MAX_STEPS_PER_COMMAND``): in lock-step
@@ -60,7 +63,7 @@ _REQUIRED: dict[str, dict[str, str]] = {
     "control": {"action": "str"},
 }
 _OPTIONAL: dict[str, dict[str, str]] = {
-    "state": {"sim_t": "number", "true_q": "vector", "true_qd": "vector"},
+    "state": {"sim_t": "number", "true_q": "vector", "true_qd": "vector", "obeyed": "int"},
     "sensor": {"sim_t": "number"},
     "heartbeat": {"dropped": "int", "time_step": "number"},
     "control": {"q": "vector"},

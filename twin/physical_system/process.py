@@ -541,11 +541,26 @@ class ProcessStandIn:
         """Lock-step: advance the stand-in one step under the latched command and wait for its new state."""
         if self.rate > 0:
             raise RuntimeError("step() is for lock-step mode (rate=0); a free-running stand-in steps itself.")
-        seq = self.latest.seq if self.latest is not None else -1
+        before = self.latest
         # a lock-step command must arrive: while the robot is between connections (it reconnects by itself after
         # a restart or a cut link) the socket has no peer, so send again until it takes the command
         self.wait_for(lambda: self._send_command(1), "a connected robot to take the step command")
-        self.wait_for(lambda: self.latest is not None and self.latest.seq > seq, "the state after a step")
+        self.wait_for(lambda: self._answers_an_order_after(before), "the state after a step")
+
+    def _answers_an_order_after(self, before: Message | None) -> bool:
+        """True once the newest state answers an order (a step or a reset) sent after ``before`` arrived.
+
+        A state the robot sends unasked (at its start, or for a ``report`` the twin repeated while it waited)
+        carries the same ``obeyed`` count as ``before`` and may still be on its way after the order is sent:
+        it is not the answer. A robot that sends no count is taken at its word: any newer state answers."""
+        latest = self.latest
+        if latest is None:
+            return False
+        if before is None:
+            return True
+        if "obeyed" in latest.fields and "obeyed" in before.fields:
+            return latest["obeyed"] > before["obeyed"]
+        return latest.seq > before.seq
 
     def reset(self, positions: Sequence[float] | np.ndarray) -> None:
         """Put the stand-in back at ``positions`` (rad, one per joint), at rest, and wait for its state."""
@@ -555,7 +570,7 @@ class ProcessStandIn:
                 f"reset needs {self.dof or 'one per joint'} joint positions (rad) for the {self.robot_name}, "
                 f"got {q.tolist()!r}: pass a list of {self.dof or 'joint'} angles, e.g. {[0.0] * (self.dof or 1)}."
             )
-        seq = self.latest.seq if self.latest is not None else -1
+        before = self.latest
         reset = encode("control", 0, self.clock(), action="reset", q=q)
         self.wait_for(lambda: self.transport.send(reset), "a connected robot to take the reset")
-        self.wait_for(lambda: self.latest is not None and self.latest.seq > seq, "the state after a reset")
+        self.wait_for(lambda: self._answers_an_order_after(before), "the state after a reset")

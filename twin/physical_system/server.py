@@ -123,6 +123,7 @@ class StandInServer:
         self.inbox = Inbox("stand-in", expected_length=standin.robot.dof)
         self.seq = {"state": 0, "heartbeat": 0, "sync_reply": 0, "sensor": 0}
         self.refused = 0  # valid messages the robot could not obey (counted, logged, never fatal)
+        self.obeyed = 0  # step commands and resets obeyed: each state says it, so a twin knows what it answers
         self.running = True
 
     def clock(self) -> float:
@@ -160,6 +161,7 @@ class StandInServer:
             "q": measurement.positions,
             "qd": measurement.velocities,
             "sim_t": measurement.time,
+            "obeyed": self.obeyed,
         }
         if self.send_truth:
             truth = self.standin.true_state()
@@ -196,6 +198,7 @@ class StandInServer:
             for _ in range(message["steps"]):
                 self.step()
             if message["steps"]:
+                self.obeyed += 1
                 self.send_state()
         elif message.type == "sync_request":
             self.transport.send(
@@ -217,6 +220,7 @@ class StandInServer:
                 self.standin.reset(message.get("q"))
                 for sensor in self.sensors.values():
                     sensor.reset()
+                self.obeyed += 1
                 self.send_state()
         else:
             log.warning("stand-in ignores a %s message: it only obeys command, sync_request, control", message.type)

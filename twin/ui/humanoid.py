@@ -14,8 +14,8 @@ from IPython.display import display
 
 from twin.humanoid import BalanceGains
 from twin.humanoid.twin import TrialResult, check_push
-from twin.viz.humanoid import record_push
 from twin.viz.animation import Recording
+from twin.viz.humanoid import record_push
 
 CONTROLLERS = {"joint PD only": "pd", "capture-point balance": "balance"}
 

@@ -35,6 +35,7 @@ class Scene(proto.ViewedScene, Protocol):
 
     mirrors: Mapping[str, Any]
 
+
 GROUND_RGBA = (0.78, 0.80, 0.78, 1.0)
 MAX_PIXELS = 1920 * 1080  # a frame larger than full HD is refused: TinyRenderer takes seconds per frame there
 
