@@ -312,3 +312,20 @@ def test_latency_is_removed_by_identifying_the_delay_in_whole_steps():
     record = GapExperiment("pendulum", multisine_torques(480, 1, [4.0], seed=0)).run(reality, seed=0)
     found = estimate_command_delay(record.trajectory(), "pendulum", max_steps=5)
     assert found.steps == 3 and found.seconds == pytest.approx(0.0125)
+
+
+def test_a_stand_in_built_from_a_reality_has_its_truth_effects_and_noise():
+    reality = Reality(
+        truth=DynamicsParameters(mass_scale=1.2, joint_damping=0.2),
+        effects=UnmodeledEffects(payload=0.3),
+        position_noise_std=0.01,
+        velocity_noise_std=0.05,
+    )
+    with PhysicalStandIn.from_reality(reality, "pendulum", seed=3, initial_positions=[0.2]) as standin:
+        assert standin.truth == reality.truth and standin.effects == reality.effects
+        assert (standin.sensor.position_noise_std, standin.sensor.velocity_noise_std) == (0.01, 0.05)
+        first = standin.measure().positions
+    with PhysicalStandIn.from_reality(reality, "pendulum", seed=3, initial_positions=[0.2]) as again:
+        np.testing.assert_array_equal(again.measure().positions, first)  # the seed drives the sensor noise
+    with PhysicalStandIn.from_reality(reality, "pendulum", seed=4, initial_positions=[0.2]) as other:
+        assert not np.array_equal(other.measure().positions, first)

@@ -14,6 +14,7 @@ from twin.gap.randomization import QUANTITIES, TAN_2018_NOT_CARRIED, TAN_2018_RA
 from twin.gap.reality import Reality
 from twin.gap.task import Gains, ReachTask, run_episode
 from twin.physical_system import UnmodeledEffects
+from twin.physical_system.standin import PhysicalStandIn
 from twin.sim.plant import DynamicsParameters, SimulatedRobot
 from twin.studies.gap_experiment import GapExperiment
 from twin.studies.transfer import evaluate, gain_grid, model_inertia, transfer, tune
@@ -119,7 +120,7 @@ def robots():
 
 def _episode(robots, gains: Gains, reality: Reality):
     inertia, model = robots
-    standin = reality.standin("pendulum", initial_positions=TASK.start)
+    standin = PhysicalStandIn.from_reality(reality, "pendulum", initial_positions=TASK.start)
     try:
         return run_episode(TASK, gains, standin, model)
     finally:

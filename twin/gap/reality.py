@@ -10,14 +10,13 @@ removes it, and knows how to switch it off (set it to what the model believes).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from twin.core.types import DEFAULT_TIME_STEP, DynamicsParameters
-from twin.physical_system.standin import NO_EFFECTS, PhysicalStandIn, UnmodeledEffects
-from twin.sensors.joint_state import JointStateSensor
+from twin.physical_system.standin import NO_EFFECTS, UnmodeledEffects
 
 REMEDIES: dict[str, str] = {
     "calibration": "fit the model's parameter to data (the model has the term, with a wrong value)",
@@ -72,26 +71,6 @@ class Reality:
     def matching(cls, model: DynamicsParameters) -> Reality:
         """A stand-in identical to the model: no gap at all (the reference for every ablation)."""
         return cls(truth=model)
-
-    def standin(
-        self,
-        robot: str,
-        *,
-        seed: int = 0,
-        time_step: float = DEFAULT_TIME_STEP,
-        initial_positions: Sequence[float] | np.ndarray | None = None,
-    ) -> PhysicalStandIn:
-        """Build a ``PhysicalStandIn`` that behaves like this reality (close it, or use ``with``)."""
-        sensor = JointStateSensor(self.position_noise_std, self.velocity_noise_std, seed=seed)
-        return PhysicalStandIn(
-            robot,
-            self.truth,
-            sensor,
-            time_step=time_step,
-            seed=seed,
-            initial_positions=initial_positions,
-            effects=self.effects,
-        )
 
     def active_causes(self, model: DynamicsParameters) -> tuple[str, ...]:
         """The causes (names in ``CAUSES``) that make this reality differ from ``model``."""

@@ -34,7 +34,7 @@ from twin.actuators import ActuatorParameters
 from twin.core.messages import JointCommand
 from twin.gap.randomization import Randomization
 from twin.gap.reality import Reality
-from twin.physical_system.standin import UnmodeledEffects
+from twin.physical_system.standin import PhysicalStandIn, UnmodeledEffects
 from twin.sensors.joint_state import JointStateSensor
 from twin.sim.plant import DynamicsParameters, SimulatedRobot
 
@@ -103,7 +103,7 @@ class TwinEnv(gymnasium.Env):
         self.control_period = self.steps_per_action * SIM_TIME_STEP  # s between two actions
         self.max_steps = max(1, round(episode_seconds / self.control_period))
         self.render_callbacks: list[Callable[[TwinEnv], None]] = []
-        self.standin = self.base_reality.standin(self.robot_name, time_step=SIM_TIME_STEP)
+        self.standin = PhysicalStandIn.from_reality(self.base_reality, self.robot_name, time_step=SIM_TIME_STEP)
         self._hold = self.base_reality.hold_steps(SIM_TIME_STEP)
         self.steps = 0
         self.time = 0.0  # s since reset

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -74,6 +74,23 @@ class UnmodeledEffects:
 NO_EFFECTS = UnmodeledEffects()
 
 
+class StandInDescription(Protocol):
+    """What a stand-in is made of: its hidden truth, unmodeled effects and sensor noise (``twin.gap.Reality`` is
+    one; any object with these attributes will do)."""
+
+    @property
+    def truth(self) -> DynamicsParameters: ...
+
+    @property
+    def effects(self) -> UnmodeledEffects: ...
+
+    @property
+    def position_noise_std(self) -> float: ...  # rad
+
+    @property
+    def velocity_noise_std(self) -> float: ...  # rad/s
+
+
 class PhysicalStandIn:
     """A pretend physical robot: true dynamics, a noisy sensor, and a command input.
 
@@ -114,6 +131,29 @@ class PhysicalStandIn:
         except BaseException:
             self._plant.close()
             raise
+
+    @classmethod
+    def from_reality(
+        cls,
+        reality: StandInDescription,
+        robot: str,
+        *,
+        seed: int = 0,
+        time_step: float = DEFAULT_TIME_STEP,
+        initial_positions: Sequence[float] | np.ndarray | None = None,
+    ) -> PhysicalStandIn:
+        """A stand-in that behaves like ``reality`` (for example a ``twin.gap.Reality``): its truth, its unmodeled
+        effects, and a joint sensor with its noise, seeded with ``seed``. Close it, or use ``with``."""
+        sensor = JointStateSensor(reality.position_noise_std, reality.velocity_noise_std, seed=seed)
+        return cls(
+            robot,
+            reality.truth,
+            sensor,
+            time_step=time_step,
+            seed=seed,
+            initial_positions=initial_positions,
+            effects=reality.effects,
+        )
 
     def __repr__(self) -> str:
         return f"PhysicalStandIn({self.robot.name!r}, t={self.time:.3f} s, truth hidden, {self.sensor})"

@@ -16,6 +16,7 @@ from twin.core.messages import JointCommand
 from twin.core.types import DEFAULT_TIME_STEP, JointState
 from twin.gap.reality import Reality
 from twin.gap.record import GapRecord
+from twin.physical_system.standin import PhysicalStandIn
 from twin.sim.plant import DynamicsParameters, SimulatedRobot
 
 
@@ -65,8 +66,8 @@ class GapExperiment:
 
         With ``reality.control_period`` the stand-in receives only every ``hold_steps``-th command and holds it.
         """
-        with_standin = reality.standin(
-            self.robot, seed=seed, time_step=self.time_step, initial_positions=self.initial_positions
+        with_standin = PhysicalStandIn.from_reality(
+            reality, self.robot, seed=seed, time_step=self.time_step, initial_positions=self.initial_positions
         )
         try:
             n = self.steps

@@ -27,6 +27,7 @@ from twin.fleet.executors import Executor, make_executor
 from twin.gap.randomization import Randomization
 from twin.gap.reality import Reality
 from twin.gap.task import Episode, Gains, ReachTask, run_episode
+from twin.physical_system.standin import PhysicalStandIn
 from twin.sim.plant import SimulatedRobot
 from twin.studies.gap_experiment import GapExperiment
 from twin.tables import Table, make_table
@@ -36,7 +37,9 @@ def trial(task: ReachTask, gains: Gains, reality: Reality, seed: int = 0) -> Epi
     """One trial on a fresh stand-in that behaves like ``reality``, with its trajectory kept for plotting."""
     with (
         SimulatedRobot(task.robot, task.model_parameters, task.time_step) as model,
-        reality.standin(task.robot, seed=seed, time_step=task.time_step, initial_positions=task.start) as standin,
+        PhysicalStandIn.from_reality(
+            reality, task.robot, seed=seed, time_step=task.time_step, initial_positions=task.start
+        ) as standin,
     ):
         hold = reality.hold_steps(task.time_step)
         return run_episode(task, gains, standin, model, sensor_seed=seed, keep_trajectory=True, hold_steps=hold)
@@ -51,7 +54,9 @@ def _evaluate_chunk(
     settling = np.zeros((len(controllers), len(realities)))
     with SimulatedRobot(task.robot, task.model_parameters, task.time_step) as model:
         for j, (reality, seed) in enumerate(zip(realities, seeds, strict=True)):
-            standin = reality.standin(task.robot, seed=seed, time_step=task.time_step, initial_positions=task.start)
+            standin = PhysicalStandIn.from_reality(
+                reality, task.robot, seed=seed, time_step=task.time_step, initial_positions=task.start
+            )
             try:
                 hold = reality.hold_steps(task.time_step)
                 for i, gains in enumerate(controllers):
