@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
+from twin.fleet.executors import executor_for, map_or_raise
 from twin.walking.optimise import Curriculum, Episode, Training, optimise_gait, run_episode, walk_score
-from twin.walking.parallel import map_walks, walk_executor
 from twin.walking.terrain import (
     MAX_HEIGHTFIELD_SAMPLES,
     TerrainSpec,
@@ -154,17 +154,39 @@ def test_serial_and_parallel_give_the_same_optimisation(stops_the_resource_track
 
 def test_parallel_map_keeps_the_input_order(stops_the_resource_tracker):
     tasks = [(HAND_TUNED.as_vector(), Episode(difficulty=d, terrain_seed=1, duration=0.5)) for d in (0.0, 1.0)]
-    with walk_executor(2) as executor:
-        parallel = [(w.distance, w.energy, w.fell) for w in map_walks(run_episode, tasks, executor)]
+    with executor_for(2) as executor:
+        parallel = [(w.distance, w.energy, w.fell) for w in map_or_raise(run_episode, tasks, executor)]
     assert parallel == [(w.distance, w.energy, w.fell) for w in map(run_episode, tasks)]
     with pytest.raises(ValueError, match="workers"):
-        walk_executor(0)
+        executor_for(0)
+
+
+def test_studies_reuse_an_open_pool_and_close_only_the_pool_they_started(stops_the_resource_tracker):
+    import psutil
+
+    from twin.walking.evaluation import evaluate_gait
+
+    def workers_alive() -> int:  # pool workers ('spawn' children), not multiprocessing's resource tracker
+        return sum("spawn_main" in " ".join(c.cmdline()) for c in psutil.Process().children(recursive=True))
+
+    walk = dict(difficulties=[0.0, 0.3], seeds=[1, 2], duration=0.5)
+    serial = evaluate_gait(HAND_TUNED, **walk, workers=1)
+    with executor_for(2) as pool:
+        first = evaluate_gait(HAND_TUNED, **walk, workers=pool)
+        started = workers_alive()
+        second = evaluate_gait(HAND_TUNED, **walk, workers=pool)
+        assert started >= 2 and workers_alive() == started  # the same worker processes, still running
+    evaluate_gait(HAND_TUNED, **walk, workers=2)  # a pool of its own, stopped when it returns
+    assert workers_alive() == 0
+    distances = [[w.distance for w in score.walks] for score in serial]
+    assert [[w.distance for w in score.walks] for score in first] == distances
+    assert [[w.distance for w in score.walks] for score in second] == distances
 
 
 def test_a_failing_walk_raises_its_error_instead_of_going_missing():
     bad = (HAND_TUNED.as_vector()[:3], Episode(duration=0.5))  # a gait vector of the wrong length
-    with walk_executor(1) as executor, pytest.raises(ValueError, match="needs 13 numbers"):
-        map_walks(run_episode, [bad], executor)
+    with executor_for(1) as executor, pytest.raises(ValueError, match="needs 13 numbers"):
+        map_or_raise(run_episode, [bad], executor)
 
 
 def test_curriculum_promotes_and_demotes():

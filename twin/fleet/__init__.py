@@ -8,7 +8,11 @@ from twin.fleet.executors import (
     ProcessExecutor,
     SerialExecutor,
     WorkerDied,
+    borrowed_or_new,
+    default_workers,
+    executor_for,
     make_executor,
+    map_or_raise,
 )
 from twin.fleet.fleet import Fleet, FleetHealth, FleetRun, RobotReport, RobotSpec, fleet_health, run_robot, warehouse
 
@@ -24,8 +28,12 @@ __all__ = [
     "RobotSpec",
     "SerialExecutor",
     "WorkerDied",
+    "borrowed_or_new",
+    "default_workers",
+    "executor_for",
     "fleet_health",
     "make_executor",
+    "map_or_raise",
     "run_robot",
     "warehouse",
 ]

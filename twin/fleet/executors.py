@@ -24,9 +24,10 @@ import multiprocessing
 import os
 import time
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -120,6 +121,14 @@ class SerialExecutor(Executor):
         return outcomes
 
 
+def default_workers() -> int:
+    """How many worker processes to use: the cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
 def _check_workers(workers: int) -> int:
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers={workers!r} must be a whole number >= 1 (e.g. os.cpu_count()).")
@@ -140,7 +149,7 @@ class ProcessExecutor(Executor):
     kind = "processes"
 
     def __init__(self, workers: int | None = None) -> None:
-        self.workers = _check_workers(workers if workers is not None else os.cpu_count() or 1)
+        self.workers = _check_workers(workers if workers is not None else default_workers())
         self._pool: ProcessPoolExecutor | None = None
         self._started: Any = None  # queue on which workers announce each job index they start
         self._finalizer: weakref.finalize | None = None
@@ -257,7 +266,7 @@ class DaskExecutor(Executor):
         self._cluster = None
         with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
             if address is None:
-                self.workers = _check_workers(workers if workers is not None else os.cpu_count() or 1)
+                self.workers = _check_workers(workers if workers is not None else default_workers())
                 self._cluster = LocalCluster(
                     n_workers=self.workers,
                     threads_per_worker=1,
@@ -305,3 +314,34 @@ def make_executor(kind: str = "processes", workers: int | None = None, address: 
     if kind == "dask":
         return DaskExecutor(workers, address)
     raise ValueError(f"kind={kind!r}; choose one of {EXECUTOR_KINDS} (processes is the default on one machine).")
+
+
+def executor_for(workers: int) -> Executor:
+    """A plain loop in this process for ``workers=1``, else a pool of ``workers`` processes. Close it
+    (``with executor_for(2) as executor: ...``); the pool then stops its worker processes."""
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers={workers!r} must be a positive integer (1 runs everything in this process).")
+    return SerialExecutor() if workers == 1 else ProcessExecutor(workers)
+
+
+@contextmanager
+def borrowed_or_new(workers: int | Executor) -> Iterator[Executor]:
+    """For a study that takes ``workers``: an open executor passed in is used and left open (its owner reuses it
+    for the next study and closes it); a number starts ``executor_for(workers)`` for this block only."""
+    if isinstance(workers, Executor):
+        yield workers
+        return
+    with executor_for(workers) as executor:
+        yield executor
+
+
+def map_or_raise(function: Callable[[Any], Any], items: Sequence[object], executor: Executor) -> list[Any]:
+    """``[function(item) for item in items]`` on ``executor``, in input order, so a seeded computation gives the
+    same answer serial or parallel; the first job's error is raised here (for studies that need every result,
+    unlike a fleet, which keeps the others). ``function`` must be a module-level function (it travels to the
+    worker processes by name)."""
+    outcomes = executor.map(function, list(items))
+    for outcome in outcomes:
+        if outcome.error is not None:
+            raise outcome.error
+    return [outcome.result for outcome in outcomes]

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from twin.analytics.statistics import mean_interval, wilson_interval
+from twin.fleet.executors import Executor, borrowed_or_new, map_or_raise
 from twin.walking.optimise import HELD_OUT_START, Episode, run_episode
-from twin.walking.parallel import map_walks, walk_executor
 from twin.walking.walker import NOMINAL, Gait, WalkerDynamics, WalkResult
 
 
@@ -59,15 +59,16 @@ def evaluate_gait(
     *,
     dynamics: WalkerDynamics = NOMINAL,
     duration: float = 8.0,
-    workers: int = 1,
+    workers: int | Executor = 1,
 ) -> list[TerrainScore]:
-    """Walk ``gait`` on every terrain (difficulty x seed) with the robot's ``dynamics``."""
+    """Walk ``gait`` on every terrain (difficulty x seed) with the robot's ``dynamics``, on ``workers`` processes
+    (or on an open ``twin.fleet`` executor, kept open for the next call)."""
     if not isinstance(gait, Gait):
         raise ValueError(f"gait must be a Gait, got {type(gait).__name__}.")
     if not seeds or not difficulties:
         raise ValueError("give at least one difficulty and one terrain seed.")
     tasks = [(gait.as_vector(), Episode(float(d), int(s), dynamics, duration)) for d in difficulties for s in seeds]
-    with walk_executor(workers) as executor:
-        walks = map_walks(run_episode, tasks, executor)
+    with borrowed_or_new(workers) as executor:
+        walks = map_or_raise(run_episode, tasks, executor)
     n = len(seeds)
     return [TerrainScore(float(d), tuple(walks[i * n : (i + 1) * n])) for i, d in enumerate(difficulties)]

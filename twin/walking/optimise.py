@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from twin.walking.parallel import map_walks, walk_executor
+from twin.fleet.executors import Executor, borrowed_or_new, map_or_raise
 from twin.walking.terrain import difficulty_spec, generate_terrain
 from twin.walking.walker import (
     LOWER,
@@ -175,7 +175,7 @@ def optimise_gait(
     population: int = 12,
     sigma: float = 0.5,
     seed: int = 0,
-    workers: int = 1,
+    workers: int | Executor = 1,
     progress: bool = True,
 ) -> OptimisationResult:
     """CMA-ES from ``initial`` for ``generations`` of ``population`` candidates (the same ``seed``
@@ -214,41 +214,40 @@ def optimise_gait(
         from tqdm.auto import tqdm
 
         bar = tqdm(total=generations, desc="CMA-ES generations", leave=True)
-    executor = walk_executor(workers)
     try:
-        episodes: list[Episode] = []
-        for _ in range(generations):
-            episodes = training_episodes(training, difficulty, rng)
-            candidates = es.ask()
-            tasks = [(to_vector(u), e) for u in candidates for e in episodes]
-            walks = map_walks(run_episode, tasks, executor)
+        with borrowed_or_new(workers) as executor:
+            episodes: list[Episode] = []
+            for _ in range(generations):
+                episodes = training_episodes(training, difficulty, rng)
+                candidates = es.ask()
+                tasks = [(to_vector(u), e) for u in candidates for e in episodes]
+                walks = map_or_raise(run_episode, tasks, executor)
+                result.evaluations += len(walks)
+                per = np.array([walk_score(w) for w in walks]).reshape(len(candidates), len(episodes))
+                falls = np.array([w.fell for w in walks]).reshape(len(candidates), len(episodes))
+                scores = per.mean(axis=1)
+                es.tell(candidates, (-scores).tolist())
+                order = np.argsort(-scores)
+                better_half = order[: max(1, len(order) // 2)]
+                success = float(1.0 - falls[better_half].mean())
+                best_u = np.array(candidates[order[0]])
+                result.best_score.append(float(scores[order[0]]))
+                result.mean_score.append(float(scores.mean()))
+                result.difficulty.append(float(difficulty))
+                result.success_rate.append(success)
+                if training.curriculum is not None:
+                    difficulty = training.curriculum.next(difficulty, success)
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(best=f"{scores[order[0]]:.2f} m", difficulty=f"{result.difficulty[-1]:.1f}")
+            # choose between the last generation's best candidate and the distribution's mean on the last episodes
+            final = [best_u, np.asarray(es.result.xfavorite)]
+            tasks = [(to_vector(u), e) for u in final for e in episodes]
+            walks = map_or_raise(run_episode, tasks, executor)
             result.evaluations += len(walks)
-            per = np.array([walk_score(w) for w in walks]).reshape(len(candidates), len(episodes))
-            falls = np.array([w.fell for w in walks]).reshape(len(candidates), len(episodes))
-            scores = per.mean(axis=1)
-            es.tell(candidates, (-scores).tolist())
-            order = np.argsort(-scores)
-            better_half = order[: max(1, len(order) // 2)]
-            success = float(1.0 - falls[better_half].mean())
-            best_u = np.array(candidates[order[0]])
-            result.best_score.append(float(scores[order[0]]))
-            result.mean_score.append(float(scores.mean()))
-            result.difficulty.append(float(difficulty))
-            result.success_rate.append(success)
-            if training.curriculum is not None:
-                difficulty = training.curriculum.next(difficulty, success)
-            if bar is not None:
-                bar.update(1)
-                bar.set_postfix(best=f"{scores[order[0]]:.2f} m", difficulty=f"{result.difficulty[-1]:.1f}")
-        # choose between the last generation's best candidate and the distribution's mean on the last episodes
-        final = [best_u, np.asarray(es.result.xfavorite)]
-        tasks = [(to_vector(u), e) for u in final for e in episodes]
-        walks = map_walks(run_episode, tasks, executor)
-        result.evaluations += len(walks)
-        values = np.array([walk_score(w) for w in walks]).reshape(2, len(episodes)).mean(axis=1)
-        result.gait = Gait.from_vector(to_vector(final[int(np.argmax(values))]))
+            values = np.array([walk_score(w) for w in walks]).reshape(2, len(episodes)).mean(axis=1)
+            result.gait = Gait.from_vector(to_vector(final[int(np.argmax(values))]))
     finally:
-        executor.close()
         if bar is not None:
             bar.close()
     result.wall_time = time.perf_counter() - started

@@ -26,8 +26,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from twin.fleet.executors import default_workers
 from twin.walking.optimise import Curriculum, OptimisationResult, Training, optimise_gait
-from twin.walking.parallel import default_workers
 from twin.walking.walker import HAND_TUNED, DynamicsRanges, Gait
 
 REFERENCE_FILE = Path(__file__).with_name("assets") / "reference_gaits.json"

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from twin.fleet.executors import Executor
 from twin.walking.evaluation import TerrainScore, evaluate_gait
 from twin.walking.walker import NOMINAL, DynamicsRanges, Gait, WalkerDynamics
 
@@ -35,7 +36,12 @@ class PhysicalBiped:
         return f"PhysicalBiped(seed={self.seed}, parameters hidden)"
 
     def walk_terrains(
-        self, gait: Gait, difficulties: Sequence[float], seeds: Sequence[int], duration: float = 8.0, workers: int = 1
+        self,
+        gait: Gait,
+        difficulties: Sequence[float],
+        seeds: Sequence[int],
+        duration: float = 8.0,
+        workers: int | Executor = 1,
     ) -> list[TerrainScore]:
         """Walk ``gait`` on every terrain (difficulty x seed) with the hidden parameters, on ``workers`` processes."""
         return evaluate_gait(gait, difficulties, seeds, dynamics=self._dynamics, duration=duration, workers=workers)
@@ -68,7 +74,7 @@ def transfer_gap(
     *,
     twin_dynamics: WalkerDynamics = NOMINAL,
     duration: float = 8.0,
-    workers: int = 1,
+    workers: int | Executor = 1,
 ) -> TransferGap:
     """The gait in the twin (``twin_dynamics``) and on ``robot``, on the same terrains (walks in seconds)."""
     twin = evaluate_gait(gait, difficulties, seeds, dynamics=twin_dynamics, duration=duration, workers=workers)
