@@ -28,7 +28,7 @@ from twin.gap.residual import fit_residual, rollout
 from twin.gap.task import Gains, ReachTask
 from twin.physical_system import UnmodeledEffects
 from twin.studies.gap_experiment import GapExperiment, multisine_torques
-from twin.studies.transfer import TransferResult, Tuning, gain_grid, model_inertia, transfer, tune
+from twin.studies.transfer import TransferResult, Tuning, gain_grid, model_inertia, transfer, trial, tune
 from twin.tables import Table, make_table
 
 ROBOT = "pendulum"
@@ -200,6 +200,17 @@ class LatencyStudy:
     def latencies(self) -> np.ndarray:
         """Each hidden stand-in's latency, s."""
         return np.array([r.effects.actuator.latency for r in self.standins])
+
+    def example_trials(self) -> tuple[Reality, dict[str, np.ndarray]]:
+        """Both controllers on the hidden stand-in with the longest latency: that stand-in, and each controller's
+        true joint positions (rad, one per 1/240 s step)."""
+        slowest = self.standins[int(np.argmax(self.latencies()))]
+        seed = 10_000 + int(np.argmax(self.latencies()))  # the sensor seed ``transfer`` gave this stand-in
+        runs = {
+            name: trial(self.task, gains, slowest, seed=seed).positions[:, 0]
+            for name, gains in zip(self.result.names, self.result.controllers, strict=True)
+        }
+        return slowest, runs
 
 
 def latency_study(
