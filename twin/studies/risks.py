@@ -411,6 +411,7 @@ class StaleLinkResult:
         noticed: per watchdog (``"none"``, ``"arrival"``, ``"sample age"``), the first time after the fault it
             says the data are stale, s, or ``None`` (never).
         false_alarms: per watchdog, how many times it went stale before the fault (each rising edge counts).
+        stale_before: per watchdog, seconds it said "stale" before the fault (0 for a quiet watchdog).
     """
 
     mode: str
@@ -424,6 +425,7 @@ class StaleLinkResult:
     sample_age: np.ndarray
     noticed: dict[str, float | None]
     false_alarms: dict[str, int]
+    stale_before: dict[str, float]
 
     @property
     def healthy_ages(self) -> np.ndarray:
@@ -445,7 +447,7 @@ class StaleLinkResult:
         return float(np.max(np.abs(self.shown_angle[after] - self.true_angle[after])))
 
 
-def _first_rise(stale: np.ndarray) -> int:
+def _rises(stale: np.ndarray) -> int:
     """How many times a boolean series goes from False to True (a start in True counts once)."""
     return int(stale[0]) + int(np.sum(stale[1:] & ~stale[:-1])) if stale.size else 0
 
@@ -514,11 +516,12 @@ def stale_link(
     before, after = times < fault_time, times >= fault_time
     started = np.isfinite(rows[:, 3])
     noticed: dict[str, float | None] = {"none": None}
-    false_alarms = {"none": 0}
+    false_alarms, stale_before = {"none": 0}, {"none": 0.0}
     for j, name in enumerate(("arrival", "sample age")):
         hits = np.nonzero(stale[:, j] & after)[0]
         noticed[name] = float(times[hits[0]]) if hits.size else None
-        false_alarms[name] = _first_rise(stale[before & started, j])
+        false_alarms[name] = _rises(stale[before & started, j])
+        stale_before[name] = dt * float(np.sum(stale[before & started, j]))
     return StaleLinkResult(
         mode=mode,
         timeout=timeout,
@@ -531,4 +534,5 @@ def stale_link(
         sample_age=rows[:, 3],
         noticed=noticed,
         false_alarms=false_alarms,
+        stale_before=stale_before,
     )
