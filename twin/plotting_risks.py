@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from twin.studies.risks import (
     SETTLED,
@@ -85,6 +86,9 @@ def plot_confidently_wrong(result: WearResult) -> plt.Figure:
         if result.wrong_from_day is not None:
             ax.axvline(result.wrong_from_day, color="0.4", ls="-.", label="truth leaves the twin's interval")
         ax.set_yscale("log")
+        ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        ax.yaxis.set_minor_formatter(NullFormatter())
         ax.legend(fontsize=7)
     ax_h.set_ylabel("HI [mrad]")
     ax_f.set_ylabel("joint friction [N m]")
