@@ -120,7 +120,7 @@ def hold_error(
     kp: float, kd: float, substeps: int = 1, *, standin: bool = False, seconds: float = 2.0, window: float = 0.5
 ) -> float:
     """Largest |angle error| (rad) in the last ``window`` s of ``hold_trace`` (same arguments): 0 when it settled."""
-    window = _number("window", window)
+    window, seconds = _number("window", window), _number("seconds", seconds)
     if window >= seconds:
         raise ValueError(f"window={window} s must be shorter than the run (seconds={seconds}).")
     times, angles = hold_trace(kp, kd, substeps, standin=standin, seconds=seconds)
@@ -288,7 +288,7 @@ def calibration_envelope(
 
 
 # -- 3.3 confidently wrong as the robot wears ------------------------------------------------------------------
-MILD_WEAR = WearScenario(friction_wear=0.005, wear_rate=0.1)  # friction 0.02 N m on day 0, x2 by day 13
+MILD_WEAR = WearScenario(friction_wear=0.005, wear_rate=0.1)  # friction 0.02 N m on day 0, doubled by day 17
 
 
 @dataclass(frozen=True)
