@@ -8,6 +8,8 @@
 - ``clock_sync``: NTP-style offset and delay estimation with its error bound.
 - ``sync``: ``StreamMonitor`` (gaps, staleness, reconnections) and ``StateBuffer`` (interpolation,
   dead reckoning).
+- ``watchdog``: ``SampleAgeWatchdog``, stale data judged by the samples' own time stamps (a repeating bridge
+  keeps messages arriving; only their age gives it away).
 - ``compression``: codecs with their ratio and error bound.
 - ``telemetry_log``: recording telemetry to MCAP and reading it back.
 
