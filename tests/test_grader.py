@@ -141,6 +141,49 @@ def test_endless_loops_are_interrupted_or_stopped_and_leave_nothing_running(tmp_
         assert not leftovers, "a process the notebook started outlived its grading"
 
 
+def _markdown(source: str, **nbgrader: object) -> dict:
+    metadata = {"nbgrader": {"grade": True, "solution": True, "locked": False, **nbgrader}} if nbgrader else {}
+    return {"cell_type": "markdown", "metadata": metadata, "source": source}
+
+
+def test_written_answers_are_gathered_for_the_instructor_never_run_never_scored(tmp_path):
+    from twin.course.exercises import YOUR_ANSWER
+
+    solutions, submissions, out = tmp_path / "solutions", tmp_path / "submissions", tmp_path / "grades"
+    solution = _tiny_solution()
+    model = "<!-- ### BEGIN SOLUTION -->\nA shadow: data flows one way.\n<!-- ### END SOLUTION -->"
+    solution["cells"] += [
+        _markdown("**Why (2 points).** Why is a factory's simulation fed by sensors only a shadow?"),
+        _markdown(model, grade_id="why", points=2),
+        _markdown("**Risk (3 points).** Name a risk."),
+        _markdown(model, grade_id="risk", points=3),
+    ]
+    _write(solutions, TINY, solution)
+    ada = copy.deepcopy(solution)
+    ada["cells"][-3]["source"] = "Nothing flows back automatically.\n\n`print('not run')`"
+    ada["cells"][-1]["source"] = [YOUR_ANSWER]  # left as handed out
+    _write(submissions / "ada", TINY, ada)
+    (submissions / "bob").mkdir(parents=True)
+    (submissions / "bob" / TINY).write_text("{not json")  # an unreadable file answers nothing, and stops nothing
+
+    grades = grade.grade_folder(submissions, out, solutions, cell_timeout_s=10, notebook_timeout_s=60, progress=False)
+
+    by = {g.student: g for g in grades}
+    assert (by["ada"].score, by["ada"].max_score, by["ada"].written_points) == (2, 2, 5.0)  # not in the score
+    assert [(a.question_id, a.points, a.answered) for a in by["ada"].written] == [("why", 2, True), ("risk", 3, False)]
+    assert by["ada"].written[0].question.startswith("**Why (2 points).**")
+    assert [a.answered for a in by["bob"].written] == [False, False] and by["bob"].reason
+    page = (out / "ada" / "written_answers.md").read_text()
+    assert "### why (2 points)" in page and "> **Why (2 points).**" in page and "Nothing flows back" in page
+    assert "### risk (3 points)" in page and "*(not answered)*" in page and "BEGIN SOLUTION" not in page
+    results = json.loads((out / "ada" / "results.json").read_text())
+    assert results["max_score"] == 2 and "2 written answers (5 points" in results["output"]
+    assert "1 left unanswered" in results["output"]
+    with (out / "gradebook.csv").open() as handle:
+        rows = {r["student"]: r for r in csv.DictReader(handle)}
+    assert (rows["ada"]["score"], rows["ada"]["written_points_to_grade"]) == ("2", "5")
+
+
 def test_isolated_notebooks_have_no_network():
     prefix = grade._isolation_prefix()
     if not prefix:
@@ -211,3 +254,15 @@ def test_nbgrader_releases_the_same_student_notebooks_as_twin_make_exercises(tmp
     for exercise in exercises:
         released = tmp_path / "release" / "course" / exercise.name
         assert cells(released) == cells(exercise), f"nbgrader's {exercise.name} differs from exercises/"
+
+
+def test_the_written_questions_of_chapter_13_are_found_in_the_exercise_as_handed_out():
+    name = "13_case_studies_and_risks_exercises.ipynb"
+    solution = json.loads((ROOT / "solutions" / name).read_text())
+    handed_out = grade.written_answers(solution, (ROOT / "exercises" / name).read_bytes())
+    ids = ["case_1a", "case_1b", "case_1c", "case_1d", "case_2d", "risks_safeguards"]
+    assert [a.question_id for a in handed_out] == ids and not any(a.answered for a in handed_out)
+    assert sum(a.points for a in handed_out) == 17
+    assert all(a.question.startswith(("**", "## Exercise")) for a in handed_out)  # the question, not the answer
+    solved = grade.written_answers(solution, (ROOT / "solutions" / name).read_bytes())
+    assert all(a.answered and "Model answer" in a.answer for a in solved)

@@ -16,6 +16,10 @@ It writes ``grades/<student>/results.json`` in Gradescope's format and one ``gra
 student and notebook). A notebook that crashes, loops or cannot be read gets its score (0 for the checks it never
 reached) and the reason; it never stops the batch.
 
+Written answers (the cells nbgrader grades by hand: ``grade_id`` and ``points`` in their metadata) are never
+scored here. They are read from the submitted file, never run, and gathered for the instructor with each question
+and its points in ``grades/<student>/written_answers.md``; the gradebook says how many points wait there.
+
 Limits, said plainly: a student who rewrites the grader's code from inside their own kernel can fake their *own*
 result; nothing they do reaches another student's kernel, folder or result, and the gradebook is written by this
 process only.
@@ -60,6 +64,20 @@ class CheckOutcome:
     message: str
 
 
+@dataclass(frozen=True)
+class WrittenAnswer:
+    """A written answer for the instructor to grade by hand (an nbgrader cell with ``grade_id`` and ``points``)."""
+
+    question_id: str  # nbgrader's grade_id, e.g. "case_1a"
+    points: float
+    question: str  # the markdown cell before the answer cell in the solution
+    answer: str  # the student's text; "" when left as the exercise's answer line, or deleted
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.answer)
+
+
 @dataclass
 class NotebookGrade:
     """What one submitted notebook scored, and why it scored less than full marks when it did not finish."""
@@ -70,10 +88,16 @@ class NotebookGrade:
     max_score: int = 0
     reason: str = ""  # empty when the notebook ran to the end
     seconds: float = 0.0
+    written: list[WrittenAnswer] = field(default_factory=list)
 
     @property
     def score(self) -> int:
         return sum(check.passed for check in self.checks)
+
+    @property
+    def written_points(self) -> float:
+        """Points of the written answers, graded by hand (not part of ``score`` or ``max_score``)."""
+        return sum(answer.points for answer in self.written)
 
 
 # -- what to grade: the checks the solution notebook calls ---------------------------------------------------------
@@ -322,6 +346,56 @@ def _read_result(result: Path, count: int, stderr: str) -> tuple[dict[int, Check
     return verdicts, reason
 
 
+# -- written answers: gathered for the instructor, never scored here -------------------------------------------------
+def _graded_by_hand(notebook: dict) -> dict[str, int]:
+    """grade_id -> cell index of each cell nbgrader grades by hand (``grade`` and ``solution`` in its metadata)."""
+    found = {}
+    for index, cell in enumerate(notebook.get("cells", [])):
+        meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell, dict) else {}
+        if isinstance(meta, dict) and meta.get("grade") is True and meta.get("solution") is True:
+            found.setdefault(str(meta.get("grade_id", f"cell {index}")), index)
+    return found
+
+
+def written_answers(solution: dict, submitted: bytes) -> list[WrittenAnswer]:
+    """The student's answer to each written question of ``solution`` (matched by nbgrader's ``grade_id``), with the
+    question and its points. The submission is only parsed, never run; an unreadable one answers nothing."""
+    from twin.course.exercises import YOUR_ANSWER
+
+    try:
+        notebook = json.loads(submitted)
+        theirs = _graded_by_hand(notebook) if isinstance(notebook, dict) else {}
+    except (ValueError, TypeError, AttributeError):
+        notebook, theirs = {}, {}
+    answers = []
+    cells = solution["cells"]
+    for question_id, index in _graded_by_hand(solution).items():
+        points = cells[index]["metadata"]["nbgrader"].get("points", 0)
+        question = "".join(cells[index - 1]["source"]).strip() if index > 0 else ""
+        text = ""
+        if question_id in theirs:
+            source = notebook["cells"][theirs[question_id]].get("source", "")
+            text = ("".join(source) if isinstance(source, list) else str(source)).strip()
+            text = "" if text == YOUR_ANSWER else text
+        answers.append(WrittenAnswer(question_id, float(points), question, text))
+    return answers
+
+
+def written_report(student: str, grades: list[NotebookGrade]) -> str:
+    """A student's written answers as one Markdown page for the instructor: each question, its points, the answer
+    (the model answer and rubric are in the solution notebook, at the same question)."""
+    lines = [f"# Written answers of {student}", ""]
+    for grade in grades:
+        if not grade.written:
+            continue
+        lines += [f"## {grade.notebook} ({grade.written_points:g} points to grade by hand)", ""]
+        for answer in grade.written:
+            lines += [f"### {answer.question_id} ({answer.points:g} points)", ""]
+            lines += ["> " + line if line else ">" for line in answer.question.splitlines()]
+            lines += ["", answer.answer if answer.answered else "*(not answered)*", ""]
+    return "\n".join(lines)
+
+
 # -- a folder of students ------------------------------------------------------------------------------------------
 def gradescope_results(grades: list[NotebookGrade]) -> dict:
     """One student's results in Gradescope's ``results.json`` format: a test per check, 1 point each."""
@@ -338,6 +412,13 @@ def gradescope_results(grades: list[NotebookGrade]) -> dict:
                 }
             )
     notes = [f"{grade.notebook}: {grade.reason}" for grade in grades if grade.reason]
+    for grade in grades:
+        if grade.written:
+            blank = sum(not answer.answered for answer in grade.written)
+            notes.append(
+                f"{grade.notebook}: {len(grade.written)} written answers ({grade.written_points:g} points, not in this "
+                f"score) wait for the instructor, {blank} left unanswered: see written_answers.md"
+            )
     return {
         "score": sum(grade.score for grade in grades),
         "max_score": sum(grade.max_score for grade in grades),
@@ -389,6 +470,7 @@ def grade_folder(
             grade = grade_notebook(
                 student, name, content, checks_for[name], cell_timeout_s, notebook_timeout_s, isolation
             )
+            grade.written = written_answers(json.loads(known[name].read_text()), content)
             grades.append(grade)
             if progress:
                 print(f"{student}/{name}: {grade.score}/{grade.max_score} {grade.reason}".rstrip())
@@ -396,9 +478,14 @@ def grade_folder(
     for student, grades in by_student.items():
         (out / student).mkdir(exist_ok=True)
         _write_atomically(out / student / "results.json", json.dumps(gradescope_results(grades), indent=2))
+        if any(grade.written for grade in grades):
+            _write_atomically(out / student / "written_answers.md", written_report(student, grades))
     everything = [grade for grades in by_student.values() for grade in grades]
-    rows = [["student", "notebook", "score", "max_score", "seconds", "reason"]]
-    rows += [[g.student, g.notebook, g.score, g.max_score, f"{g.seconds:.1f}", g.reason] for g in everything]
+    rows = [["student", "notebook", "score", "max_score", "written_points_to_grade", "seconds", "reason"]]
+    rows += [
+        [g.student, g.notebook, g.score, g.max_score, f"{g.written_points:g}", f"{g.seconds:.1f}", g.reason]
+        for g in everything
+    ]
     with tempfile.NamedTemporaryFile("w", newline="", dir=out, delete=False, suffix=".csv") as handle:
         csv.writer(handle).writerows(rows)
     os.replace(handle.name, out / "gradebook.csv")
