@@ -19,6 +19,7 @@ SMALL_RUNS = {  # script -> arguments for a short run, and a phrase its output m
     "bench_fleet.py": (["--robots", "2", "--workers", "1", "--steps", "24"], "speed-up over serial"),
     "bench_link.py": (["--messages", "200", "--stream", "2000"], "throughput, validated on receipt"),
     "bench_mqtt_vs_zmq.py": (["--messages", "20"], "ratio MQTT / ZeroMQ"),
+    "bench_notebook_runner.py": (["--runs", "1", "--notebook", "notebooks/00_setup_check.ipynb"], "stalled runs"),
     "bench_operation.py": ([], "simulated days per wall second"),
     "bench_sensors.py": (["--quick"], "camera 320x240, lens + noise"),
     "bench_solver_settings.py": (["--quick"], "solver iterations"),

@@ -178,8 +178,9 @@ def _grading_cell(check: CheckCall, index: int, marker: str) -> str:
 def _run_in_worker(notebook_path: Path, checks_path: Path, result_path: Path, cell_timeout_s: float) -> None:
     """Execute the student's notebook, then the grading cells; write the verdicts to ``result_path``."""
     import nbformat
-    from nbclient import NotebookClient
     from nbclient.exceptions import DeadKernelError
+
+    from twin.course.notebook_runner import notebook_client
 
     job = json.loads(checks_path.read_text())
     checks_path.unlink()  # the student's kernel never sees the marker before the grading cells run
@@ -210,7 +211,7 @@ def _run_in_worker(notebook_path: Path, checks_path: Path, result_path: Path, ce
         cells.insert(position + offset, nbformat.v4.new_code_cell(_grading_cell(checks[number], number, marker)))
         grading.add(position + offset)
     notebook.cells = cells
-    client = NotebookClient(
+    client = notebook_client(
         notebook,
         timeout=int(cell_timeout_s),
         interrupt_on_timeout=True,

@@ -75,14 +75,15 @@ def build_page(source: Path, target: Path, quick: bool, cell_timeout_s: float) -
     """Run ``source`` in its own kernel (in its folder) and write its HTML page to ``target``; returns the
     notebook's title. Raises ``nbclient``'s ``CellExecutionError`` when a cell fails."""
     import nbformat
-    from nbclient import NotebookClient
     from nbconvert import HTMLExporter
+
+    from twin.course.notebook_runner import notebook_client
 
     notebook = nbformat.read(source, as_version=4)
     previous = os.environ.get("TWIN_TEST_MODE")
     os.environ["TWIN_TEST_MODE"] = "1" if quick else "0"
     try:
-        NotebookClient(
+        notebook_client(
             notebook,
             timeout=int(cell_timeout_s),
             kernel_name="python3",
