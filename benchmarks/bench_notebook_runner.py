@@ -54,9 +54,8 @@ def main() -> None:
             stall = slowest > 0.9 * args.cell_timeout
             stalled[sliced] += stall
             name = "sliced poll" if sliced else "plain nbclient"
-            print(
-                f"run {run}: {name:14s} {wall:6.1f} s, slowest cell {where} {slowest:5.1f} s{'  STALLED' if stall else ''}"
-            )
+            flag = "  STALLED" if stall else ""
+            print(f"run {run}: {name:14s} {wall:6.1f} s, slowest cell {where} {slowest:5.1f} s{flag}")
     for sliced, name in ((False, "plain nbclient"), (True, "sliced poll (twin.course.notebook_runner)")):
         print(f"stalled runs, {name}: {stalled[sliced]} of {args.runs}")
 
