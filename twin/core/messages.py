@@ -51,6 +51,30 @@ class StateMeasurement:
                 f"positions {self.positions.shape} and velocities {self.velocities.shape} must have the same length."
             )
 
+    @classmethod
+    def from_rows(cls, time: float, rows: np.ndarray) -> StateMeasurement:
+        """The same message from one (2, joints) float array, positions over velocities (a sensor's reading),
+        with the same checks made in one pass; ``rows`` becomes read-only and stays the message's ``rows``."""
+        rows = np.asarray(rows, dtype=float)
+        if rows.ndim != 2 or rows.shape[0] != 2:
+            raise ValueError(f"rows must be positions over velocities, shape (2, joints), got shape {rows.shape}.")
+        if not all_finite(rows.ravel()):
+            raise ValueError(f"positions and velocities must hold finite numbers, got {rows}.")
+        rows.setflags(write=False)
+        measurement = object.__new__(cls)
+        measurement.__dict__.update(time=_time(time), positions=rows[0], velocities=rows[1], _rows=rows)
+        return measurement
+
+    @property
+    def rows(self) -> np.ndarray:
+        """Positions over velocities as one read-only (2, joints) array (made once, on first use)."""
+        rows = self.__dict__.get("_rows")
+        if rows is None:
+            rows = np.array((self.positions, self.velocities), dtype=float)
+            rows.setflags(write=False)
+            object.__setattr__(self, "_rows", rows)
+        return rows
+
 
 @dataclass(frozen=True)
 class JointCommand:

@@ -31,6 +31,21 @@ class JointState:
     positions: np.ndarray
     velocities: np.ndarray
 
+    @classmethod
+    def from_rows(cls, rows: np.ndarray) -> JointState:
+        """The state held as one (2, joints) float array, positions over velocities; ``positions`` and
+        ``velocities`` are views of its rows, and ``rows`` is that array, so a loop can update both in one
+        numpy operation."""
+        state = object.__new__(cls)
+        state.__dict__.update(positions=rows[0], velocities=rows[1], _rows=rows)  # the fields, in one write
+        return state
+
+    @property
+    def rows(self) -> np.ndarray:
+        """Positions over velocities as one (2, joints) array: the array the state was built from, or a new copy."""
+        rows = self.__dict__.get("_rows")
+        return rows if rows is not None else np.array((self.positions, self.velocities), dtype=float)
+
 
 @dataclass(frozen=True)
 class DynamicsParameters:

@@ -176,9 +176,9 @@ class PhysicalStandIn:
         """The plant's joint state now. Only this class moves its plant, so one pybullet read serves the sensor,
         the true state and the damping until ``step`` or ``reset`` moves the joints; the arrays are read-only."""
         if self._state_now is None:
-            state = self._plant.state()
-            state.positions.setflags(write=False)
-            state.velocities.setflags(write=False)
+            state = self._plant.robot.state()
+            for array in (state.rows, state.positions, state.velocities):
+                array.setflags(write=False)
             self._state_now = state
         return self._state_now
 

@@ -254,10 +254,7 @@ class Robot:
     def state(self) -> JointState:
         """Positions and velocities of the one-DoF joints."""
         states = self.world.client.getJointStates(self.body_id, self.joint_indices)
-        return JointState(
-            positions=np.array([s[0] for s in states], dtype=float),
-            velocities=np.array([s[1] for s in states], dtype=float),
-        )
+        return JointState.from_rows(np.array(([s[0] for s in states], [s[1] for s in states]), dtype=float))
 
     def set_state(
         self, positions: Sequence[float] | np.ndarray, velocities: Sequence[float] | np.ndarray | None = None

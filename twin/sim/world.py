@@ -125,6 +125,11 @@ class World:
             step_simulation()
         self.steps_taken += int(steps)
 
+    def step_once(self) -> None:
+        """``step(1)``, for loops: one fixed time step, with no count to check."""
+        self.client.stepSimulation()
+        self.steps_taken += 1
+
     # -- content ---------------------------------------------------------------------------------
     def add_ground(self, lateral_friction: float = 1.0) -> int:
         """Add the flat ground plane (z = 0) once; returns its body id."""
