@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twin.core.types import all_finite
+from twin.core.types import StateRows, all_finite
 
 SCHEMA_VERSION = 1
 
@@ -62,18 +62,10 @@ class StateMeasurement:
             raise ValueError(f"positions and velocities must hold finite numbers, got {rows}.")
         rows.setflags(write=False)
         measurement = object.__new__(cls)
-        measurement.__dict__.update(time=_time(time), positions=rows[0], velocities=rows[1], _rows=rows)
+        measurement.__dict__.update(time=_time(time), positions=rows[0], velocities=rows[1], rows=rows)
         return measurement
 
-    @property
-    def rows(self) -> np.ndarray:
-        """Positions over velocities as one read-only (2, joints) array (made once, on first use)."""
-        rows = self.__dict__.get("_rows")
-        if rows is None:
-            rows = np.array((self.positions, self.velocities), dtype=float)
-            rows.setflags(write=False)
-            object.__setattr__(self, "_rows", rows)
-        return rows
+    rows = StateRows(keep=True)  # positions over velocities, read-only (2, joints): made once, on first use
 
 
 @dataclass(frozen=True)

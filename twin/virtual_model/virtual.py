@@ -107,7 +107,7 @@ class VirtualModel:
                 )
             before.append(x[0])
             x = x + gain * (m.rows - x)
-        self.robot.write_state(x[0], x[1])  # StateMeasurement holds finite numbers, so x is finite
+        self.robot.write_rows(x)  # StateMeasurement holds finite numbers, so x is finite
         self.corrections += len(measurements)
         return before, JointState.from_rows(x)
 
