@@ -58,7 +58,8 @@ class JointState:
         ``velocities`` are views of its rows, and ``rows`` is that array, so a loop can update both in one
         numpy operation."""
         state = object.__new__(cls)
-        state.__dict__.update(positions=rows[0], velocities=rows[1], rows=rows)  # the fields and rows, in one write
+        fields_ = state.__dict__  # written directly: the frozen dataclass's __init__ costs more than the state
+        fields_["positions"], fields_["velocities"], fields_["rows"] = rows[0], rows[1], rows
         return state
 
     rows = StateRows()  # the array the state was built from, or a new one (its arrays may have changed since)
