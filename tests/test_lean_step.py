@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 
 from twin.control.pd import JointPD
 from twin.core.messages import StateMeasurement
-from twin.core.types import all_finite
+from twin.core.types import JointState, all_finite
 from twin.digital_twin import DigitalTwin
 from twin.physical_system.standin import PhysicalStandIn
+from twin.sim import World
 from twin.sim._bullet import BulletClient, pybullet
 from twin.virtual_model.virtual import VirtualModel
 
@@ -96,3 +99,39 @@ def test_the_twin_still_tracks_with_the_lean_step():
         run = twin.run(480)
     assert np.abs(run.true_positions[-1, :4] - target[:4]).max() < 0.05
     assert run.rmse("prediction") < 0.01
+
+
+def test_a_measurement_from_rows_is_checked_like_one_from_vectors():
+    rows = np.array([[0.1, 0.2], [0.3, 0.4]])
+    m = StateMeasurement.from_rows(0.5, rows)
+    assert m.rows is rows and not rows.flags.writeable  # the very array, now read-only
+    np.testing.assert_array_equal(m.positions, [0.1, 0.2])
+    np.testing.assert_array_equal(m.velocities, [0.3, 0.4])
+    with pytest.raises(ValueError, match="finite"):
+        StateMeasurement.from_rows(0.5, np.array([[0.1, np.nan], [0.3, 0.4]]))
+    with pytest.raises(ValueError, match=r"shape \(2, joints\)"):
+        StateMeasurement.from_rows(0.5, np.zeros(4))
+    with pytest.raises(ValueError, match="time"):
+        StateMeasurement.from_rows(float("inf"), rows.copy())
+    plain = StateMeasurement(0.5, [0.1, 0.2], [0.3, 0.4])
+    np.testing.assert_array_equal(plain.rows, rows)  # made on first use, then kept
+    assert plain.rows is plain.rows and not plain.rows.flags.writeable
+
+
+def test_a_plain_joint_state_gives_rows_that_follow_its_arrays():
+    state = JointState(np.array([0.1, 0.2]), np.array([0.3, 0.4]))
+    state.positions[0] = 1.0  # a plain state's arrays may change: its rows are made anew each time
+    np.testing.assert_array_equal(state.rows, [[1.0, 0.2], [0.3, 0.4]])
+    rows = np.array([[0.1, 0.2], [0.3, 0.4]])
+    kept = JointState.from_rows(rows)
+    assert kept.rows is rows and np.shares_memory(kept.positions, rows)
+    assert kept == JointState(kept.positions, kept.velocities)  # the same dataclass, rows are no field
+
+
+def test_a_closed_world_says_so_at_the_first_call():
+    world = World()
+    world.close()
+    assert not world.is_open
+    with pytest.raises(RuntimeError, match=r"World is closed \(client.getNumBodies\)"):
+        world.client.getNumBodies()
+    copy.deepcopy(world.client)  # copying a closed world's client is no pybullet call

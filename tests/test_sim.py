@@ -51,8 +51,8 @@ def test_context_manager_disconnects_and_close_is_idempotent():
         assert world.is_open
         client.stepSimulation()
     assert not world.is_open
-    with pytest.raises(RuntimeError, match="closed"):
-        world.client  # noqa: B018
+    with pytest.raises(RuntimeError, match="World is closed"):
+        world.client.stepSimulation()  # any call on a closed world's client says so
     with pytest.raises(pybullet.error):  # the underlying client is really disconnected
         client.stepSimulation()
     world.close()  # twice is fine

@@ -32,7 +32,7 @@ from twin.analytics.prediction_error import PredictionErrorTracker
 from twin.control.pd import JointPD
 from twin.core.messages import JointCommand, StateMeasurement
 from twin.core.protocols import Link, PhysicalSystem
-from twin.core.types import DEFAULT_TIME_STEP, DynamicsParameters, JointState, all_finite
+from twin.core.types import DEFAULT_TIME_STEP, DynamicsParameters, JointState
 from twin.link.in_process import InProcessLink
 from twin.physical_system.standin import DEFAULT_TRUTH, PhysicalStandIn
 from twin.sensors.joint_state import JointStateSensor
@@ -230,21 +230,25 @@ class DigitalTwin:
             t = planner.plant.time
             state = planner.state()
             gravity = planner.plant.gravity_torques_at(state.positions)
-            tau = self._checked_torques(self.controller(t, state.positions, state.velocities, gravity))
+            tau = self._checked_command(t, self.controller(t, state.positions, state.velocities, gravity)).torques
             planner.advance(tau)
             self._plan.append(tau)
         return self._plan[self.steps_taken]
 
-    def _checked_torques(self, torques: object) -> np.ndarray:
-        """The controller's output as a float array of finite N m, one per joint: the loop's one check on it."""
-        tau = np.asarray(torques, dtype=float)
-        if tau.shape != (self.model.robot.dof,) or not all_finite(tau):
+    def _checked_command(self, t: float, torques: object) -> JointCommand:
+        """The controller's output at ``t`` (s) as the command to send: a float array of finite N m, one per joint.
+        ``JointCommand`` checks that the values are finite; this adds the length: the loop's one check on it."""
+        try:
+            command = JointCommand(t, torques)
+        except (TypeError, ValueError):
+            command = None
+        if command is None or command.torques.shape != (self.model.robot.dof,):
             robot = self.model.robot
             raise ValueError(
-                f"the controller returned {tau!r}; it must return {robot.dof} finite torques (N m), one per joint "
-                f"{list(robot.joint_names)}."
+                f"the controller returned {torques!r}; it must return {robot.dof} finite torques (N m), one per "
+                f"joint {list(robot.joint_names)}."
             )
-        return tau
+        return command
 
     def step(self) -> np.ndarray:
         """One time step of the whole twin, in the chapter's order; each component hands the sample on once:
@@ -328,17 +332,17 @@ class DigitalTwin:
             self.physical.apply(JointCommand(t, tau))  # pre-programmed on the robot: no data link involved
             return tau
         if self.controller is None:
-            tau = np.zeros(self.model.robot.dof)
+            command = JointCommand(t, np.zeros(self.model.robot.dof))
         else:
             gravity = self.model.plant.gravity_torques_at(estimate.positions)
-            tau = self._checked_torques(self.controller(t, estimate.positions, estimate.velocities, gravity))
+            command = self._checked_command(t, self.controller(t, estimate.positions, estimate.velocities, gravity))
         if self.link is None:  # process stand-in: apply() sends it over its own ZeroMQ link
-            self.physical.apply(JointCommand(t, tau))
-            return tau
-        self.link.downlink.send(JointCommand(t, tau), k)
-        for command in self.link.downlink.receive(k):
             self.physical.apply(command)
-        return tau
+            return command.torques
+        self.link.downlink.send(command, k)
+        for arrived in self.link.downlink.receive(k):
+            self.physical.apply(arrived)
+        return command.torques
 
     def _true_positions(self) -> np.ndarray:
         """The stand-in's exact positions (rad), for teaching; NaN for a system that cannot tell (a real robot)."""

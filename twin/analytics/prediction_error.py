@@ -13,6 +13,7 @@ class PredictionErrorTracker:
 
     def __init__(self, joint_names: tuple[str, ...] | list[str]) -> None:
         self.joint_names = tuple(joint_names)
+        self._shape = (len(self.joint_names),)  # of each vector it records
         self._times: list[float] = []
         self._errors: list[np.ndarray] = []
 
@@ -20,7 +21,7 @@ class PredictionErrorTracker:
         """Store one comparison; returns the error vector."""
         predicted = np.asarray(predicted, dtype=float)
         measured = np.asarray(measured, dtype=float)
-        if predicted.shape != (len(self.joint_names),) or measured.shape != predicted.shape:
+        if predicted.shape != self._shape or measured.shape != self._shape:
             raise ValueError(
                 f"predicted {predicted.shape} and measured {measured.shape} must both have one value per joint "
                 f"({len(self.joint_names)}: {list(self.joint_names)})."

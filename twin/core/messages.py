@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twin.core.types import all_finite
+from twin.core.types import StateRows, all_finite
 
 SCHEMA_VERSION = 1
 
@@ -50,6 +50,22 @@ class StateMeasurement:
             raise ValueError(
                 f"positions {self.positions.shape} and velocities {self.velocities.shape} must have the same length."
             )
+
+    @classmethod
+    def from_rows(cls, time: float, rows: np.ndarray) -> StateMeasurement:
+        """The same message from one (2, joints) float array, positions over velocities (a sensor's reading),
+        with the same checks made in one pass; ``rows`` becomes read-only and stays the message's ``rows``."""
+        rows = np.asarray(rows, dtype=float)
+        if rows.ndim != 2 or rows.shape[0] != 2:
+            raise ValueError(f"rows must be positions over velocities, shape (2, joints), got shape {rows.shape}.")
+        if not all_finite(rows.ravel()):
+            raise ValueError(f"positions and velocities must hold finite numbers, got {rows}.")
+        rows.setflags(write=False)
+        measurement = object.__new__(cls)
+        measurement.__dict__.update(time=_time(time), positions=rows[0], velocities=rows[1], rows=rows)
+        return measurement
+
+    rows = StateRows(keep=True)  # positions over velocities, read-only (2, joints): made once, on first use
 
 
 @dataclass(frozen=True)

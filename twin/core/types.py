@@ -24,12 +24,45 @@ def all_finite(vector: np.ndarray) -> bool:
     return math.isfinite(sum(vector.tolist())) or bool(np.isfinite(vector).all())
 
 
+class StateRows:
+    """``.rows`` of a joint state or measurement: positions over velocities as one (2, joints) float array.
+
+    One built from rows (``from_rows``) keeps that very array under ``rows`` in its ``__dict__``, which Python reads
+    before it asks this descriptor (a non-data descriptor): a plain attribute read in a twin's loop. Any other gets
+    a new array; with ``keep=True`` (for read-only fields) that array is stored and served from then on.
+    """
+
+    def __init__(self, keep: bool = False) -> None:
+        self.keep = keep
+
+    def __get__(self, instance: object, owner: type | None = None) -> np.ndarray:
+        if instance is None:
+            return self  # type: ignore[return-value]  # the class attribute itself, for help() and docs
+        rows = np.array((instance.positions, instance.velocities), dtype=float)
+        if self.keep:
+            rows.setflags(write=False)
+            instance.__dict__["rows"] = rows
+        return rows
+
+
 @dataclass(frozen=True)
 class JointState:
     """Positions (rad or m) and velocities (rad/s or m/s) of a robot's one-DoF joints."""
 
     positions: np.ndarray
     velocities: np.ndarray
+
+    @classmethod
+    def from_rows(cls, rows: np.ndarray) -> JointState:
+        """The state held as one (2, joints) float array, positions over velocities; ``positions`` and
+        ``velocities`` are views of its rows, and ``rows`` is that array, so a loop can update both in one
+        numpy operation."""
+        state = object.__new__(cls)
+        fields_ = state.__dict__  # written directly: the frozen dataclass's __init__ costs more than the state
+        fields_["positions"], fields_["velocities"], fields_["rows"] = rows[0], rows[1], rows
+        return state
+
+    rows = StateRows()  # the array the state was built from, or a new one (its arrays may have changed since)
 
 
 @dataclass(frozen=True)

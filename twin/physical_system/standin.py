@@ -216,10 +216,9 @@ class PhysicalStandIn:
         """The plant's joint state now. Only this class moves its plant, so one pybullet read serves the sensor,
         the true state and the damping until ``step`` or ``reset`` moves the joints; the arrays are read-only."""
         if self._state_now is None:
-            state = self._plant.state()
-            state.positions.setflags(write=False)
-            state.velocities.setflags(write=False)
-            self._state_now = state
+            rows = self._plant.robot.state_rows()
+            rows.setflags(write=False)  # and so are the positions and velocities, views made of it from now on
+            self._state_now = JointState.from_rows(rows)
         return self._state_now
 
     def measure(self) -> StateMeasurement:

@@ -27,6 +27,7 @@ class JointStateSensor:
             if not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
                 raise ValueError(f"{name}={value!r} must be a finite standard deviation >= 0 (0 = ideal sensor).")
         self._noise_std = np.array([[float(position_noise_std)], [float(velocity_noise_std)]])  # rows: q, qd
+        self._noise_std_rows = self._noise_std  # the same, one column per joint of the last reading
         self.seed = seed
         self.rng = np.random.default_rng(seed)
 
@@ -49,7 +50,10 @@ class JointStateSensor:
     def measure(self, time: float, true_state: JointState) -> StateMeasurement:
         """A noisy reading of ``true_state`` stamped with ``time`` (s)."""
         # one draw for both rows: the same numbers, in the same order, as drawing positions then velocities
-        noise = self._noise_std * self.rng.standard_normal((2, true_state.positions.size))
-        return StateMeasurement(
-            time=time, positions=true_state.positions + noise[0], velocities=true_state.velocities + noise[1]
-        )
+        rows = true_state.rows
+        if self._noise_std_rows.shape != rows.shape:  # numpy scales same-shaped arrays faster than it broadcasts
+            self._noise_std_rows = np.repeat(self._noise_std, rows.shape[1], axis=1)
+        reading = self.rng.standard_normal(rows.shape)
+        reading *= self._noise_std_rows
+        reading += rows
+        return StateMeasurement.from_rows(time, reading)

@@ -70,6 +70,7 @@ class SimulatedRobot:
             self.world.close()
             raise
         self.last_torques = np.zeros(self.robot.dof)
+        self._zeros = [0.0] * self.robot.dof  # joint velocities and accelerations of a robot held still
 
     # -- parameters ------------------------------------------------------------------------------
     def set_parameters(self, parameters: DynamicsParameters) -> None:
@@ -151,7 +152,7 @@ class SimulatedRobot:
                 velocities = self.robot.state().velocities
             torques = torques - self.parameters.joint_damping * velocities
         self.robot.write_torques(torques)
-        self.world.step()
+        self.world.step_once()
 
     def gravity_torques(self, positions: Sequence[float] | np.ndarray) -> np.ndarray:
         """Joint torques (N m) that hold this robot still at ``positions`` against gravity, with its own masses."""
@@ -159,9 +160,13 @@ class SimulatedRobot:
 
     def gravity_torques_at(self, positions: np.ndarray) -> np.ndarray:
         """``gravity_torques`` without its checks: ``positions`` (rad) is a float array from this robot's state."""
-        zeros = [0.0] * self.dof
-        loaded = self.world.client.calculateInverseDynamics(self.robot.body_id, positions.tolist(), zeros, zeros)
-        return self.parameters.mass_scale * np.array(loaded, dtype=float)
+        zeros = self._zeros
+        loaded = np.array(
+            self.world.client.calculateInverseDynamics(self.robot.body_id, positions.tolist(), zeros, zeros),
+            dtype=float,
+        )
+        scale = self.parameters.mass_scale
+        return loaded if scale == 1.0 else scale * loaded  # x 1.0 would change no bit: skipped, it costs a numpy call
 
     def mass_matrix(self, positions: Sequence[float] | np.ndarray) -> np.ndarray:
         """Joint-space inertia matrix M(q) (kg m^2 for revolute joints) with this robot's own masses."""

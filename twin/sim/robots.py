@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from operator import itemgetter
 from pathlib import Path
 from typing import Protocol
 
@@ -35,6 +36,7 @@ JOINT_TYPE_NAMES = {
     pybullet.JOINT_FIXED: "fixed",
 }
 ONE_DOF_TYPES = ("revolute", "prismatic")
+_POSITION, _VELOCITY = itemgetter(0), itemgetter(1)  # of one joint in getJointStates' answer
 
 
 @dataclass(frozen=True)
@@ -253,11 +255,12 @@ class Robot:
     # -- state -----------------------------------------------------------------------------------
     def state(self) -> JointState:
         """Positions and velocities of the one-DoF joints."""
+        return JointState.from_rows(self.state_rows())
+
+    def state_rows(self) -> np.ndarray:
+        """Positions (rad or m) over velocities (rad/s or m/s) of the one-DoF joints: one new (2, dof) array."""
         states = self.world.client.getJointStates(self.body_id, self.joint_indices)
-        return JointState(
-            positions=np.array([s[0] for s in states], dtype=float),
-            velocities=np.array([s[1] for s in states], dtype=float),
-        )
+        return np.array((list(map(_POSITION, states)), list(map(_VELOCITY, states))), dtype=float)
 
     def set_state(
         self, positions: Sequence[float] | np.ndarray, velocities: Sequence[float] | np.ndarray | None = None
@@ -265,18 +268,14 @@ class Robot:
         """Teleport the one-DoF joints to these positions (and velocities, default zero)."""
         q = self.joint_vector("positions", positions)
         qd = np.zeros(self.dof) if velocities is None else self.joint_vector("velocities", velocities)
-        self.write_state(q, qd)
+        self.write_rows(np.array((q, qd)))
 
-    def write_state(self, positions: np.ndarray, velocities: np.ndarray) -> None:
-        """``set_state`` without its checks, in one pybullet call: for loops whose values are already
-        float arrays of one finite entry per one-DoF joint (rad or m, rad/s or m/s), checked where they came in."""
+    def write_rows(self, rows: np.ndarray) -> None:
+        """``set_state`` without its checks, in one pybullet call, for loops: ``rows`` is a float (2, dof) array,
+        positions (rad or m) over velocities (rad/s or m/s), finite, checked where it came in."""
         if self.joint_indices:
-            self.world.client.resetJointStatesMultiDof(
-                self.body_id,
-                self.joint_indices,
-                positions.reshape(-1, 1).tolist(),  # one list per joint, as the MultiDof call wants
-                velocities.reshape(-1, 1).tolist(),
-            )
+            positions, velocities = rows[:, :, None].tolist()  # one list per joint, as the MultiDof call wants
+            self.world.client.resetJointStatesMultiDof(self.body_id, self.joint_indices, positions, velocities)
 
     def enable_torque_control(self) -> None:
         """Switch off pybullet's default velocity motors so that ``apply_torques`` alone drives the joints."""

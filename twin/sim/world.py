@@ -20,6 +20,15 @@ from twin.sim.robots import Robot, load_robot
 STANDARD_GRAVITY = 9.81  # m/s^2
 
 
+class _ClosedClient:
+    """What ``World.client`` is once the world is closed: any pybullet call on it says so."""
+
+    def __getattr__(self, name: str) -> None:
+        if name.startswith("__"):  # copy, pickle and friends probe for optional methods
+            raise AttributeError(name)
+        raise RuntimeError(f"This World is closed (client.{name}). Create a new one: `with World() as world: ...`.")
+
+
 class World:
     """A headless physics world with a fixed time step, gravity along -z and a seed.
 
@@ -63,31 +72,28 @@ class World:
         self.robots: list[Robot] = []
         self.ground_id: int | None = None
         with quiet_c_output():
-            self._client: BulletClient | None = BulletClient(connection_mode=pybullet.DIRECT)
+            # a plain attribute, read on every pybullet call of every loop; close() swaps in _ClosedClient
+            self.client: BulletClient | _ClosedClient = BulletClient(connection_mode=pybullet.DIRECT)
         self.client.setAdditionalSearchPath(pybullet_data.getDataPath())
         self.client.setGravity(0.0, 0.0, -self.gravity)
         self.client.setTimeStep(self.time_step)
         self.client.setPhysicsEngineParameter(numSolverIterations=solver_iterations, deterministicOverlappingPairs=1)
 
     # -- lifecycle -------------------------------------------------------------------------------
-    @property
-    def client(self) -> BulletClient:
-        """The private pybullet client; call any pybullet function on it (``world.client.getNumJoints``)."""
-        if self._client is None:
-            raise RuntimeError("This World is closed. Create a new one: `with World() as world: ...`.")
-        return self._client
+    # ``client``: the private pybullet client; call any pybullet function on it (``world.client.getNumJoints``).
+    # Once the world is closed, every call on it raises an error that says so.
 
     @property
     def is_open(self) -> bool:
-        return self._client is not None
+        return not isinstance(self.client, _ClosedClient)
 
     def close(self) -> None:
         """Disconnect from pybullet. Safe to call twice."""
-        if self._client is not None:
+        if self.is_open:
             try:
-                self._client.disconnect()
+                self.client.disconnect()
             finally:
-                self._client = None
+                self.client = _ClosedClient()
 
     def __enter__(self) -> World:
         return self
@@ -124,6 +130,11 @@ class World:
         for _ in range(steps):
             step_simulation()
         self.steps_taken += int(steps)
+
+    def step_once(self) -> None:
+        """``step(1)``, for loops: one fixed time step, with no count to check."""
+        self.client.stepSimulation()
+        self.steps_taken += 1
 
     # -- content ---------------------------------------------------------------------------------
     def add_ground(self, lateral_friction: float = 1.0) -> int:

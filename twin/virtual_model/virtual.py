@@ -58,7 +58,8 @@ class VirtualModel:
         self.plant.set_parameters(parameters)
 
     def state(self) -> JointState:
-        return self.plant.state()
+        """The model's joint state now (rad, rad/s)."""
+        return self.robot.state()
 
     def predict(self, torques: np.ndarray) -> JointState:
         """Advance the model one step under ``torques`` (N m); returns the predicted state."""
@@ -94,21 +95,21 @@ class VirtualModel:
         """
         if not 0.0 <= gain <= 1.0:
             raise ValueError(f"correction gain={gain} must lie in [0, 1]: 0 ignores measurements, 1 copies them.")
-        q, qd = state.positions, state.velocities
+        if not measurements:
+            return [], state
+        x = state.rows  # positions over velocities: both pulled in one numpy operation
         before = []
         for m in measurements:
-            if m.positions.shape != q.shape or m.velocities.shape != q.shape:
+            if m.positions.shape != state.positions.shape:  # a StateMeasurement's two vectors have one length
                 raise ValueError(
                     f"a measurement of {m.positions.size} joints cannot correct {self.robot.name}, which has "
                     f"{self.robot.dof} joints {list(self.robot.joint_names)}."
                 )
-            before.append(q)
-            q = q + gain * (m.positions - q)
-            qd = qd + gain * (m.velocities - qd)
-        if measurements:
-            self.robot.write_state(q, qd)  # StateMeasurement holds finite numbers, so q and qd are finite
-            self.corrections += len(measurements)
-        return before, JointState(q, qd)
+            before.append(x[0])
+            x = x + gain * (m.rows - x)
+        self.robot.write_rows(x)  # StateMeasurement holds finite numbers, so x is finite
+        self.corrections += len(measurements)
+        return before, JointState.from_rows(x)
 
     def gravity_torques(self, positions: np.ndarray) -> np.ndarray:
         """Torques (N m) that the model says hold the robot still at ``positions``."""
