@@ -178,7 +178,7 @@ def check_watchdog_timeout(choose_timeout: Callable[[], float]) -> CheckResult:
                 name,
                 False,
                 f"the link went stale at {run.fault_time:g} s and the watchdog noticed {noticed}; it must notice "
-                f"within {NOTICE_WITHIN:g} s, while the arm is falling.{units}",
+                f"within {NOTICE_WITHIN:g} s, well before the motor fails 0.5 s after the link.{units}",
             )
     return CheckResult(
         name,
