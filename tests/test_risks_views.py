@@ -41,8 +41,9 @@ def test_the_envelope_figure_splits_inside_from_outside() -> None:
         DynamicsParameters(), envelope, np.array([1.0, 4.0]), np.array([0.0, 0.8]), np.array([0.003, 0.05]), 1.5
     )
     fig = plot_calibration_envelope(result)
-    inside, outside = fig.axes[0].get_lines()
+    inside, outside, edge = fig.axes[0].get_lines()
     assert inside.get_ydata().tolist() == [3.0] and outside.get_ydata().tolist() == [50.0]  # mrad
+    assert edge.get_xdata()[0] == 0.0  # the envelope's edge: distance 0
     plt.close(fig)
 
 
