@@ -4,7 +4,8 @@ Runs the notebook top to bottom ``--runs`` times with each client (alternating, 
 wall time and its slowest cell. A missed wake-up shows as a cell that takes the whole ``--cell-timeout``: the
 kernel has answered and sits idle while the client's poll waits out its timeout (twin/course/notebook_runner.py).
 Measured on a shared 2-core machine, notebook 03 (whose widget cells are where it happens): the plain client
-stalled 60 s in 3 of 11 runs; the sliced client ran 18 of 18 in about 10 s each.
+stalled 60 s in 3 of 11 runs; the sliced client ran 18 of 18 in about 10 s each. This script, 8 runs each (2026-12-06):
+plain nbclient stalled in 3 of 8, some runs several times (137 to 197 s a run); the sliced client in 0 of 8.
 
 Usage: python benchmarks/bench_notebook_runner.py [--runs 10] [--notebook notebooks/03_sensor_simulation.ipynb]
 """
