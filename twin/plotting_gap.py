@@ -109,6 +109,17 @@ def plot_latency_transfer(study: LatencyStudy, example: dict[str, np.ndarray] | 
         ax.set_ylabel("joint angle [rad]")
         slowest = 1000 * float(study.latencies().max())
         ax.set_title(f"on the hidden stand-in with the longest latency ({slowest:.0f} ms)", fontsize=9)
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, loc="lower left")
+        # the first 0.4 s at the scale of the step itself, where the robust controller's settling is visible
+        zoom = ax.inset_axes((0.06, 0.62, 0.38, 0.34))
+        for line in ax.get_lines():
+            zoom.plot(line.get_xdata(), line.get_ydata(), color=line.get_color(), lw=1)
+        zoom.axhspan(target - study.task.tolerance, target + study.task.tolerance, color="0.85")
+        start = study.task.start[0]
+        span = abs(target - start)
+        zoom.set_xlim(0.0, min(0.4, float(t[-1])))
+        zoom.set_ylim(min(start, target) - 0.5 * span, max(start, target) + 0.5 * span)
+        zoom.tick_params(labelsize=6)
+        zoom.set_title("first 0.4 s, zoomed", fontsize=7)
     fig.tight_layout()
     return fig
