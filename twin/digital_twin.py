@@ -332,6 +332,9 @@ class DigitalTwin:
             self._correct_in_the_past(arrived, k)
             return judged, self.model.state()
         before, estimate = self.model.correct_each(arrived, self.correction_gain, prediction)
+        if len(arrived) == 1:  # the usual case, one measurement per step
+            m = arrived[0]
+            return [(m.time, before[0], m.positions)], estimate
         judged = [(m.time, q, m.positions) for m, q in zip(arrived, before, strict=True)]
         return judged, estimate
 
