@@ -287,17 +287,16 @@ class DigitalTwin:
         if self.mode == "model":
             judged = [(measurement.time, prediction.positions, measurement.positions)]
             estimate = prediction
-            record = analytics.record  # nothing corrected the model with it: its length is checked here
         else:
             arrived = self._deliver_measurement(measurement, k)  # 2. link
             judged, estimate = self._correct_with(arrived, k, prediction)  # 3. model
-            record = analytics._record_checked  # the correction checked each measurement's length
         tau = self._command(t, estimate, k)
         true_state = self._true_state
         true_positions = self._unknown if true_state is None else true_state().positions
         physical.step()
 
         # The robot stepped: now the twin writes its records for step k, all of them or none.
+        record = analytics.record
         errors = [record(time, q_model, q_measured) for time, q_model, q_measured in judged]  # 4.
         controller = self.controller
         target = controller.target_at(t) if isinstance(controller, JointPD) else self._unknown

@@ -31,14 +31,6 @@ class PredictionErrorTracker:
         self._errors.append(error)
         return error
 
-    def _record_checked(self, time: float, predicted: np.ndarray, measured: np.ndarray) -> np.ndarray:
-        """``record`` for a loop that checked its arguments: ``time`` a float (s), ``predicted`` and ``measured``
-        float arrays of one value per joint (rad). Returns the error vector."""
-        error = predicted - measured
-        self._times.append(time)
-        self._errors.append(error)
-        return error
-
     def __len__(self) -> int:
         return len(self._times)
 
