@@ -32,7 +32,7 @@ from twin.analytics.prediction_error import PredictionErrorTracker
 from twin.control.pd import JointPD
 from twin.core.messages import JointCommand, StateMeasurement
 from twin.core.protocols import Link, PhysicalSystem
-from twin.core.types import DEFAULT_TIME_STEP, DynamicsParameters, JointState
+from twin.core.types import DEFAULT_TIME_STEP, DynamicsParameters, JointState, all_finite
 from twin.link.in_process import InProcessLink
 from twin.physical_system.standin import DEFAULT_TRUTH, PhysicalStandIn
 from twin.sensors.joint_state import JointStateSensor
@@ -179,6 +179,9 @@ class DigitalTwin:
         self.link: Link | None = None if standin == "process" else (link if link is not None else InProcessLink())
         self.analytics = PredictionErrorTracker(self.model.robot.joint_names)
         self._time_step = self.model.plant.time_step
+        self._dof_shape = (self.model.robot.dof,)  # of every joint vector the loop hands on
+        self._unknown = np.full(self.model.robot.dof, np.nan)  # NaN per joint: what the history keeps for
+        self._unknown.setflags(write=False)  # a value nobody can tell (no true state, no target); read-only, shared
         self._true_state = getattr(self.physical, "true_state", None)  # None for a robot that cannot tell
         self.steps_taken = 0
         self._plan: list[np.ndarray] = []
@@ -238,6 +241,10 @@ class DigitalTwin:
     def _checked_command(self, t: float, torques: object) -> JointCommand:
         """The controller's output at ``t`` (s) as the command to send: a float array of finite N m, one per joint.
         ``JointCommand`` checks that the values are finite; this adds the length: the loop's one check on it."""
+        if type(torques) is np.ndarray and torques.dtype == np.float64 and torques.shape == self._dof_shape:
+            if all_finite(torques):  # the usual case, a float array of the right length, checked in one pass
+                torques.setflags(write=False)
+                return JointCommand._trusted(t, torques)
         try:
             command = JointCommand(t, torques)
         except (TypeError, ValueError):
@@ -274,8 +281,9 @@ class DigitalTwin:
         """
         k = self.steps_taken
         t = k * self._time_step
-        measurement = self.physical.measure()  # 1. physical
-        prediction = self.model.state()
+        model, physical, analytics = self.model, self.physical, self.analytics
+        measurement = physical.measure()  # 1. physical
+        prediction = model.state()
         if self.mode == "model":
             judged = [(measurement.time, prediction.positions, measurement.positions)]
             estimate = prediction
@@ -283,16 +291,15 @@ class DigitalTwin:
             arrived = self._deliver_measurement(measurement, k)  # 2. link
             judged, estimate = self._correct_with(arrived, k, prediction)  # 3. model
         tau = self._command(t, estimate, k)
-        true_positions = self._true_positions()
-        self.physical.step()
+        true_state = self._true_state
+        true_positions = self._unknown if true_state is None else true_state().positions
+        physical.step()
 
         # The robot stepped: now the twin writes its records for step k, all of them or none.
-        errors = [self.analytics.record(time, q_model, q_measured) for time, q_model, q_measured in judged]  # 4.
+        record = analytics.record
+        errors = [record(time, q_model, q_measured) for time, q_model, q_measured in judged]  # 4.
         controller = self.controller
-        if isinstance(controller, JointPD):
-            target = controller.target_at(t)
-        else:
-            target = np.full(self.model.robot.dof, np.nan)
+        target = controller.target_at(t) if isinstance(controller, JointPD) else self._unknown
         self._times.append(t)
         self._history.append(
             (true_positions, measurement.positions, prediction.positions, estimate.positions, tau, target)
@@ -300,16 +307,18 @@ class DigitalTwin:
         if self.correction == "timestamped":
             self._past[k] = (estimate.positions, estimate.velocities, tau)
             self._past.pop(k - self.ROLLBACK_STEPS, None)
-        self.model.advance(tau)
-        self.steps_taken += 1
+        model.advance(tau)
+        self.steps_taken = k + 1
         return errors[-1] if errors else np.full(self.model.robot.dof, np.nan)
 
     def _deliver_measurement(self, measurement: StateMeasurement, k: int) -> list[StateMeasurement]:
         """The data connection's turn: what arrives at step ``k`` after ``measurement`` was sent."""
-        if self.link is None:  # the process stand-in's ZeroMQ link carried it already
+        link = self.link
+        if link is None:  # the process stand-in's ZeroMQ link carried it already
             return [measurement]
-        self.link.uplink.send(measurement, k)
-        return self.link.uplink.receive(k)
+        uplink = link.uplink
+        uplink.send(measurement, k)
+        return uplink.receive(k)
 
     def _correct_with(
         self, arrived: list[StateMeasurement], k: int, prediction: JointState
@@ -322,6 +331,9 @@ class DigitalTwin:
             self._correct_in_the_past(arrived, k)
             return judged, self.model.state()
         before, estimate = self.model.correct_each(arrived, self.correction_gain, prediction)
+        if len(arrived) == 1:  # the usual case, one measurement per step
+            m = arrived[0]
+            return [(m.time, before[0], m.positions)], estimate
         judged = [(m.time, q, m.positions) for m, q in zip(arrived, before, strict=True)]
         return judged, estimate
 
@@ -331,24 +343,21 @@ class DigitalTwin:
             tau = self._planned_torques()
             self.physical.apply(JointCommand(t, tau))  # pre-programmed on the robot: no data link involved
             return tau
-        if self.controller is None:
+        controller, link, physical = self.controller, self.link, self.physical
+        if controller is None:
             command = JointCommand(t, np.zeros(self.model.robot.dof))
         else:
-            gravity = self.model.plant.gravity_torques_at(estimate.positions)
-            command = self._checked_command(t, self.controller(t, estimate.positions, estimate.velocities, gravity))
-        if self.link is None:  # process stand-in: apply() sends it over its own ZeroMQ link
-            self.physical.apply(command)
+            positions = estimate.positions
+            gravity = self.model.plant.gravity_torques_at(positions)
+            command = self._checked_command(t, controller(t, positions, estimate.velocities, gravity))
+        if link is None:  # process stand-in: apply() sends it over its own ZeroMQ link
+            physical.apply(command)
             return command.torques
-        self.link.downlink.send(command, k)
-        for arrived in self.link.downlink.receive(k):
-            self.physical.apply(arrived)
+        downlink = link.downlink
+        downlink.send(command, k)
+        for arrived in downlink.receive(k):
+            physical.apply(arrived)
         return command.torques
-
-    def _true_positions(self) -> np.ndarray:
-        """The stand-in's exact positions (rad), for teaching; NaN for a system that cannot tell (a real robot)."""
-        if self._true_state is None:
-            return np.full(self.model.robot.dof, np.nan)
-        return self._true_state().positions
 
     ROLLBACK_STEPS = 240  # how far back (steps) a timestamped correction may reach; older ones apply on arrival
 

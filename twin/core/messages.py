@@ -58,11 +58,18 @@ class StateMeasurement:
         rows = np.asarray(rows, dtype=float)
         if rows.ndim != 2 or rows.shape[0] != 2:
             raise ValueError(f"rows must be positions over velocities, shape (2, joints), got shape {rows.shape}.")
+        return cls._from_reading(_time(time), rows)
+
+    @classmethod
+    def _from_reading(cls, time: float, rows: np.ndarray) -> StateMeasurement:
+        """``from_rows`` for a sensor that made ``rows`` itself: a new (2, joints) float array, positions over
+        velocities, and ``time`` a finite float (s). Only the values are checked (finite); ``rows`` becomes
+        read-only and stays the message's ``rows``."""
         if not all_finite(rows.ravel()):
             raise ValueError(f"positions and velocities must hold finite numbers, got {rows}.")
         rows.setflags(write=False)
         measurement = object.__new__(cls)
-        measurement.__dict__.update(time=_time(time), positions=rows[0], velocities=rows[1], rows=rows)
+        measurement.__dict__.update(time=time, positions=rows[0], velocities=rows[1], rows=rows)
         return measurement
 
     rows = StateRows(keep=True)  # positions over velocities, read-only (2, joints): made once, on first use
@@ -78,3 +85,12 @@ class JointCommand:
     def __post_init__(self) -> None:
         object.__setattr__(self, "time", _time(self.time))
         object.__setattr__(self, "torques", _vector("torques", self.torques))
+
+    @classmethod
+    def _trusted(cls, time: float, torques: np.ndarray) -> JointCommand:
+        """A command built without checks, for a loop that has just checked its parts: ``time`` a finite float
+        (s), ``torques`` a read-only 1-D float array of finite N m. Cheaper than the frozen dataclass's
+        ``__init__``; everything from outside goes through ``JointCommand(time, torques)``."""
+        command = object.__new__(cls)
+        command.__dict__.update(time=time, torques=torques)
+        return command

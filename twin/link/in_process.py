@@ -34,10 +34,12 @@ class Channel(Generic[Message]):
 
     def receive(self, now_step: int) -> list[Message]:
         """Every message due at or before ``now_step``, oldest first."""
+        queue = self._queue
         due: list[Message] = []
-        while self._queue and self._queue[0][0] <= now_step:
-            due.append(self._queue.popleft()[1])
-        self.delivered += len(due)
+        while queue and queue[0][0] <= now_step:
+            due.append(queue.popleft()[1])
+        if due:
+            self.delivered += len(due)
         return due
 
     @property

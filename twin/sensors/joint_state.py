@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from twin.core.messages import StateMeasurement
+from twin.core.messages import StateMeasurement, _time
 from twin.core.types import JointState
 
 
@@ -56,4 +56,4 @@ class JointStateSensor:
         reading = self.rng.standard_normal(rows.shape)
         reading *= self._noise_std_rows
         reading += rows
-        return StateMeasurement.from_rows(time, reading)
+        return StateMeasurement._from_reading(_time(time), reading)  # a new (2, joints) float array: no shape to check

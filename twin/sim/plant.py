@@ -147,10 +147,11 @@ class SimulatedRobot:
                 them; ``None`` reads them here).
         """
         self.last_torques = torques
-        if self.parameters.joint_damping:
+        damping = self.parameters.joint_damping
+        if damping:
             if velocities is None:
                 velocities = self.robot.state().velocities
-            torques = torques - self.parameters.joint_damping * velocities
+            torques = torques - damping * velocities
         self.robot.write_torques(torques)
         self.world.step_once()
 
