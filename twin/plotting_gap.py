@@ -111,7 +111,7 @@ def plot_latency_transfer(study: LatencyStudy, example: dict[str, np.ndarray] | 
         ax.set_title(f"on the hidden stand-in with the longest latency ({slowest:.0f} ms)", fontsize=9)
         ax.legend(fontsize=8, loc="lower left")
         # the first 0.4 s at the scale of the step itself, where the robust controller's settling is visible
-        zoom = ax.inset_axes((0.06, 0.62, 0.38, 0.34))
+        zoom = ax.inset_axes((0.08, 0.56, 0.36, 0.32))
         for line in ax.get_lines():
             zoom.plot(line.get_xdata(), line.get_ydata(), color=line.get_color(), lw=1)
         zoom.axhspan(target - study.task.tolerance, target + study.task.tolerance, color="0.85")
@@ -120,6 +120,6 @@ def plot_latency_transfer(study: LatencyStudy, example: dict[str, np.ndarray] | 
         zoom.set_xlim(0.0, min(0.4, float(t[-1])))
         zoom.set_ylim(min(start, target) - 0.5 * span, max(start, target) + 0.5 * span)
         zoom.tick_params(labelsize=6)
-        zoom.set_title("first 0.4 s, zoomed", fontsize=7)
+        zoom.set_title("first 0.4 s, zoomed", fontsize=6, pad=2)
     fig.tight_layout()
     return fig
