@@ -174,7 +174,7 @@ CASES: tuple[Case, ...] = (
         robot="Shadow Dexterous Hand (a five-fingered robot hand)",
         humanoid=False,
         modelled="the hand and the cube in simulation; friction, elasticity and dynamics too hard to measure exactly",
-        gap="physics the simulator cannot get right (the blog: domain randomisation alone was not enough)",
+        gap="physics the simulator cannot get exactly right, and randomisation ranges that are hard to choose by hand",
         bridged="automatic domain randomisation (ADR): the randomisation ranges widen by themselves whenever the "
         "policy masters the current ones, so training meets ever more varied simulated worlds",
         result="the real hand solves the cube 60% of the time, and 20% of the time for a maximally difficult scramble",
