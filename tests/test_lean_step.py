@@ -135,3 +135,21 @@ def test_a_closed_world_says_so_at_the_first_call():
     with pytest.raises(RuntimeError, match=r"World is closed \(client.getNumBodies\)"):
         world.client.getNumBodies()
     copy.deepcopy(world.client)  # copying a closed world's client is no pybullet call
+
+
+def test_a_controller_may_reuse_its_output_array_between_steps():
+    twin = DigitalTwin("pendulum", "twin")
+    buffer = np.zeros(1)
+
+    def reuses_its_buffer(t, positions, velocities, gravity):  # writes into the same array every step
+        buffer[0] = gravity[0] - 2.0 * positions[0] - 0.5 * velocities[0]
+        return buffer
+
+    twin.controller = reuses_its_buffer
+    try:
+        for _ in range(5):
+            twin.step()
+        assert buffer.flags.writeable
+        assert len(set(twin.history().torques[:, 0].tolist())) > 1  # each step kept its own torques
+    finally:
+        twin.close()

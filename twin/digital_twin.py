@@ -243,6 +243,7 @@ class DigitalTwin:
         ``JointCommand`` checks that the values are finite; this adds the length: the loop's one check on it."""
         if type(torques) is np.ndarray and torques.dtype == np.float64 and torques.shape == self._dof_shape:
             if all_finite(torques):  # the usual case, a float array of the right length, checked in one pass
+                torques = torques.copy()  # the controller's own array stays the controller's, writable
                 torques.setflags(write=False)
                 return JointCommand._trusted(t, torques)
         try:
