@@ -45,16 +45,6 @@ def assert_no_new_children(before: set[int], timeout: float) -> None:
     assert not alive, f"processes left after close: {[(p.pid, p.cmdline()) for p in alive]}"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def stops_the_resource_tracker():
-    """A 'spawn' pool starts multiprocessing's resource tracker, which lives as long as its parent (the pytest
-    session, which must end with no child left). Stop it once this module's pools are gone."""
-    yield
-    from multiprocessing import resource_tracker
-
-    resource_tracker._resource_tracker._stop()
-
-
 @pytest.fixture(scope="module")
 def serial_run():
     with Fleet(small_fleet(), "serial") as fleet:

@@ -141,17 +141,7 @@ def test_episode_success_depends_on_the_torque_budget_and_the_steady_offset(robo
     assert _episode(robots, good, heavy).success  # the integral term removes the offset
 
 
-@pytest.fixture
-def stops_the_resource_tracker():
-    """A 'spawn' pool starts multiprocessing's resource tracker, which lives as long as its parent: here the
-    whole pytest session, which must end with no child left. Stop it once the pool is gone."""
-    yield
-    from multiprocessing import resource_tracker
-
-    resource_tracker._resource_tracker._stop()
-
-
-def test_every_executor_gives_the_serial_numbers(stops_the_resource_tracker):
+def test_every_executor_gives_the_serial_numbers():
     """Parallel work goes through twin.fleet's executors: a pool made for ``workers``, or one the caller passes
     (and keeps open across calls) give the serial numbers exactly; stand-in j always gets sensor seed seed + j."""
     controllers = gain_grid([12.0, 15.0], [20.0], model_inertia(TASK))

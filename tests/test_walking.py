@@ -125,16 +125,6 @@ def test_weaker_motors_change_the_walk_and_bad_dynamics_are_refused():
     assert all(DynamicsRanges().contains(d) for d in draws)
 
 
-@pytest.fixture
-def stops_the_resource_tracker():
-    """A 'spawn' pool starts multiprocessing's resource tracker, which lives as long as its parent; stop it
-    after the test so the suite's no-leftover-process check holds (as tests/test_gap_transfer.py does)."""
-    yield
-    from multiprocessing import resource_tracker
-
-    resource_tracker._resource_tracker._stop()
-
-
 # -- optimisation -----------------------------------------------------------------------------------
 def test_cma_es_improves_on_the_hand_tuned_gait_at_a_fixed_seed():
     result = optimise_gait(HAND_TUNED, Training(duration=3.0), generations=6, population=8, seed=0, progress=False)
@@ -144,7 +134,7 @@ def test_cma_es_improves_on_the_hand_tuned_gait_at_a_fixed_seed():
     assert len(result.best_score) == 6 and result.evaluations == 6 * 8 + 2
 
 
-def test_serial_and_parallel_give_the_same_optimisation(stops_the_resource_tracker):
+def test_serial_and_parallel_give_the_same_optimisation():
     training = Training(difficulty=0.3, episodes=2, duration=1.0, dynamics=DynamicsRanges())
     kw = dict(generations=2, population=4, seed=3, progress=False)
     serial = optimise_gait(HAND_TUNED, training, workers=1, **kw)
@@ -152,7 +142,7 @@ def test_serial_and_parallel_give_the_same_optimisation(stops_the_resource_track
     assert serial.gait == parallel.gait and serial.best_score == parallel.best_score
 
 
-def test_parallel_map_keeps_the_input_order(stops_the_resource_tracker):
+def test_parallel_map_keeps_the_input_order():
     tasks = [(HAND_TUNED.as_vector(), Episode(difficulty=d, terrain_seed=1, duration=0.5)) for d in (0.0, 1.0)]
     with executor_for(2) as executor:
         parallel = [(w.distance, w.energy, w.fell) for w in map_or_raise(run_episode, tasks, executor)]
@@ -161,7 +151,7 @@ def test_parallel_map_keeps_the_input_order(stops_the_resource_tracker):
         executor_for(0)
 
 
-def test_studies_reuse_an_open_pool_and_close_only_the_pool_they_started(stops_the_resource_tracker):
+def test_studies_reuse_an_open_pool_and_close_only_the_pool_they_started():
     import psutil
 
     from twin.walking.evaluation import evaluate_gait
