@@ -39,6 +39,11 @@ class CheckResult:
         )
 
 
+def _is_number(value: object) -> bool:
+    """True for one real number a student's function returned (Python or numpy), not a bool."""
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
+
+
 def _call(name: str, function: Callable, *args: object) -> tuple[object, CheckResult | None]:
     """Call the student's function; turn a crash or an unfinished stub into a friendly verdict."""
     try:

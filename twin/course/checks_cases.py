@@ -14,7 +14,7 @@ import numpy as np
 
 from twin.actuators import ActuatorModel, ActuatorParameters
 from twin.analytics.statistics import wilson_interval
-from twin.course.checks import CheckResult, _call
+from twin.course.checks import CheckResult, _call, _is_number
 
 # (RMSE before, RMSE after) per held-out motion, rad: unequal motions, so the mean of ratios differs from the
 # ratio of means, and an improvement far from 50 %, so "left" and "removed" differ
@@ -46,10 +46,6 @@ def reference_latency_steps(latency: float, time_step: float) -> int:
     return ActuatorModel(ActuatorParameters(latency=latency), 1, time_step).latency_steps
 
 
-def _number(value: object) -> bool:
-    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
-
-
 def check_gap_closed(gap_closed: Callable[[np.ndarray, np.ndarray], float]) -> CheckResult:
     """Pass when ``gap_closed(before, after)`` returns 1 - mean(after)/mean(before) on every hidden case."""
     name = "How much of the gap does the actuator network close?"
@@ -58,7 +54,7 @@ def check_gap_closed(gap_closed: Callable[[np.ndarray, np.ndarray], float]) -> C
         answer, failed = _call(name, gap_closed, b.copy(), a.copy())
         if failed is not None:
             return failed
-        if not _number(answer) or not math.isfinite(answer):
+        if not _is_number(answer) or not math.isfinite(answer):
             return CheckResult(name, False, f"Return one number, a fraction such as 0.8 (got {answer!r}).")
         right = reference_gap_closed(b, a)
         if math.isclose(answer, right, abs_tol=1e-9):
@@ -83,7 +79,7 @@ def check_latency_steps(latency_steps: Callable[[float, float], int]) -> CheckRe
         answer, failed = _call(name, latency_steps, latency, time_step)
         if failed is not None:
             return failed
-        if not _number(answer):
+        if not _is_number(answer):
             return CheckResult(name, False, f"Return one whole number of steps, such as 3 (got {answer!r}).")
         right = reference_latency_steps(latency, time_step)
         if answer == right and float(answer).is_integer():
@@ -113,7 +109,7 @@ def check_success_interval(success_interval: Callable[[int, int], tuple[float, f
         answer, failed = _call(name, success_interval, successes, trials)
         if failed is not None:
             return failed
-        if not isinstance(answer, tuple | list | np.ndarray) or len(answer) != 2 or not all(map(_number, answer)):
+        if not isinstance(answer, tuple | list | np.ndarray) or len(answer) != 2 or not all(map(_is_number, answer)):
             return CheckResult(name, False, f"Return two numbers, (low, high), such as (0.8, 0.97) (got {answer!r}).")
         low, high = (float(v) for v in answer)
         right = wilson_interval(successes, trials)

@@ -12,7 +12,7 @@ import numpy as np
 
 from twin.analytics.anomaly import average_run_length
 from twin.analytics.maintenance import cmapss_score
-from twin.course.checks import CheckResult, _call
+from twin.course.checks import CheckResult, _call, _is_number
 
 # -- exercise 1: choose h from a false-alarm budget ---------------------------------------------------
 THRESHOLD_CASES = ((0.5, 1000.0), (0.5, 240 * 60.0), (1.0, 5000.0), (0.25, 300.0))
@@ -38,8 +38,7 @@ def check_cusum_threshold(cusum_threshold: Callable[[float, float], float]) -> C
         got, failure = _call(name, cusum_threshold, drift, budget)
         if failure is not None:
             return failure
-        is_number = isinstance(got, int | float | np.integer | np.floating) and not isinstance(got, bool)
-        if not is_number or not math.isfinite(got):
+        if not _is_number(got) or not math.isfinite(got):
             return CheckResult(name, False, f"Return one finite number (h in sigmas); got {got!r}.")
         want = reference_cusum_threshold(drift, budget)
         achieved = average_run_length(0.0, drift, float(got)) / 2 if got > 0 else 0.0

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import numpy as np
 
 from twin.analytics.envelope import OperatingEnvelope
-from twin.course.checks import CheckResult, _call
+from twin.course.checks import CheckResult, _call, _is_number
 from twin.studies.risks import (
     CONTROL_PERIOD,
     SETTLED,
@@ -43,7 +43,7 @@ def check_refined_damping(tune_damping: Callable[[float], float]) -> CheckResult
         answer, failed = _call(name, tune_damping, kp)
         if failed is not None:
             return failed
-        if isinstance(answer, bool) or not isinstance(answer, int | float | np.integer | np.floating):
+        if not _is_number(answer):
             return CheckResult(name, False, f"Return one number, kd in N m s/rad, such as 9.5 (got {answer!r}).")
         kd = float(answer)
         if not math.isfinite(kd) or kd < 0:
@@ -154,7 +154,7 @@ def check_watchdog_timeout(choose_timeout: Callable[[], float]) -> CheckResult:
     answer, failed = _call(name, choose_timeout)
     if failed is not None:
         return failed
-    if isinstance(answer, bool) or not isinstance(answer, int | float | np.integer | np.floating):
+    if not _is_number(answer):
         return CheckResult(name, False, f"Return one number, the timeout in seconds, such as 0.1 (got {answer!r}).")
     timeout = float(answer)
     if not 0 < timeout < math.inf:
