@@ -459,6 +459,7 @@ def grade_folder(
         for student in students
     }
     checks_for: dict[str, list[CheckCall]] = {}
+    solution_for: dict[str, dict] = {}  # each solution notebook read once, for its written questions
     by_student: dict[str, list[NotebookGrade]] = {}
     for student, notebooks in submitted.items():
         grades = by_student.setdefault(student, [])
@@ -468,10 +469,11 @@ def grade_folder(
                 continue
             if name not in checks_for:
                 checks_for[name] = graded_checks(known[name])
+                solution_for[name] = json.loads(known[name].read_text())
             grade = grade_notebook(
                 student, name, content, checks_for[name], cell_timeout_s, notebook_timeout_s, isolation
             )
-            grade.written = written_answers(json.loads(known[name].read_text()), content)
+            grade.written = written_answers(solution_for[name], content)
             grades.append(grade)
             if progress:
                 print(f"{student}/{name}: {grade.score}/{grade.max_score} {grade.reason}".rstrip())
