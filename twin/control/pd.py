@@ -64,8 +64,7 @@ class JointPD:
         self, t: float, positions: np.ndarray, velocities: np.ndarray, gravity: np.ndarray | None
     ) -> np.ndarray:
         """Torques (N m) for the state (q in rad, qd in rad/s); ``gravity`` is the model's g(q) or None."""
-        target = self.target(t) if callable(self.target) else self.target  # target_at(t), without its call
-        tau = np.asarray(self.kp) * (np.asarray(target, dtype=float) - positions) - np.asarray(self.kd) * velocities
+        tau = np.asarray(self.kp) * (self.target_at(t) - positions) - np.asarray(self.kd) * velocities
         if self.gravity_compensation and gravity is not None:
             tau = tau + gravity
         return tau
