@@ -28,6 +28,7 @@ from twin.analytics.envelope import OperatingEnvelope
 from twin.calibration import calibrate, excitation_torques, predict, record_trajectory
 from twin.calibration.trajectory import Trajectory
 from twin.control.pd import JointPD
+from twin.core.checks import check_number
 from twin.core.messages import JointCommand
 from twin.core.types import DEFAULT_TIME_STEP, DynamicsParameters
 from twin.link.impaired_link import StepChannel
@@ -39,16 +40,6 @@ from twin.sensors.joint_state import JointStateSensor
 from twin.studies.commissioning import commissioning_calibration
 from twin.studies.wear import WearScenario
 from twin.virtual_model.virtual import VirtualModel
-
-
-def _number(name: str, value: object, *, positive: bool = True, example: str = "") -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise ValueError(f"{name}={value!r} must be a number{', e.g. ' + example if example else ''}.")
-    value = float(value)
-    if not math.isfinite(value) or value < 0 or (positive and value == 0):
-        bound = "> 0" if positive else ">= 0"
-        raise ValueError(f"{name}={value!r} must be finite and {bound}{', e.g. ' + example if example else ''}.")
-    return value
 
 
 def _whole(name: str, value: object, minimum: int) -> int:
@@ -86,11 +77,11 @@ def hold_trace(
         standin: False runs the twin's ``VirtualModel``; True a noiseless ``PhysicalStandIn`` with the same
             parameters (``ARTEFACT_PARAMETERS``), so the physics step is the only difference.
     """
-    kp = _number("kp", kp, example="600")
-    kd = _number("kd", kd, positive=False, example="6")
+    kp = check_number("kp", kp, "N m/rad", low=0.0, low_open=True, hint="for example 600")
+    kd = check_number("kd", kd, "N m s/rad", low=0.0, hint="for example 6")
     substeps = _whole("substeps", substeps, 1)
-    period = _number("control_period", control_period, example="1/60")
-    periods = round(_number("seconds", seconds) / period)
+    period = check_number("control_period", control_period, "s", low=0.0, low_open=True, hint="for example 1/60")
+    periods = round(check_number("seconds", seconds, "s", low=0.0, low_open=True) / period)
     controller = JointPD(np.zeros(1), kp=kp, kd=kd, gravity_compensation=False)
     step = period / substeps
     if standin:
@@ -120,7 +111,10 @@ def hold_error(
     kp: float, kd: float, substeps: int = 1, *, standin: bool = False, seconds: float = 2.0, window: float = 0.5
 ) -> float:
     """Largest |angle error| (rad) in the last ``window`` s of ``hold_trace`` (same arguments): 0 when it settled."""
-    window, seconds = _number("window", window), _number("seconds", seconds)
+    window, seconds = (
+        check_number("window", window, "s", low=0.0, low_open=True),
+        check_number("seconds", seconds, "s", low=0.0, low_open=True),
+    )
     if window >= seconds:
         raise ValueError(f"window={window} s must be shorter than the run (seconds={seconds}).")
     times, angles = hold_trace(kp, kd, substeps, standin=standin, seconds=seconds)
@@ -131,7 +125,11 @@ def sample_and_hold_damping(kp: float, control_period: float = CONTROL_PERIOD) -
     """Damping (N m s/rad) that holding a PD torque for one period removes, ``kp T / 2``: the least ``kd`` that keeps
     the held loop stable on a fast plant. A twin stepping its physics once per period (semi-implicit Euler) does
     not see this loss; exact zero-order hold does (eigenvalues of the sampled double integrator)."""
-    return _number("kp", kp) * _number("control_period", control_period) / 2
+    return (
+        check_number("kp", kp, "N m/rad", low=0.0, low_open=True)
+        * check_number("control_period", control_period, "s", low=0.0, low_open=True)
+        / 2
+    )
 
 
 @dataclass(frozen=True)
@@ -265,17 +263,28 @@ def calibration_envelope(
     """Calibrate the pendulum on ``seconds`` of multisine of peak ``calibration_amplitude`` N m, on a stand-in whose
     motor saturates at ``motor_limit`` N m; then predict test motions (multisines of other phases) of each peak
     torque, restarting from the measured state every ``horizon`` s as a monitoring twin would."""
-    amplitude = _number("calibration_amplitude", calibration_amplitude, example="1.5")
-    tests = np.asarray([_number("test amplitude", a, example="3.0") for a in test_amplitudes])
+    amplitude = check_number(
+        "calibration_amplitude", calibration_amplitude, "N m", low=0.0, low_open=True, hint="for example 1.5"
+    )
+    tests = np.asarray(
+        [
+            check_number("test amplitude", a, "N m", low=0.0, low_open=True, hint="for example 3.0")
+            for a in test_amplitudes
+        ]
+    )
     if tests.size == 0:
         raise ValueError("test_amplitudes is empty: give the peak torques (N m) of the test motions.")
-    effects = UnmodeledEffects(actuator=ActuatorParameters(torque_limit=_number("motor_limit", motor_limit)))
-    steps = round(_number("seconds", seconds) / DEFAULT_TIME_STEP)
+    effects = UnmodeledEffects(
+        actuator=ActuatorParameters(
+            torque_limit=check_number("motor_limit", motor_limit, "N m", low=0.0, low_open=True)
+        )
+    )
+    steps = round(check_number("seconds", seconds, "s", low=0.0, low_open=True) / DEFAULT_TIME_STEP)
     with PhysicalStandIn("pendulum", seed=seed, effects=effects) as robot:
         data = record_trajectory(robot, excitation_torques("pendulum", steps, seed=seed, amplitude=amplitude))
     estimate = calibrate(data, "pendulum").estimate
     envelope = OperatingEnvelope.from_samples(trajectory_samples(data), ENVELOPE_CHANNELS)
-    test_steps = round(_number("test_seconds", test_seconds) / DEFAULT_TIME_STEP)
+    test_steps = round(check_number("test_seconds", test_seconds, "s", low=0.0, low_open=True) / DEFAULT_TIME_STEP)
     distances, errors = [], []
     for i, peak in enumerate(tests):
         with PhysicalStandIn("pendulum", seed=seed + 1 + i, effects=effects) as robot:
@@ -470,10 +479,10 @@ def stale_link(
     ``SampleAgeWatchdog`` on the samples' own time stamps."""
     if mode not in LINK_MODES:
         raise ValueError(f"mode={mode!r}; choose one of {list(LINK_MODES)}.")
-    timeout = _number("timeout", timeout, example="0.1")
-    seconds = _number("seconds", seconds)
-    fault_time = _number("fault_time", fault_time)
-    failure_time = fault_time + _number("failure_after", failure_after, positive=False)
+    timeout = check_number("timeout", timeout, "s", low=0.0, low_open=True, hint="for example 0.1")
+    seconds = check_number("seconds", seconds, "s", low=0.0, low_open=True)
+    fault_time = check_number("fault_time", fault_time, "s", low=0.0, low_open=True)
+    failure_time = fault_time + check_number("failure_after", failure_after, "s", low=0.0)
     if failure_time >= seconds:
         raise ValueError(f"the motor fails at {failure_time} s, after the run ends ({seconds} s): run longer.")
     dt = DEFAULT_TIME_STEP
