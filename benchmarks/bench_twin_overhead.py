@@ -13,6 +13,10 @@
    - humanoid: ``HumanoidStandIn`` -> ``InProcessLink`` -> ``HumanoidTwin`` (floating-base estimator mirroring
      the model, capture-point balance) -> servo targets back, against two standing humanoids whose joints are
      read and whose servo targets are set each step.
+3. The floor under the arm's ratio: ``FusedArmStep`` does the arm twin's whole step in one function, every
+   component's work inlined (direct pybullet calls, the fewest numpy operations found, no objects between the
+   parts, the same finiteness checks). It is not part of ``twin``; it shows how far any Python twin step with this
+   work can go, and the benchmark checks that its run is the twin's run, bit for bit.
 
 Usage: python benchmarks/bench_twin_overhead.py [--steps 2000] [--rounds 5]
 """
@@ -20,6 +24,9 @@ Usage: python benchmarks/bench_twin_overhead.py [--steps 2000] [--rounds 5]
 from __future__ import annotations
 
 import argparse
+import itertools
+import math
+import operator
 import statistics
 import time
 from collections.abc import Callable
@@ -171,10 +178,110 @@ def report(name: str, steps: int, t_twin: list[float], baselines: dict[str, list
               f" (target <= 1.5: {verdict})")  # fmt: skip
 
 
-def bench_arm_twin(steps: int, rounds: int) -> None:
+_POSITION, _VELOCITY = operator.itemgetter(0), operator.itemgetter(1)
+
+
+class FusedArmStep:
+    """``DigitalTwin.step`` for one chain, fused into one function: the least Python such a step can run.
+
+    The chain: twin mode, a ``PhysicalStandIn`` with a ``JointStateSensor`` and no unmodeled effects, an
+    ``InProcessLink`` with no delay, on-arrival correction, a ``JointPD`` controller. Each call does the same work
+    in the same order as the twin's step (read the robot, draw the sensor noise, read the model, correct it, the
+    model's gravity torques, PD, damping, torques to both simulations, both steps, the records) with pybullet
+    called directly and no message, state or command objects between the parts. The finiteness checks stay (the
+    measurement and the torques), so that nothing the twin checks goes unchecked. It writes the twin's history
+    and analytics, so ``twin.history()`` compares the two runs.
+    """
+
+    def __init__(self, twin: DigitalTwin) -> None:
+        stand_in, model = twin.physical._plant, twin.model.plant
+        link = twin.link
+        if (
+            twin.mode != "twin"
+            or twin.correction != "on_arrival"
+            or twin.physical.effects.any_on
+            or not isinstance(link, InProcessLink)
+            or link.uplink.delay_steps
+            or link.downlink.delay_steps
+            or not isinstance(twin.controller, JointPD)
+        ):
+            raise ValueError("FusedArmStep reproduces only the standard twin chain (see its docstring).")
+        self.twin = twin
+        self.robot_id, self.model_id = stand_in.world.client._client, model.world.client._client
+        self.robot_body, self.model_body = stand_in.robot.body_id, model.robot.body_id
+        self.joints = list(stand_in.robot.joint_indices)
+        self.shape = (2, stand_in.dof)
+        self.stand_in, self.model = stand_in, model
+
+    def __call__(self) -> np.ndarray:
+        twin, robot_id, model_id, joints = self.twin, self.robot_id, self.model_id, self.joints
+        rows = self.shape[0] * self.shape[1]
+        k = twin.steps_taken
+        t = k * twin._time_step
+        states = pybullet.getJointStates(self.robot_body, joints, physicsClientId=robot_id)  # the robot, exact
+        x = np.fromiter(itertools.chain(map(_POSITION, states), map(_VELOCITY, states)), float, rows)
+        x.shape = self.shape
+        sensor = twin.physical.sensor
+        y = sensor.rng.standard_normal(self.shape)  # the sensor's reading: the same draws as JointStateSensor's
+        y *= sensor._noise_std_rows
+        y += x
+        if not math.isfinite(sum(y.ravel().tolist())):
+            raise ValueError("the measurement is not finite")
+        measured_at = self.stand_in.time
+        states = pybullet.getJointStates(self.model_body, joints, physicsClientId=model_id)  # the model's prediction
+        predicted = np.fromiter(itertools.chain(map(_POSITION, states), map(_VELOCITY, states)), float, rows)
+        predicted.shape = self.shape
+        estimate = y - predicted  # on-arrival correction: x + gain (y - x), both rows at once
+        estimate *= twin.correction_gain
+        estimate += predicted
+        positions, velocities = estimate[:, :, None].tolist()
+        pybullet.resetJointStatesMultiDof(self.model_body, joints, positions, velocities, physicsClientId=model_id)
+        q = estimate[0]
+        zeros = self.model._zeros
+        gravity = pybullet.calculateInverseDynamics(self.model_body, q.tolist(), zeros, zeros, physicsClientId=model_id)
+        controller = twin.controller
+        target = controller.target_at(t)
+        tau = target - q  # JointPD: kp (target - q) - kd qd + g, in its order of operations
+        tau *= controller.kp
+        tau -= controller.kd * estimate[1]
+        tau += gravity
+        torques = tau.tolist()
+        if not math.isfinite(sum(torques)):
+            raise ValueError("the controller's torques are not finite")
+        tau.setflags(write=False)
+        damping = self.stand_in.parameters.joint_damping  # the robot's true viscous damping, on its true velocity
+        forces = (tau - damping * x[1]).tolist() if damping else torques
+        pybullet.setJointMotorControlArray(
+            self.robot_body, joints, pybullet.TORQUE_CONTROL, forces=forces, physicsClientId=robot_id
+        )
+        pybullet.stepSimulation(physicsClientId=robot_id)
+        self.stand_in.world.steps_taken += 1
+        error = predicted[0] - y[0]
+        analytics = twin.analytics
+        analytics._times.append(measured_at)
+        analytics._errors.append(error)
+        twin._times.append(t)
+        twin._history.append((x[0], y[0], predicted[0], q, tau, target))
+        pybullet.setJointMotorControlArray(
+            self.model_body, joints, pybullet.TORQUE_CONTROL, forces=torques, physicsClientId=model_id
+        )
+        pybullet.stepSimulation(physicsClientId=model_id)
+        self.model.world.steps_taken += 1
+        twin.steps_taken = k + 1
+        return error
+
+
+def arm_twin(target: np.ndarray) -> DigitalTwin:
+    """The benchmark's arm twin: critically damped PD to ``target`` (rad) with the model's gravity torques."""
     twin = DigitalTwin("arm", "twin")
-    target = np.full(7, 0.3)
     twin.controller = JointPD.critically_damped(target, twin.model.plant.mass_matrix(np.zeros(7)))
+    return twin
+
+
+def bench_arm_twin(steps: int, rounds: int) -> None:
+    target = np.full(7, 0.3)
+    twin, fused_twin = arm_twin(target), arm_twin(target)
+    fused_step = FusedArmStep(fused_twin)
     kp, kd = twin.controller.kp.tolist(), twin.controller.kd.tolist()
     friction = twin.physical.truth.joint_friction
     same, weak = [bare_arm(friction), bare_arm()], [bare_arm(), bare_arm()]
@@ -183,6 +290,10 @@ def bench_arm_twin(steps: int, rounds: int) -> None:
         def twin_round() -> None:
             for _ in range(steps):
                 twin.step()
+
+        def fused_round() -> None:
+            for _ in range(steps):
+                fused_step()
 
         def same_round() -> None:  # the twin's two robots (one with friction) under its controller: the same motion
             zeros, goal = [0.0] * 7, target.tolist()
@@ -207,18 +318,30 @@ def bench_arm_twin(steps: int, rounds: int) -> None:
                     )
                     pybullet.stepSimulation(physicsClientId=cid)
 
-        t_twin, t_same, t_weak = interleaved(twin_round, same_round, weak_round, rounds=rounds)
+        t_twin, t_fused, t_same, t_weak = interleaved(twin_round, fused_round, same_round, weak_round, rounds=rounds)
         final_error = twin.physical.true_state().positions - target
+        run, fused_run = twin.history(), fused_twin.history()
+        same_run = all(
+            np.array_equal(getattr(run, name), getattr(fused_run, name))
+            for name in ("times", "true_positions", "measured_positions", "estimated_positions", "torques")
+        ) and np.array_equal(twin.model.state().velocities, fused_twin.model.state().velocities)
     finally:
         twin.close()
+        fused_twin.close()
         for cid, _, _ in same + weak:
             pybullet.disconnect(physicsClientId=cid)
     print(f"lean twin step, arm: {rounds} rounds x {steps} steps (median round)")
     report("arm", steps, t_twin, {"same PD": t_same, "weak PD": t_weak})
     print("  (same PD: each plain iiwa, one with the stand-in's joint friction, read, PD + gravity torques from")
     print("   calculateInverseDynamics, torques, step;")
-    print("   weak PD: read, PD without gravity, torques, step: the arm swings, which costs pybullet more per step)")
+    print("   weak PD: read, PD without gravity, torques, step, neither arm with friction: the arm sags and swings,")
+    print("   but without friction motors each step costs pybullet less)")
     print(f"  twin's final tracking error per joint [rad]: {np.array2string(final_error, precision=3)}")
+    fused_us = 1e6 * statistics.median(t_fused) / steps
+    same_us = 1e6 * statistics.median(t_same) / steps
+    print(f"  the floor: the same step fused into one function (FusedArmStep): {fused_us:8.1f} us/step,"
+          f" ratio {fused_us / same_us:.2f} against same PD")  # fmt: skip
+    print(f"  (its run is the twin's run, bit for bit: {same_run})")
 
 
 def bench_humanoid_twin(steps: int, rounds: int) -> None:
