@@ -58,6 +58,45 @@ def test_widget_outputs_become_a_note_and_other_outputs_stay():
     assert cell.outputs[1]["data"] == {"image/png": "AAAA"}
 
 
+def _progress_bar_state(value: float, maximum: float) -> dict:
+    """The widget state tqdm's notebook bar leaves (an HBox of label, FloatProgress, counts), by model id."""
+    return {
+        "bar": {"model_name": "HBoxModel", "state": {"children": ["IPY_MODEL_label", "IPY_MODEL_fill", "IPY_MODEL_n"]}},
+        "label": {"model_name": "HTMLModel", "state": {"value": "stand-ins:\u2007100%"}},
+        "fill": {"model_name": "FloatProgressModel", "state": {"value": value, "max": maximum, "bar_style": "success"}},
+        "n": {"model_name": "HTMLModel", "state": {"value": "\u200740/40\u2007[00:03&lt;00:00]"}},
+        "slider": {"model_name": "IntSliderModel", "state": {"value": 3}},
+    }
+
+
+def test_a_progress_bar_shows_how_it_ended_and_other_widgets_leave_the_note():
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["widgets"] = {site.WIDGET_STATE: {"state": _progress_bar_state(40.0, 40.0)}}
+    cell = nbformat.v4.new_code_cell("x")
+    first_frame = "stand-ins:   0%|          | 0/40 [00:00<?, ?stand-in/s]"  # what the text fallback shows
+    cell.outputs = [
+        nbformat.v4.new_output("display_data", data={site.WIDGET_VIEW: {"model_id": "bar"}, "text/plain": first_frame}),
+        nbformat.v4.new_output("display_data", data={site.WIDGET_VIEW: {"model_id": "slider"}, "text/plain": "s"}),
+        nbformat.v4.new_output("display_data", data={site.WIDGET_VIEW: {"model_id": "gone"}, "text/plain": "?"}),
+    ]
+    notebook.cells.append(cell)
+    assert site.without_widgets(notebook) == 3
+    bar = cell.outputs[0]["data"]["text/html"]
+    assert '<progress value="40" max="40"></progress>' in bar and "100%" in bar and "40/40" in bar and " 0%|" not in bar
+    assert cell.outputs[1]["data"] == {"text/html": site.WIDGET_NOTE}  # a slider needs the notebook
+    assert cell.outputs[2]["data"] == {"text/html": site.WIDGET_NOTE}  # no stored state: nothing to show but the note
+    assert "widgets" not in notebook.metadata  # no live widget is left for the state to serve
+
+
+def test_a_progress_bar_without_a_known_total_shows_an_open_bar():
+    state = _progress_bar_state(12.0, float("nan"))
+    assert "<progress></progress>" in site.finished_progress_bar("bar", state)
+    assert site.finished_progress_bar("slider", state) is None
+    assert site.finished_progress_bar("label", state) is None  # a lone HTML widget is not a bar
+
+
 def test_a_failing_notebook_is_listed_with_its_error_and_the_rest_still_builds(tmp_path):
     import nbformat
 
@@ -66,12 +105,20 @@ def test_a_failing_notebook_is_listed_with_its_error_and_the_rest_still_builds(t
     notebook.cells = [nbformat.v4.new_markdown_cell("# Broken"), nbformat.v4.new_code_cell("1 / 0")]
     nbformat.write(notebook, broken)
     fine = tmp_path / "fine.ipynb"
-    notebook.cells = [nbformat.v4.new_markdown_cell("# Fine"), nbformat.v4.new_code_cell("print(2 + 2)")]
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell("# Fine"),
+        nbformat.v4.new_code_cell(
+            "from tqdm.auto import tqdm\n\nfor _ in tqdm(range(40), desc='stand-ins'):\n    pass"
+        ),
+    ]
     nbformat.write(notebook, fine)
     pages = site.build_site([broken, fine], tmp_path / "out", quick=True, progress=False)
     assert "ZeroDivisionError" in pages[0].error and pages[1].error == ""
     assert (tmp_path / "out" / "fine.html").is_file() and not (tmp_path / "out" / "broken.html").exists()
     assert "did not build" in (tmp_path / "out" / "index.html").read_text()
+    page = (tmp_path / "out" / "fine.html").read_text()  # tqdm's bar, run in a real kernel, as it ended
+    bar = re.search(r"<progress ([^>]*)></progress>", page)  # the page's sanitiser may reorder the attributes
+    assert bar and sorted(bar.group(1).split()) == ['max="40"', 'value="40"'] and "40/40" in page, page[-1000:]
     with pytest.raises(FileNotFoundError, match="no such notebook"):
         site.build_site([tmp_path / "nowhere.ipynb"], tmp_path / "out")
     with pytest.raises(ValueError, match="no notebooks"):

@@ -5,14 +5,15 @@
 Each notebook in ``notebooks/`` is run top to bottom in its own kernel and written as one HTML page; ``index.html``
 lists them by chapter section (read from the README's chapter map). The pages need no server: the 3D views carry
 their viewer inside the page, and the figures are images. What cannot live in a static page says so in its place:
-interactive widgets (sliders) show a note pointing to the notebook. Formulas are typeset by MathJax, fetched from
-its CDN when the page is opened online; offline they show as LaTeX source.
+interactive widgets (sliders) show a note pointing to the notebook. Progress bars show how they ended. Formulas are
+typeset by MathJax, fetched from its CDN when the page is opened online; offline they show as LaTeX source.
 """
 
 from __future__ import annotations
 
 import argparse
 import html
+import math
 import os
 import re
 import sys
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"  # where a run stores its widgets' last state
 WIDGET_NOTE = (
     '<p style="border-left:4px solid #888;padding:4px 8px;color:#555"><i>An interactive control stands here in the '
     "notebook: open the notebook in JupyterLab to move it. The figures around it show its default setting.</i></p>"
@@ -59,16 +61,37 @@ def _title(notebook) -> str:
 
 
 def without_widgets(notebook) -> int:
-    """Replace widget outputs (which need a live kernel) by a note; keep their static fallbacks out. Returns how
-    many were replaced."""
+    """Replace widget outputs (which need a live kernel) by what a static page can show; keep their static fallbacks
+    out (a progress bar's fallback is its first frame, at 0 %). A progress bar (tqdm's) becomes its last state, read
+    from the widget state the run stored; any other widget becomes a note. Returns how many were replaced."""
+    stored = notebook.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
     replaced = 0
     for cell in notebook.cells:
         for output in cell.get("outputs", []):
             data = output.get("data", {})
             if WIDGET_VIEW in data:
-                output["data"] = {"text/html": WIDGET_NOTE}
+                bar = finished_progress_bar(data[WIDGET_VIEW].get("model_id", ""), stored)
+                output["data"] = {"text/html": WIDGET_NOTE if bar is None else bar}
                 replaced += 1
+    notebook.metadata.pop("widgets", None)  # no live widget is left for the state to serve
     return replaced
+
+
+def finished_progress_bar(model_id: str, stored: dict) -> str | None:
+    """A tqdm progress bar as it ended, as static HTML: its label, a bar and its counts (``stored``: the widget
+    state a run saved, model id -> model). ``None`` when the widget is not a progress bar."""
+    model = stored.get(model_id, {})
+    if model.get("model_name") != "HBoxModel":
+        return None
+    children = [stored.get(ref.removeprefix("IPY_MODEL_"), {}) for ref in model.get("state", {}).get("children", [])]
+    if [child.get("model_name") for child in children] != ["HTMLModel", "FloatProgressModel", "HTMLModel"]:
+        return None
+    label, bar, counts = (child.get("state", {}) for child in children)
+    value, maximum = bar.get("value"), bar.get("max")
+    known = all(isinstance(v, int | float) and math.isfinite(v) for v in (value, maximum)) and maximum > 0
+    progress = f'<progress value="{value:g}" max="{maximum:g}"></progress>' if known else "<progress></progress>"
+    # tqdm writes the label and the counts as HTML itself (escaped text): they go in as they are
+    return f'<div style="font-family:monospace">{label.get("value", "")} {progress} {counts.get("value", "")}</div>'
 
 
 def build_page(source: Path, target: Path, quick: bool, cell_timeout_s: float) -> str:
@@ -88,6 +111,7 @@ def build_page(source: Path, target: Path, quick: bool, cell_timeout_s: float) -
             timeout=int(cell_timeout_s),
             kernel_name="python3",
             resources={"metadata": {"path": str(source.parent)}},
+            store_widget_state=True,  # the progress bars' last state, for without_widgets
         ).execute()
     finally:
         if previous is None:
