@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from twin.control.pd import JointPD
-from twin.core.messages import StateMeasurement
+from twin.core.messages import JointCommand, StateMeasurement
 from twin.core.types import JointState, all_finite
 from twin.digital_twin import DigitalTwin
 from twin.physical_system.standin import PhysicalStandIn
@@ -104,7 +104,10 @@ def test_the_twin_still_tracks_with_the_lean_step():
 def test_a_measurement_from_rows_is_checked_like_one_from_vectors():
     rows = np.array([[0.1, 0.2], [0.3, 0.4]])
     m = StateMeasurement.from_rows(0.5, rows)
-    assert m.rows is rows and not rows.flags.writeable  # the very array, now read-only
+    assert not m.rows.flags.writeable and rows.flags.writeable  # the message's own copy is read-only, not yours
+    rows[0, 0] = 9.0  # changing your array later leaves the message as it was
+    assert m.positions[0] == 0.1
+    rows[0, 0] = 0.1
     np.testing.assert_array_equal(m.positions, [0.1, 0.2])
     np.testing.assert_array_equal(m.velocities, [0.3, 0.4])
     with pytest.raises(ValueError, match="finite"):
@@ -116,6 +119,18 @@ def test_a_measurement_from_rows_is_checked_like_one_from_vectors():
     plain = StateMeasurement(0.5, [0.1, 0.2], [0.3, 0.4])
     np.testing.assert_array_equal(plain.rows, rows)  # made on first use, then kept
     assert plain.rows is plain.rows and not plain.rows.flags.writeable
+
+
+def test_a_message_copies_the_arrays_it_is_given_and_leaves_them_writable():
+    torques = np.zeros(3)
+    command = JointCommand(0.0, torques)
+    torques[0] = 5.0  # a controller that reuses its output buffer: the command already made keeps its value
+    assert command.torques[0] == 0.0 and not command.torques.flags.writeable
+    positions, velocities = np.array([0.1, 0.2]), np.array([0.3, 0.4])
+    measurement = StateMeasurement(0.0, positions, velocities)
+    positions[0] = 7.0
+    velocities[1] = 8.0
+    np.testing.assert_array_equal(measurement.rows, [[0.1, 0.2], [0.3, 0.4]])
 
 
 def test_a_plain_joint_state_gives_rows_that_follow_its_arrays():

@@ -17,7 +17,7 @@ SCHEMA_VERSION = 1
 
 
 def _vector(name: str, values: object) -> np.ndarray:
-    array = np.asarray(values, dtype=float)
+    array = np.array(values, dtype=float)  # the message's own copy: the caller's array stays the caller's, writable
     if array.ndim != 1:
         raise ValueError(f"{name} must be a 1-D vector (one value per joint), got shape {array.shape}.")
     if not all_finite(array):
@@ -54,8 +54,9 @@ class StateMeasurement:
     @classmethod
     def from_rows(cls, time: float, rows: np.ndarray) -> StateMeasurement:
         """The same message from one (2, joints) float array, positions over velocities (a sensor's reading),
-        with the same checks made in one pass; ``rows`` becomes read-only and stays the message's ``rows``."""
-        rows = np.asarray(rows, dtype=float)
+        with the same checks made in one pass. The message keeps a read-only copy as its ``rows``: the caller's
+        array stays the caller's, writable, and changing it later does not change the message."""
+        rows = np.array(rows, dtype=float)
         if rows.ndim != 2 or rows.shape[0] != 2:
             raise ValueError(f"rows must be positions over velocities, shape (2, joints), got shape {rows.shape}.")
         return cls._from_reading(_time(time), rows)
