@@ -224,7 +224,9 @@ CASES: tuple[Case, ...] = (
         evidence="We show that our model enables a real humanoid robot to walk in San Francisco zero-shot. Our model "
         "can transfer to the real world even when trained on only 27 hours of walking data, and can generalize to "
         "commands not seen during training.",
-        evidence_source="https://arxiv.org/abs/2402.19469",
+        # the NeurIPS 2024 camera-ready abstract; arXiv's (v1) words this "a full-sized humanoid" and adds
+        # "like walking backward"
+        evidence_source="https://openreview.net/forum?id=GrMczQGTlA",
     ),
 )
 
