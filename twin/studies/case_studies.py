@@ -146,7 +146,7 @@ CASES: tuple[Case, ...] = (
             "IEEE International Conference on Robotics and Automation (ICRA)",
             "1710.06537",
         ),
-        robot="a robotic arm pushing an object to a goal",
+        robot="a 7-DOF Fetch Robotics arm pushing a puck to a goal",
         humanoid=False,
         modelled="the arm and the object in a simulator, with no attempt at high fidelity",
         gap="dynamics that differ between simulator and robot (masses, friction, damping, the controller's timing), "
