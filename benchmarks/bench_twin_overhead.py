@@ -257,6 +257,7 @@ class FusedArmStep:
         pybullet.stepSimulation(physicsClientId=robot_id)
         self.stand_in.world.steps_taken += 1
         error = predicted[0] - y[0]
+        error.setflags(write=False)  # as the twin's analytics keeps it
         analytics = twin.analytics
         analytics._times.append(measured_at)
         analytics._errors.append(error)
@@ -268,7 +269,7 @@ class FusedArmStep:
         pybullet.stepSimulation(physicsClientId=model_id)
         self.model.world.steps_taken += 1
         twin.steps_taken = k + 1
-        return error
+        return error.copy()  # as DigitalTwin.step returns it: the caller's to change
 
 
 def arm_twin(target: np.ndarray) -> DigitalTwin:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from twin.control.pd import JointPD
-from twin.core.messages import JointCommand, StateMeasurement
+from twin.core.messages import StateMeasurement
 from twin.core.types import JointState, all_finite
 from twin.digital_twin import DigitalTwin
 from twin.physical_system.standin import PhysicalStandIn
@@ -121,16 +121,12 @@ def test_a_measurement_from_rows_is_checked_like_one_from_vectors():
     assert plain.rows is plain.rows and not plain.rows.flags.writeable
 
 
-def test_a_message_copies_the_arrays_it_is_given_and_leaves_them_writable():
-    torques = np.zeros(3)
-    command = JointCommand(0.0, torques)
-    torques[0] = 5.0  # a controller that reuses its output buffer: the command already made keeps its value
-    assert command.torques[0] == 0.0 and not command.torques.flags.writeable
-    positions, velocities = np.array([0.1, 0.2]), np.array([0.3, 0.4])
-    measurement = StateMeasurement(0.0, positions, velocities)
-    positions[0] = 7.0
-    velocities[1] = 8.0
-    np.testing.assert_array_equal(measurement.rows, [[0.1, 0.2], [0.3, 0.4]])
+def test_the_error_a_step_returns_is_the_callers_to_change():
+    with DigitalTwin("pendulum", "twin", controller=JointPD([0.5])) as twin:
+        error = twin.step()
+        kept = twin.analytics.errors.copy()
+        error *= 1000.0  # a student converting to mrad in place
+        np.testing.assert_array_equal(twin.analytics.errors, kept)  # the analytics' record is unchanged
 
 
 def test_a_plain_joint_state_gives_rows_that_follow_its_arrays():

@@ -111,6 +111,12 @@ def test_messages_hold_read_only_copies():
     with pytest.raises(ValueError):
         c.torques[0] = 0.0
     np.testing.assert_array_equal(c.torques, [1.0, -1.0])
+    source[0] = 9.0  # the caller's array stays writable, and changing it later leaves the message as it was
+    np.testing.assert_array_equal(m.positions, [1.0, 2.0])
+    torques = np.zeros(3)
+    command = JointCommand(0.0, torques)
+    torques[0] = 5.0  # a controller that reuses its output buffer
+    assert command.torques[0] == 0.0
 
 
 # -- channels --------------------------------------------------------------------------------------
@@ -206,5 +212,7 @@ def test_tracker_shapes_and_reset():
         tracker.record(0.0, [[1.0, 2.0]], [[1.0, 2.0]])
     returned = tracker.record(0.0, [1.0, 2.0], [0.5, 3.0])
     np.testing.assert_allclose(returned, [0.5, -1.0])
+    with pytest.raises(ValueError, match="read-only"):
+        returned *= 1000.0  # the very array the record keeps: changing it would change the record
     tracker.reset()
     assert len(tracker) == 0 and tracker.rmse() == 0.0

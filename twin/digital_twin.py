@@ -310,7 +310,7 @@ class DigitalTwin:
             self._past.pop(k - self.ROLLBACK_STEPS, None)
         model.advance(tau)
         self.steps_taken = k + 1
-        return errors[-1] if errors else np.full(self.model.robot.dof, np.nan)
+        return errors[-1].copy() if errors else np.full(self.model.robot.dof, np.nan)  # yours to change
 
     def _deliver_measurement(self, measurement: StateMeasurement, k: int) -> list[StateMeasurement]:
         """The data connection's turn: what arrives at step ``k`` after ``measurement`` was sent."""

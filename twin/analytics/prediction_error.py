@@ -18,7 +18,7 @@ class PredictionErrorTracker:
         self._errors: list[np.ndarray] = []
 
     def record(self, time: float, predicted: np.ndarray, measured: np.ndarray) -> np.ndarray:
-        """Store one comparison; returns the error vector."""
+        """Store one comparison; returns the error vector, read-only: it is the very array the record keeps."""
         predicted = np.asarray(predicted, dtype=float)
         measured = np.asarray(measured, dtype=float)
         if predicted.shape != self._shape or measured.shape != self._shape:
@@ -27,6 +27,7 @@ class PredictionErrorTracker:
                 f"({len(self.joint_names)}: {list(self.joint_names)})."
             )
         error = predicted - measured
+        error.setflags(write=False)  # whoever holds it cannot change the record by accident (err *= 1000)
         self._times.append(float(time))
         self._errors.append(error)
         return error
