@@ -69,3 +69,21 @@ def test_wilson_and_mean_intervals() -> None:
         wilson_interval(1, 2, confidence=95)
     with pytest.raises(ValueError, match="at least one value"):
         mean_interval([])
+
+
+def test_gains_of_the_wrong_length_are_named_when_the_controller_is_made() -> None:
+    from twin.control import JointPD
+
+    with pytest.raises(ValueError, match=r"kp has shape \(2,\) but the target has 7 joints"):
+        JointPD(np.zeros(7), kp=[1.0, 2.0])
+    with pytest.raises(ValueError, match=r"ki has shape \(3,\) but the target has 2 joints"):
+        JointPID([1.0, 1.0], kp=1.0, kd=[1.0, 2.0], ki=[1.0, 1.0, 1.0], period=0.01)
+    JointPD(np.zeros(7), kp=np.full(7, 2.0), kd=0.5)  # one per joint, or one for all: both fine
+
+
+def test_a_moving_target_of_the_wrong_length_is_named_at_the_first_call() -> None:
+    from twin.control import JointPD
+
+    pd = JointPD(lambda t: np.zeros(3))
+    with pytest.raises(ValueError, match=r"the robot has 7 joints, but target has shape \(3,\)"):
+        pd(0.0, np.zeros(7), np.zeros(7), None)

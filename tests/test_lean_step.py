@@ -121,6 +121,14 @@ def test_a_measurement_from_rows_is_checked_like_one_from_vectors():
     assert plain.rows is plain.rows and not plain.rows.flags.writeable
 
 
+def test_a_run_takes_any_integer_count_of_steps():
+    with DigitalTwin("pendulum", "twin", controller=JointPD([0.5])) as twin:
+        steps = np.arange(5)[3]  # a numpy integer, as indexing an array gives
+        assert twin.run(steps).times.shape == (3,)
+        with pytest.raises(ValueError, match="non-negative integer number of time steps"):
+            twin.run(2.5)
+
+
 def test_the_error_a_step_returns_is_the_callers_to_change():
     with DigitalTwin("pendulum", "twin", controller=JointPD([0.5])) as twin:
         error = twin.step()

@@ -30,6 +30,7 @@ import numpy as np
 
 from twin.analytics.prediction_error import PredictionErrorTracker
 from twin.control.pd import JointPD
+from twin.core.checks import check_count
 from twin.core.messages import JointCommand, StateMeasurement
 from twin.core.protocols import Link, PhysicalSystem
 from twin.core.types import DEFAULT_TIME_STEP, DynamicsParameters, JointState, all_finite
@@ -384,8 +385,7 @@ class DigitalTwin:
 
     def run(self, steps: int, progress: bool = False) -> TwinRun:
         """Run ``steps`` time steps; returns the record of just those steps. ``progress`` shows a bar."""
-        if not isinstance(steps, int) or steps < 0:
-            raise ValueError(f"steps={steps!r} must be a non-negative integer number of time steps.")
+        steps = check_count("steps", steps, "time steps")
         start = len(self._times)
         iterator = range(steps)
         if progress:

@@ -7,6 +7,17 @@ from collections.abc import Callable
 import numpy as np
 
 
+def check_gain_shapes(target_shape: tuple[int, ...], **gains: object) -> None:
+    """Each gain must be one number for every joint or one per joint, like the target (shape ``target_shape``):
+    otherwise a ValueError that names the gain, before numpy broadcasts it into something else or fails nameless."""
+    for name, gain in gains.items():
+        if np.shape(gain) not in ((), target_shape):
+            raise ValueError(
+                f"{name} has shape {np.shape(gain)} but the target has {target_shape[0] if target_shape else 1} "
+                f"joints: give {name} as one number for every joint or one value per joint."
+            )
+
+
 class JointPD:
     """tau = kp (target - q) - kd qd + g_model(q).
 
@@ -27,6 +38,8 @@ class JointPD:
     ) -> None:
         if np.any(np.asarray(kp) < 0) or np.any(np.asarray(kd) < 0):
             raise ValueError(f"gains must be >= 0, got kp={kp}, kd={kd}.")
+        if not callable(target):
+            check_gain_shapes(np.shape(target), kp=kp, kd=kd)
         self.target = target
         self.kp = kp
         self.kd = kd
@@ -64,7 +77,15 @@ class JointPD:
         self, t: float, positions: np.ndarray, velocities: np.ndarray, gravity: np.ndarray | None
     ) -> np.ndarray:
         """Torques (N m) for the state (q in rad, qd in rad/s); ``gravity`` is the model's g(q) or None."""
-        tau = np.asarray(self.kp) * (self.target_at(t) - positions) - np.asarray(self.kd) * velocities
+        target = self.target_at(t)
+        try:
+            tau = np.asarray(self.kp) * (target - positions) - np.asarray(self.kd) * velocities
+        except ValueError as error:  # numpy's broadcasting message names no parameter: this one does
+            raise ValueError(
+                f"JointPD: the robot has {np.size(positions)} joints, but target has shape {target.shape}, kp "
+                f"{np.shape(self.kp)} and kd {np.shape(self.kd)}; each must be one value per joint (or kp, kd a single "
+                "number for every joint)."
+            ) from error
         if self.gravity_compensation and gravity is not None:
             tau = tau + gravity
         return tau

@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 
+from twin.control.pd import check_gain_shapes
+
 
 class JointPID:
     """tau = kp e - kd qd + ki sum(e * period) + g_model(q), with e = target - q.
@@ -40,6 +42,7 @@ class JointPID:
         if not integral_band > 0:
             raise ValueError(f"integral_band={integral_band!r} must be > 0 rad (math.inf integrates every error).")
         self.target = np.asarray(target, dtype=float)
+        check_gain_shapes(self.target.shape, kp=kp, kd=kd, ki=ki)
         self.kp, self.kd, self.ki = kp, kd, ki
         self.period = float(period)
         self.integral_band = float(integral_band)

@@ -7,7 +7,7 @@ same mistake (a NaN, a negative mass scale, a gain out of range) reads the same 
 from __future__ import annotations
 
 import math
-from numbers import Real
+from numbers import Integral, Real
 
 
 def check_number(
@@ -38,3 +38,13 @@ def check_number(
         detail = f"; {hint}" if hint else ""
         raise ValueError(f"{name}={value!r} is outside the valid range ({bounds} {unit}){detail}.")
     return number
+
+
+def check_count(name: str, value: object, what: str, *, low: int = 0) -> int:
+    """``value`` as an ``int``, for a count of ``what`` (time steps, joints) of at least ``low``: any integer type,
+    numpy's included (``np.int64(3)`` from an array is a count too), never a bool or a float (2.5 steps is a mistake,
+    not a rounding to make). A ValueError that names the parameter otherwise."""
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < low:
+        kind = {0: "non-negative", 1: "positive"}.get(low, f">= {low}")
+        raise ValueError(f"{name}={value!r} must be a {kind} integer number of {what}.")
+    return int(value)

@@ -26,7 +26,10 @@ class _ClosedClient:
     def __getattr__(self, name: str) -> None:
         if name.startswith("__"):  # copy, pickle and friends probe for optional methods
             raise AttributeError(name)
-        raise RuntimeError(f"This World is closed (client.{name}). Create a new one: `with World() as world: ...`.")
+        raise RuntimeError(
+            f"This World is closed (client.{name}): it, or the twin or robot that owns it, was closed (close(), or "
+            "the end of a `with` block). Create a new one."
+        )
 
 
 class World:

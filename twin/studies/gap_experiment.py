@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from twin.core.checks import check_count
 from twin.core.messages import JointCommand
 from twin.core.types import DEFAULT_TIME_STEP, JointState
 from twin.gap.reality import Reality
@@ -120,8 +121,7 @@ def planned_commands(
     time_step: float = DEFAULT_TIME_STEP,
 ) -> np.ndarray:
     """Torques a controller ``f(t, q, qd, gravity)`` sends when run on the model: the plan engineers would ship."""
-    if not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps={steps!r} must be a positive integer number of time steps.")
+    steps = check_count("steps", steps, "time steps", low=1)
     with SimulatedRobot(robot, model_parameters, time_step, initial_positions=initial_positions) as model:
         plan = np.empty((steps, model.dof))
         for k in range(steps):
@@ -140,8 +140,8 @@ def multisine_torques(
     seed: int = 0,
 ) -> np.ndarray:
     """An excitation: per joint, a sum of sines with seeded random phases, peak about ``amplitude`` (N m)."""
-    if not isinstance(steps, int) or steps < 1 or not isinstance(joints, int) or joints < 1:
-        raise ValueError(f"steps={steps!r} and joints={joints!r} must be positive integers.")
+    steps = check_count("steps", steps, "time steps", low=1)
+    joints = check_count("joints", joints, "joints", low=1)
     rng = np.random.default_rng(seed)
     amplitudes = np.broadcast_to(np.asarray(amplitude, dtype=float), (joints,))
     t = time_step * np.arange(steps)[:, None]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from twin.core.checks import check_count
 from twin.core.messages import StateMeasurement
 from twin.core.types import DEFAULT_TIME_STEP, JointState
 from twin.sim.plant import DynamicsParameters, SimulatedRobot
@@ -120,8 +121,7 @@ class VirtualModel:
 
         ``torques`` is either an array (steps x joints) or a controller ``f(t, state) -> torques``.
         """
-        if not isinstance(steps, int) or steps < 1:
-            raise ValueError(f"steps={steps!r} must be a positive integer number of time steps.")
+        steps = check_count("steps", steps, "time steps", low=1)
         if not callable(torques):
             plan = np.asarray(torques, dtype=float)
             if plan.shape != (steps, self.robot.dof):
