@@ -172,3 +172,9 @@ def test_a_controller_may_reuse_its_output_array_between_steps():
         assert len(set(twin.history().torques[:, 0].tolist())) > 1  # each step kept its own torques
     finally:
         twin.close()
+
+
+def test_a_target_in_degrees_warns():
+    with DigitalTwin("arm", "twin", controller=JointPD(np.zeros(7))) as twin:
+        with pytest.warns(UserWarning, match=r"target more than a full turn.*np\.radians"):
+            twin.target = np.full(7, 45.0)

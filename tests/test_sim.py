@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -298,3 +299,14 @@ def test_wrong_length_vectors_name_the_joints(method: str):
             getattr(arm, method)(np.zeros(6))
         with pytest.raises(ValueError, match="finite"):
             getattr(arm, method)([math.nan] * 7)
+
+
+def test_angles_in_degrees_warn_and_suggest_radians():
+    with World() as world:
+        arm = world.load_robot("arm")
+        with pytest.warns(UserWarning, match=r"more than a full turn.*lbr_iiwa_joint_1 = 90.*np\.radians"):
+            arm.set_state(np.full(7, 90.0))  # degrees given for radians
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            arm.set_state([0.0, 2.12, 0.0, -2.12, 0.0, 0.0, 0.0])  # a little past a limit: a state torques can reach
+            world.load_robot("pendulum").set_state([10.0])  # a continuous joint may turn any number of times

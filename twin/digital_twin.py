@@ -217,6 +217,7 @@ class DigitalTwin:
         if not isinstance(self.controller, JointPD):
             raise TypeError("Only a twin whose controller is a twin.control.JointPD has a settable target.")
         target = self.model.robot.joint_vector("target", value)
+        self.model.robot.warn_if_degrees("target", target)
         if self._planner is not None and self._plan:
             raise RuntimeError(
                 f"In mode={self.mode!r} the robot replays a plan made on the model; a new target needs a "

@@ -12,6 +12,7 @@ Catalogue names (``ROBOTS``):
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from operator import itemgetter
@@ -267,8 +268,30 @@ class Robot:
     ) -> None:
         """Teleport the one-DoF joints to these positions (and velocities, default zero)."""
         q = self.joint_vector("positions", positions)
+        self.warn_if_degrees("positions", q)
         qd = np.zeros(self.dof) if velocities is None else self.joint_vector("velocities", velocities)
         self.write_rows(np.array((q, qd)))
+
+    def warn_if_degrees(self, name: str, positions: np.ndarray) -> None:
+        """Warn when ``positions`` put a limited revolute joint more than a full turn (2 pi rad) away from zero: no
+        such joint can be there, and angles given in degrees are the usual reason. A real state, even one a little
+        past a limit (torques can push a joint there), never warns."""
+        limited = self.limited_revolute_mask()
+        suspicious = limited & (np.abs(positions) > 2 * math.pi)
+        if suspicious.any():
+            where = ", ".join(f"{self.joint_names[i]} = {positions[i]:.4g}" for i in np.flatnonzero(suspicious))
+            warnings.warn(
+                f"{self.name}: {name} more than a full turn from zero, which its joint limits do not allow ({where}). "
+                "Angles are in rad: if these are degrees, np.radians(...) converts them.",
+                stacklevel=3,
+            )
+
+    def limited_revolute_mask(self) -> np.ndarray:
+        """True for each one-DoF joint that is revolute and has limits (a continuous joint may turn any number of
+        times; a prismatic joint's position is in m)."""
+        return np.array(
+            [self.joints[i].type == "revolute" and self.joints[i].has_limits for i in self.joint_indices], dtype=bool
+        )
 
     def write_rows(self, rows: np.ndarray) -> None:
         """``set_state`` without its checks, in one pybullet call, for loops: ``rows`` is a float (2, dof) array,
