@@ -199,6 +199,19 @@ def test_the_estimate_converges_to_the_weakened_motor_and_the_adaptive_policy_be
         assert adaptive.cost_after() < 0.5 * as_trained.cost_after()
 
 
+def test_a_run_that_ends_early_says_whether_the_pole_fell_or_the_cart_left_its_rail(nominal_and_randomised) -> None:
+    from twin.learn.adaptation import run_change
+
+    nominal, randomised = nominal_and_randomised
+    falls = run_change(nominal, adaptive=False, seed=0)
+    assert falls.ended_by == "the pole fell" and falls.outcome() == f"the pole fell at {falls.fell_at:.1f} s"
+    # the robust policy keeps the pole up after the motor weakens, but lets the cart drift off the end of its rail
+    drifts = run_change(randomised, adaptive=False, seed=0)
+    assert drifts.ended_by == "the cart left its rail" and np.nanmax(np.abs(drifts.angles)) < 0.4
+    holds = run_change(nominal, adaptive=True, seed=0)
+    assert holds.fell_at is None and holds.ended_by is None and holds.outcome() == "held"
+
+
 def test_without_forgetting_the_estimate_lags_behind_the_change(nominal_and_randomised) -> None:
     from twin.learn.adaptation import run_change
 
