@@ -260,6 +260,15 @@ def test_the_safety_gate_keeps_wild_exploration_under_the_speed_limit() -> None:
     assert 0 < with_gate["stopped"] < with_gate["screened"] == with_gate["steps"]
 
 
+def test_exploration_counts_a_cart_off_its_rail_apart_from_a_fallen_pole() -> None:
+    from twin.learn.safety import exploration_run
+
+    weights = np.array([[-0.18, 1.05, 1.17, 2.54]])
+    counts = exploration_run(weights, noise=1.0, episodes=16, gated=False, seed=0)
+    # the 16 perturbed policies all fail: 15 drop the pole, one runs the cart off the end of its rail
+    assert (counts["falls"], counts["off the rail"]) == (15, 1)
+
+
 def test_the_gated_environment_is_still_a_valid_environment_and_refuses_other_tasks() -> None:
     from twin.learn.safety import GatedEnv
 
