@@ -199,6 +199,19 @@ def test_the_estimate_converges_to_the_weakened_motor_and_the_adaptive_policy_be
         assert adaptive.cost_after() < 0.5 * as_trained.cost_after()
 
 
+def test_a_run_that_ends_early_says_whether_the_pole_fell_or_the_cart_left_its_rail(nominal_and_randomised) -> None:
+    from twin.learn.adaptation import run_change
+
+    nominal, randomised = nominal_and_randomised
+    falls = run_change(nominal, adaptive=False, seed=0)
+    assert falls.ended_by == "the pole fell" and falls.outcome() == f"the pole fell at {falls.fell_at:.1f} s"
+    # the robust policy keeps the pole up after the motor weakens, but lets the cart drift off the end of its rail
+    drifts = run_change(randomised, adaptive=False, seed=0)
+    assert drifts.ended_by == "the cart left its rail" and np.nanmax(np.abs(drifts.angles)) < 0.4
+    holds = run_change(nominal, adaptive=True, seed=0)
+    assert holds.fell_at is None and holds.ended_by is None and holds.outcome() == "held"
+
+
 def test_without_forgetting_the_estimate_lags_behind_the_change(nominal_and_randomised) -> None:
     from twin.learn.adaptation import run_change
 
@@ -245,6 +258,15 @@ def test_the_safety_gate_keeps_wild_exploration_under_the_speed_limit() -> None:
     assert without["too fast"] > 0  # the same perturbed policies, unscreened, drive the cart past 3 m/s
     assert with_gate["too fast"] == 0
     assert 0 < with_gate["stopped"] < with_gate["screened"] == with_gate["steps"]
+
+
+def test_exploration_counts_a_cart_off_its_rail_apart_from_a_fallen_pole() -> None:
+    from twin.learn.safety import exploration_run
+
+    weights = np.array([[-0.18, 1.05, 1.17, 2.54]])
+    counts = exploration_run(weights, noise=1.0, episodes=16, gated=False, seed=0)
+    # the 16 perturbed policies all fail: 15 drop the pole, one runs the cart off the end of its rail
+    assert (counts["falls"], counts["off the rail"]) == (15, 1)
 
 
 def test_the_gated_environment_is_still_a_valid_environment_and_refuses_other_tasks() -> None:

@@ -47,7 +47,10 @@ def test_figures_draw_curves_verdicts_and_adaptation() -> None:
     curves = {"nominal": np.array([[10.0, 50, 100], [12.0, 60, 90]])}
     assert len(plot_learning_curves(curves, 20).axes) == 1
     verdicts = [Verdict("a", np.array([100.0, 180, 170]), np.array([False, True, True]))]
-    assert len(plot_verdicts(verdicts).axes) == 2
+    left, right = plot_verdicts(verdicts).axes
+    # the error bars say which interval they are
+    assert [t.get_text() for t in left.get_legend().get_texts()] == ["95 % Wilson"]
+    assert [t.get_text() for t in right.get_legend().get_texts()] == ["one stand-in", "mean, 95 % t interval"]
     runs = [run_change(BALANCER, adaptive=a, duration=6.0, change_time=3.0) for a in (False, True)]
     assert len(plot_adaptation(runs).axes) == 2
 

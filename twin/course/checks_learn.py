@@ -46,15 +46,16 @@ def check_forgetting_factor(choose_forgetting: Callable[[], float], policy: Line
             return CheckResult(name, False, str(error))
         where = f"the robot whose motor drops to {strength:.0%}"
         if run.fell_at is not None and run.fell_at <= run.change_time:
+            ended = run.outcome()
             return CheckResult(
-                name, False, f"The pole fell at {run.fell_at:.1f} s, before any change: train the policy longer first."
+                name, False, f"{ended[0].upper()}{ended[1:]}, before any change: train the policy longer first."
             )
         if run.fell_at is not None:
             why = ""
             if run.fell_at > run.change_time + TRACK_WITHIN:
                 error = run.error_at(run.change_time + TRACK_WITHIN)
                 why = f", and {TRACK_WITHIN} s after the change the estimate was still {error:.2f} off the truth"
-            problems.append(f"on {where} the pole fell at {run.fell_at:.1f} s{why}")
+            problems.append(f"on {where} {run.outcome()}{why}")
             continue
         error = run.error_at(run.change_time + TRACK_WITHIN)
         if error > TRACK_TOLERANCE:

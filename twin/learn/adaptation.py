@@ -100,9 +100,12 @@ class ChangeRun:
         estimates: the authority estimate after each step (the estimator runs for every controller; only the
             adaptive one acts on it).
         true_authority: the stand-in's motor strength at each step.
-        costs: 1 - reward per step; 1 for every step after a fall (as if the pole lay on the ground).
+        costs: 1 - reward per step; 1 for every step after the episode ended early (as if the pole lay on the
+            ground).
         change_time: s, when the motor weakened.
-        fell_at: s, when the pole fell (None: it never did).
+        fell_at: s, when the episode ended early (None: it ran to the end): the pole fell, or the cart ran off
+            the end of its rail.
+        ended_by: why it ended early, ``"the pole fell"`` or ``"the cart left its rail"`` (None: it did not).
     """
 
     name: str
@@ -113,6 +116,13 @@ class ChangeRun:
     costs: np.ndarray
     change_time: float
     fell_at: float | None
+    ended_by: str | None = None
+
+    def outcome(self) -> str:
+        """How the episode ended, for a table or a legend: "held", or e.g. "the pole fell at 6.0 s"."""
+        if self.fell_at is None:
+            return "held"
+        return f"{self.ended_by or 'ended'} at {self.fell_at:.1f} s"
 
     def cost_before(self) -> float:
         """Mean task cost per step before the change (0 = upright, centred, still)."""
@@ -167,7 +177,7 @@ def run_change(
         ) / before.truth.mass_scale
         observation, _ = env.reset(seed=seed)
         times, angles, estimates, truths, costs = [], [], [], [], []
-        fell_at = None
+        fell_at = ended_by = None
         changed = False
         for _ in range(env.max_steps):
             if not changed and env.time >= change_time - 1e-9:
@@ -184,8 +194,10 @@ def run_change(
             observation = new
             if terminated:
                 fell_at = env.time
+                cart_position = env.standin.true_state().positions[0]
+                ended_by = "the cart left its rail" if abs(cart_position) > env.max_position else "the pole fell"
                 break
-        # after a fall, every remaining step costs 1 (no reward at all): the pole lies on the ground
+        # after a failure, every remaining step costs 1 (no reward at all), as if the pole lay on the ground
         remaining = env.max_steps - len(times)
         times += [env.control_period * (len(times) + k + 1) for k in range(remaining)]
         angles += [math.nan] * remaining
@@ -203,4 +215,5 @@ def run_change(
         np.array(costs),
         change_time,
         fell_at,
+        ended_by,
     )

@@ -85,7 +85,9 @@ def exploration_run(
     """Try ``episodes`` randomly perturbed versions of a linear policy (ARS's exploration) on the robot.
 
     Returns counts: actions screened and stopped by the gate, control steps on which the robot's cart truly
-    went faster than ``speed_limit`` m/s, and falls. The same seed gives the same perturbations and starts.
+    went faster than ``speed_limit`` m/s, and the episodes that ended early, split by why: ``"falls"`` (the pole
+    fell) and ``"off the rail"`` (the cart ran off the end of its rail). The same seed gives the same
+    perturbations and starts.
     """
     if isinstance(episodes, bool) or not isinstance(episodes, int) or episodes < 1:
         raise ValueError(f"episodes={episodes!r} must be a whole number >= 1.")
@@ -93,6 +95,8 @@ def exploration_run(
     base = gymnasium.make("twin/CartPoleBalance-v0", plant=plant, disable_env_checker=True)
     env = GatedEnv(base) if gated else base
     counts = {"episodes": episodes, "steps": 0, "screened": 0, "stopped": 0, "too fast": 0, "falls": 0}
+    counts["off the rail"] = 0
+    task = env.unwrapped
     try:
         for _ in range(episodes):
             weights = np.asarray(policy_weights, dtype=float) + noise * rng.standard_normal(np.shape(policy_weights))
@@ -103,9 +107,11 @@ def exploration_run(
                 observation, _, terminated, truncated, _ = env.step(action)
                 done = terminated or truncated
                 counts["steps"] += 1
-                speed = abs(env.unwrapped.standin.true_state().velocities[0])
-                counts["too fast"] += int(speed > speed_limit)
-                counts["falls"] += int(terminated)
+                true_state = task.standin.true_state()
+                counts["too fast"] += int(abs(true_state.velocities[0]) > speed_limit)
+                if terminated:
+                    off_rail = abs(true_state.positions[0]) > task.max_position
+                    counts["off the rail" if off_rail else "falls"] += 1
         if gated:
             counts["screened"], counts["stopped"] = env.screened, env.stopped
     finally:

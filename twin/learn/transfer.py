@@ -6,8 +6,8 @@ on it. ``CARTPOLE_TRAINING`` is the engineers' guess at those ranges, used for d
 (``twin.gap.Randomization``), drawn anew at every training episode.
 
 ``judge`` runs a policy on stand-ins drawn from a reality distribution (held-out seeds, the same stand-ins for
-every policy) and reports its success rate (the pole held for the whole episode) with a Wilson interval and its
-mean return with a t interval.
+every policy) and reports its success rate (the episode ran its full length: the pole stayed up and the cart on
+its rail) with a Wilson interval and its mean return with a t interval.
 """
 
 from __future__ import annotations
@@ -62,7 +62,8 @@ class Verdict:
     Attributes:
         name: the policy's label.
         returns: one return per stand-in.
-        held: True where the pole stayed up for the whole episode.
+        held: True where the episode ran its full length (the cart-pole: the pole stayed up and the cart on its
+            rail).
     """
 
     name: str
@@ -132,4 +133,6 @@ def verdict_table(verdicts: Sequence[Verdict], title: str = "policies on hidden 
                 f"[{r_low:.1f}, {r_high:.1f}]",
             )
         )
-    return make_table(("policy", "held", "success rate", "95 % interval", "mean return", "95 % interval"), rows, title)
+    return make_table(
+        ("policy", "succeeded", "success rate", "95 % interval", "mean return", "95 % interval"), rows, title
+    )

@@ -57,7 +57,7 @@ class AdaptationExplorer:
     def summary(self) -> str:
         parts = []
         for run in self.runs:
-            fate = "held the pole" if run.fell_at is None else f"fell at {run.fell_at:.1f} s"
+            fate = "held the pole" if run.fell_at is None else run.outcome()
             parts.append(f"{run.name}: {fate}, cost after the change {run.cost_after():.3f}")
         adaptive = self.runs[-1]
         if adaptive.fell_at is None:
