@@ -57,3 +57,9 @@ def test_fleet_dashboard_draws_no_robot_in_the_grey_that_means_a_failed_run():
     assert len(robot_lines) == 10
     assert all(mcolors.to_hex(line.get_color()) != "#7f7f7f" for line in robot_lines)
     assert "grey: run failed" in fig.axes[1].get_title()
+
+
+def test_log_tick_labels_are_plain_and_sparse():
+    from twin.plotting_compute import _plain
+
+    assert [_plain(v) for v in (0.5, 0.7, 1.0, 2.0, 3.0, 4.0, 20.0, 90.0)] == ["0.5", "", "1", "2", "3", "", "20", ""]

@@ -48,6 +48,14 @@ def plot_pacing(reports: dict[str, PacingReport]) -> plt.Figure:
     return fig
 
 
+def _plain(value: float, _position: object = None) -> str:
+    """A log axis's tick label as a plain number (2, 0.5: not 2 x 10^0), only at 1, 2, 3 and 5 of each decade."""
+    if not value > 0:
+        return ""
+    leading = value / 10 ** np.floor(np.log10(value))
+    return f"{value:g}" if any(abs(leading - d) < 1e-6 for d in (1, 2, 3, 5)) else ""
+
+
 def plot_pareto(points: Sequence[FidelityPoint], chosen: FidelityPoint | None = None, bound: float | None = None):
     """Error against cost per simulated second, one marker per geometry, the Pareto front as a line."""
     fig, ax = plt.subplots(figsize=(7, 4.2))
@@ -69,10 +77,9 @@ def plot_pareto(points: Sequence[FidelityPoint], chosen: FidelityPoint | None = 
         )
     ax.set_xscale("log")
     ax.set_yscale("log")
-    plain = FuncFormatter(lambda value, _: f"{value:g}")  # 2, 0.5: not 2 x 10^0
     for axis in (ax.xaxis, ax.yaxis):
-        axis.set_major_formatter(plain)
-        axis.set_minor_formatter(plain)
+        axis.set_major_formatter(FuncFormatter(_plain))
+        axis.set_minor_formatter(FuncFormatter(_plain))
     ax.set_xlabel("cost [ms of wall time per simulated second]")
     ax.set_ylabel("error against the reference [mm]")
     ax.legend(fontsize=8)
