@@ -63,3 +63,11 @@ def test_log_tick_labels_are_plain_and_sparse():
     from twin.plotting_compute import _plain
 
     assert [_plain(v) for v in (0.5, 0.7, 1.0, 2.0, 3.0, 4.0, 20.0, 90.0)] == ["0.5", "", "1", "2", "3", "", "20", ""]
+
+
+def test_scaling_starts_at_zero_so_a_slow_down_below_serial_shows_as_one():
+    from twin.plotting_compute import plot_scaling
+
+    ax = plot_scaling([1, 2], [4.5, 4.6], 2.3, 2).axes[0]
+    assert ax.get_ylim()[0] == 0
+    assert "1: as fast as serial" in [line.get_label() for line in ax.lines]

@@ -31,19 +31,23 @@ def plot_pacing(reports: dict[str, PacingReport]) -> plt.Figure:
     left.axhline(1.0, color="k", lw=0.8, ls="--", label="1: real time / every step late")
     left.set_xticks(x, labels, rotation=20, ha="right")
     left.set_ylabel("fraction")
+    left.set_ylim(0, 1.45)  # room above the bars for the legend
     left.set_title("keeping up with the wall clock")
-    left.legend(fontsize=8)
+    left.legend(fontsize=7, loc="upper center", ncol=2)
     lateness_us = {label: np.maximum(r.lateness * 1e6, 1.0) for label, r in reports.items()}
     largest = max((float(v.max()) for v in lateness_us.values() if v.size), default=10.0)
     bins = np.geomspace(1.0, max(10.0, 1.1 * largest), 60)
+    peak = 1.0
     for label, values in lateness_us.items():
-        right.hist(values, bins=bins, histtype="step", label=label)
+        counts, _, _ = right.hist(values, bins=bins, histtype="step", label=label)
+        peak = max(peak, float(np.max(counts, initial=0.0)))
     right.set_xscale("log")
     right.set_xlabel("step start lateness (jitter) [us]")
     right.set_ylabel("steps")
     right.set_yscale("log")
+    right.set_ylim(0.7, peak * 60)  # room above the histograms for the legend
     right.set_title("jitter (both axes logarithmic)")
-    right.legend(fontsize=7)
+    right.legend(fontsize=7, loc="upper center", ncol=2)
     fig.tight_layout()
     return fig
 
@@ -93,6 +97,8 @@ def plot_scaling(workers: Sequence[int], seconds: Sequence[float], serial_second
     speedups = serial_seconds / np.asarray(seconds, dtype=float)
     ax.plot(workers, speedups, "o-", label="measured")
     ax.plot(workers, np.minimum(workers, cores), "k--", lw=1, label=f"ideal (this machine: {cores} cores)")
+    ax.axhline(1.0, color="grey", lw=0.8, ls=":", label="1: as fast as serial")
+    ax.set_ylim(bottom=0)
     ax.set_xlabel("worker processes")
     ax.set_ylabel("speed-up over serial")
     ax.set_xticks(list(workers))
