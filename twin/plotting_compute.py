@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import matplotlib.colors as mcolors
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import FuncFormatter
 
 from twin.fleet.fidelity import FidelityPoint, pareto_front
 from twin.fleet.fleet import FleetHealth, FleetRun
@@ -16,35 +18,54 @@ from twin.fleet.realtime import PacingReport
 
 
 def plot_pacing(reports: dict[str, PacingReport]) -> plt.Figure:
-    """Left: real-time factor and deadline-miss rate per run; right: each run's jitter histogram (us)."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.6))
+    """Left: real-time factor and deadline-miss rate per run; right: each run's jitter histogram (us).
+
+    Jitter spans microseconds (a light twin) to seconds (a twin that takes every step while far behind), so the
+    histogram has logarithmic bins on a logarithmic axis; a lateness under 1 us is drawn at 1 us.
+    """
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8))
     labels = list(reports)
     x = np.arange(len(labels))
     left.bar(x - 0.2, [r.real_time_factor for r in reports.values()], 0.4, label="real-time factor")
     left.bar(x + 0.2, [r.miss_rate for r in reports.values()], 0.4, label="deadline-miss rate")
-    left.axhline(1.0, color="k", lw=0.8, ls="--")
+    left.axhline(1.0, color="k", lw=0.8, ls="--", label="1: real time / every step late")
     left.set_xticks(x, labels, rotation=20, ha="right")
+    left.set_ylabel("fraction")
+    left.set_ylim(0, 1.45)  # room above the bars for the legend
     left.set_title("keeping up with the wall clock")
-    left.legend(fontsize=8)
-    for label, report in reports.items():
-        right.hist(report.lateness * 1e6, bins=40, histtype="step", label=label)
+    left.legend(fontsize=7, loc="upper center", ncol=2)
+    lateness_us = {label: np.maximum(r.lateness * 1e6, 1.0) for label, r in reports.items()}
+    largest = max((float(v.max()) for v in lateness_us.values() if v.size), default=10.0)
+    bins = np.geomspace(1.0, max(10.0, 1.1 * largest), 60)
+    peak = 1.0
+    for label, values in lateness_us.items():
+        counts, _, _ = right.hist(values, bins=bins, histtype="step", label=label)
+        peak = max(peak, float(np.max(counts, initial=0.0)))
+    right.set_xscale("log")
     right.set_xlabel("step start lateness (jitter) [us]")
     right.set_ylabel("steps")
     right.set_yscale("log")
-    right.set_title("jitter")
-    right.legend(fontsize=7)
+    right.set_ylim(0.7, peak * 60)  # room above the histograms for the legend
+    right.set_title("jitter (both axes logarithmic)")
+    right.legend(fontsize=7, loc="upper center", ncol=2)
     fig.tight_layout()
     return fig
+
+
+def _plain(value: float, _position: object = None) -> str:
+    """A log axis's tick label as a plain number (2, 0.5: not 2 x 10^0), only at 1, 2, 3 and 5 of each decade."""
+    if not value > 0:
+        return ""
+    leading = value / 10 ** np.floor(np.log10(value))
+    return f"{value:g}" if any(abs(leading - d) < 1e-6 for d in (1, 2, 3, 5)) else ""
 
 
 def plot_pareto(points: Sequence[FidelityPoint], chosen: FidelityPoint | None = None, bound: float | None = None):
     """Error against cost per simulated second, one marker per geometry, the Pareto front as a line."""
     fig, ax = plt.subplots(figsize=(7, 4.2))
-    for geometry, marker in (("box", "o"), ("mesh", "s")):
+    for geometry, marker, label in (("box", "o", "exact box"), ("mesh", "s", "box as a mesh")):
         mine = [p for p in points if p.setting.geometry == geometry]
-        ax.scatter(
-            [p.cost * 1e3 for p in mine], [p.error * 1e3 for p in mine], marker=marker, alpha=0.6, label=geometry
-        )
+        ax.scatter([p.cost * 1e3 for p in mine], [p.error * 1e3 for p in mine], marker=marker, alpha=0.6, label=label)
     front = pareto_front(points)
     ax.plot([p.cost * 1e3 for p in front], [p.error * 1e3 for p in front], "k-", lw=1, label="Pareto front")
     if bound is not None:
@@ -60,6 +81,9 @@ def plot_pareto(points: Sequence[FidelityPoint], chosen: FidelityPoint | None = 
         )
     ax.set_xscale("log")
     ax.set_yscale("log")
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_formatter(FuncFormatter(_plain))
+        axis.set_minor_formatter(FuncFormatter(_plain))
     ax.set_xlabel("cost [ms of wall time per simulated second]")
     ax.set_ylabel("error against the reference [mm]")
     ax.legend(fontsize=8)
@@ -73,6 +97,8 @@ def plot_scaling(workers: Sequence[int], seconds: Sequence[float], serial_second
     speedups = serial_seconds / np.asarray(seconds, dtype=float)
     ax.plot(workers, speedups, "o-", label="measured")
     ax.plot(workers, np.minimum(workers, cores), "k--", lw=1, label=f"ideal (this machine: {cores} cores)")
+    ax.axhline(1.0, color="grey", lw=0.8, ls=":", label="1: as fast as serial")
+    ax.set_ylim(bottom=0)
     ax.set_xlabel("worker processes")
     ax.set_ylabel("speed-up over serial")
     ax.set_xticks(list(workers))
@@ -86,14 +112,18 @@ def plot_fleet_dashboard(run: FleetRun, health: FleetHealth):
     by verdict (red: maintain, orange: drifting, green: fine, grey: its run failed)."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8), gridspec_kw={"width_ratios": [3, 2]})
     verdicts = {r.name: r for r in health.robots}
-    for name, report in run.reports.items():
+    # grey means "run failed" on the right: the robots' lines take every other colour of the cycle
+    cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    palette = [c for c in cycle if mcolors.to_hex(c) != mcolors.to_hex("tab:gray")] or ["tab:blue"]
+    for i, (name, report) in enumerate(run.reports.items()):
         style = "-" if verdicts[name].needs_maintenance or verdicts[name].drifting else ":"
-        left.plot(np.arange(report.health.size), report.health * 1e3, style, marker=".", label=name)
+        colour = palette[i % len(palette)]
+        left.plot(np.arange(report.health.size), report.health * 1e3, style, marker=".", color=colour, label=name)
     left.axhline(health.threshold * 1e3, color="tab:red", ls="--", lw=1, label="maintenance threshold")
     left.set_xlabel("inspection")
     left.set_ylabel("health indicator [mrad]")
     left.set_title("health indicator per robot")
-    left.legend(fontsize=6, ncol=2)
+    left.legend(fontsize=7, ncol=2)
     names = [o.name for o in run.outcomes]
     colours, values = [], []
     for name in names:
@@ -109,6 +139,6 @@ def plot_fleet_dashboard(run: FleetRun, health: FleetHealth):
     right.axvline(health.threshold * 1e3, color="tab:red", ls="--", lw=1)
     right.invert_yaxis()
     right.set_xlabel("latest health indicator [mrad]")
-    right.set_title("fleet now (red: maintain, orange: drifting, grey: failed)")
+    right.set_title("fleet now (red: maintain, orange: drifting,\ngreen: fine, grey: run failed)", fontsize=10)
     fig.tight_layout()
     return fig

@@ -197,7 +197,7 @@ class Fleet:
     """N robots, each with stand-in and twin, stepped in parallel on one executor.
 
     Args:
-        specs: the robots (``warehouse(n)`` makes a warehouse of arms).
+        specs: the robots (``warehouse(n)`` makes a warehouse of n robot axes).
         executor: ``"serial"``, ``"processes"`` (default) or ``"dask"``, or an ``Executor`` you made (then the
             fleet does not close it).
         workers: worker processes (default: every core). address: a Dask scheduler to use instead of a local one.
@@ -214,7 +214,7 @@ class Fleet:
     ) -> None:
         specs = list(specs)
         if not specs:
-            raise ValueError("a fleet needs at least one RobotSpec; warehouse(8) makes eight arms.")
+            raise ValueError("a fleet needs at least one RobotSpec; warehouse(8) makes eight robot axes.")
         names = [s.name for s in specs]
         if len(set(names)) != len(names):
             raise ValueError(f"robot names must be unique (they name telemetry topics); got {names}.")
