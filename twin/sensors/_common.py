@@ -48,7 +48,8 @@ def check_seed(seed: object) -> int:
 
 
 def check_vector3(name: str, value: object, unit: str = "m") -> np.ndarray:
-    v = np.asarray(value, dtype=np.float64).reshape(-1)
+    """``value`` as a new float array (3,): the caller's array is copied, so changing it later moves nothing."""
+    v = np.array(value, dtype=np.float64).reshape(-1)
     if v.shape != (3,) or not np.all(np.isfinite(v)):
         raise ValueError(f"{name} must be 3 finite numbers (x, y, z in {unit}), got {value!r}.")
     return v

@@ -29,7 +29,10 @@ def quantize_angle(angle: np.ndarray, counts_per_revolution: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class EncoderReading:
-    """Joint angles (rad, quantised), velocity estimate (rad/s) by finite difference, and when they were true (s)."""
+    """Joint angles (rad, quantised), velocity estimate (rad/s) by finite difference, and when they were true (s).
+
+    The arrays are read-only: the encoders keep each reading to difference the next one against (and may deliver
+    it again), so ``reading.positions -= offset`` would change the next velocity; work on a copy instead."""
 
     time: float
     positions: np.ndarray
@@ -101,6 +104,8 @@ class JointEncoders(SensorBase):
             velocities = np.zeros_like(positions)
         else:
             velocities = (positions - self._previous.positions) / (time - self._previous.time)
+        for array in (positions, velocities, true):  # kept for the next velocity and re-delivery: not to be changed
+            array.setflags(write=False)
         reading = EncoderReading(time, positions, velocities, true)
         self._previous = reading
         return reading

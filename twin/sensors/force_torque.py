@@ -170,7 +170,7 @@ class ForceTorqueSensor(SensorBase):
         """One reading now (ignores the rate): offset + drift + noise, then the low-pass filter."""
         true = self.true_wrench()
         if self.ideal:
-            measured = true
+            measured = true.copy()  # its own array: subtracting a tare from it must leave true_wrench as it was
         else:
             dt = 1.0 / self.clock.effective_rate
             self.drift += _six("drift_density", self.noise.drift_density) * np.sqrt(dt) * self.rng.standard_normal(6)

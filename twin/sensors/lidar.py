@@ -201,6 +201,20 @@ def cast_rays(world: World, origins: np.ndarray, ends: np.ndarray) -> tuple[np.n
     return fraction, body
 
 
+def _pattern(pattern: object) -> np.ndarray:
+    """A scan pattern as a new (n, 3) float array (the caller's array is copied: changing it later moves no beam)."""
+    try:
+        array = np.array(pattern, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"pattern must be unit direction vectors (n, 3), got {type(pattern).__name__}.") from None
+    if array.shape[-1:] != (3,) or array.ndim > 2:
+        raise ValueError(
+            f"pattern must be unit direction vectors of shape (n, 3), got shape {array.shape}; "
+            "use scan_pattern_2d(360) or scan_pattern_3d()."
+        )
+    return array.reshape(-1, 3)
+
+
 class Lidar(SensorBase):
     """A LIDAR standing in a ``World``: a scan pattern, a pose, a maximum range and a beam model.
 
@@ -228,7 +242,7 @@ class Lidar(SensorBase):
     ) -> None:
         super().__init__(rate_hz=rate_hz, seed=seed, ideal=ideal, world=world)
         self.world = world
-        self.pattern = scan_pattern_2d() if pattern is None else np.asarray(pattern, dtype=float).reshape(-1, 3)
+        self.pattern = scan_pattern_2d() if pattern is None else _pattern(pattern)
         norms = np.linalg.norm(self.pattern, axis=1)
         if self.pattern.size == 0 or not np.allclose(norms, 1.0, atol=1e-6):
             raise ValueError("pattern must be unit direction vectors (n, 3); use scan_pattern_2d or scan_pattern_3d.")
@@ -275,8 +289,15 @@ class Lidar(SensorBase):
             reported[reported < self.min_range] = -np.inf
         else:
             reported = self.beam_model.sample(true, self.max_range, self.rng, self.min_range)
-        return LidarScan(
-            self.world.time, self.position.copy(), self.directions, reported, true, body, self.max_range, self.min_range
+        return LidarScan(  # copies of the pose: changing a scan's directions must not turn the scanner's beams
+            self.world.time,
+            self.position.copy(),
+            self.directions.copy(),
+            reported,
+            true,
+            body,
+            self.max_range,
+            self.min_range,
         )
 
     def poll(self) -> LidarScan | None:
