@@ -69,6 +69,18 @@ def test_bad_noise_std(kwargs: dict, name: str):
         JointStateSensor(**kwargs)
 
 
+def test_noise_std_of_any_number_type_is_accepted_and_a_bool_or_a_bad_seed_is_refused_by_name():
+    """np.int64(0) from an array was refused as 'not a finite standard deviation'; True passed as 1 rad of noise;
+    seed=-1 or 1.5 failed inside numpy with a message that named no parameter."""
+    assert JointStateSensor(np.int64(0), np.float32(0.5)).velocity_noise_std == 0.5
+    with pytest.raises(TypeError, match="position_noise_std must be a number"):
+        JointStateSensor(position_noise_std=True)
+    for seed in (-1, 1.5, "0"):
+        with pytest.raises(ValueError, match=r"seed=.* must be a non-negative integer"):
+            JointStateSensor(seed=seed)
+    assert JointStateSensor(seed=np.int64(3)).seed == 3
+
+
 # -- messages --------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "kwargs",
