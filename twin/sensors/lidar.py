@@ -59,7 +59,14 @@ def scan_pattern_3d(
     16 rings from -15 to +15 degrees)."""
     if isinstance(rings, bool) or not isinstance(rings, int | np.integer) or rings < 1:
         raise ValueError(f"rings={rings!r} must be a positive whole number, e.g. 16.")
-    low, high = (float(a) for a in vertical_fov_deg)
+    if isinstance(beams_per_ring, bool) or not isinstance(beams_per_ring, int | np.integer) or beams_per_ring < 1:
+        raise ValueError(f"beams_per_ring={beams_per_ring!r} must be a positive whole number, e.g. 512.")
+    try:
+        low, high = (float(a) for a in vertical_fov_deg)  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"vertical_fov_deg={vertical_fov_deg!r} must be two angles (low, high) in degrees, e.g. (-15.0, 15.0)."
+        ) from None
     if not -90 <= low <= high <= 90:
         raise ValueError(f"vertical_fov_deg={vertical_fov_deg!r} must be (low, high) degrees in -90..90, low <= high.")
     flat = scan_pattern_2d(beams_per_ring, 360.0)
