@@ -156,12 +156,16 @@ def test_channel_holds_messages_until_due():
     assert channel.receive(6) == []
 
 
-@pytest.mark.parametrize("delay", [-1, 1.5])
+@pytest.mark.parametrize("delay", [-1, 1.5, True, "2"])
 def test_bad_delay(delay: object):
     with pytest.raises(ValueError, match="delay_steps"):
         Channel(delay)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="delay_steps"):
         InProcessLink(delay)  # type: ignore[arg-type]
+
+
+def test_a_numpy_integer_is_a_delay():
+    assert InProcessLink(np.int64(2)).uplink.delay_steps == 2  # was refused as 'not an integer'
 
 
 def test_in_process_link_has_two_independent_channels():

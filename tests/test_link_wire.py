@@ -332,6 +332,37 @@ def test_impairments_refuse_nonsense():
         Impairments(bandwidth=0)
 
 
+def test_impairments_take_numpy_numbers_and_refuse_bools_percentages_and_warn_of_milliseconds():
+    """np.int64(0) and np.float32(0.1) were refused as 'not a finite number'; True passed as one second of latency,
+    a 100 % loss or 1 byte/s; latency=20 (meant: 20 ms) silently delayed every message by 20 s."""
+    assert Impairments(latency=np.int64(0), loss=np.float32(0.1)).loss == np.float32(0.1)
+    for field in ("latency", "loss", "bandwidth"):
+        with pytest.raises(TypeError, match=f"{field} must be a number"):
+            Impairments(**{field: True})
+    with pytest.raises(ValueError, match=r"loss=5 .*not a percentage: 5 % is 0.05"):
+        Impairments(loss=5)
+    with pytest.warns(UserWarning, match=r"latency=20 s is longer than any network's delay.*latency=0.02"):
+        Impairments(latency=20)
+    with pytest.raises(ValueError, match="seconds=nan"):
+        SimulatedClock().advance(math.nan)  # the clock stayed NaN, and nothing ever arrived
+    assert SimulatedClock(1.0).advance(np.float32(0.5)) == 1.5
+
+
+def test_an_impaired_link_refuses_settings_and_messages_of_the_wrong_kind_at_once():
+    """ImpairedLink(0.01) and ImpairedLink(time_step=0) were accepted: the first failed at the first send with an
+    AttributeError, the second delivered every message at t = 0; sending a str failed with 'no attribute time'."""
+    from twin.link.impaired_link import ImpairedLink
+
+    with pytest.raises(TypeError, match=r"uplink must be an Impairments.*got 0.01"):
+        ImpairedLink(0.01)
+    with pytest.raises(ValueError, match=r"time_step=0 .*seconds per twin step"):
+        ImpairedLink(time_step=0)
+    with pytest.raises(ValueError, match=r"seed=1.5 must be a non-negative integer"):
+        ImpairedLink(seed=1.5)
+    with pytest.raises(TypeError, match="measurement link sends a StateMeasurement or a JointCommand"):
+        ImpairedLink().uplink.send("q = 0.1", 0)
+
+
 def test_a_live_stand_in_survives_structured_fuzzing_and_reports_every_drop():
     """The audit's crash cases and thousands of wrong-typed maps, sent to a real stand-in process."""
     import time
