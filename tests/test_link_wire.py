@@ -278,6 +278,22 @@ def test_zmq_round_trip_on_loopback_only():
             assert robot_end.receive(timeout=0.0) is None
 
 
+def test_a_closed_zmq_transport_says_it_is_closed_and_numpy_ports_and_sequence_numbers_are_accepted():
+    """send/receive after close() failed with libzmq's 'Socket operation on non-socket'; queue_limit=-1 was
+    blamed on the endpoint; ZmqTransport.bind(port=np.int64(0)) and encode(..., seq=np.int64(1)) were refused."""
+    with ZmqTransport.bind(port=np.int64(0)) as twin_end:
+        pass
+    twin_end.close()  # twice: nothing happens
+    with pytest.raises(RuntimeError, match="cannot send: this ZmqTransport .* is closed"):
+        twin_end.send(b"x")
+    with pytest.raises(RuntimeError, match="cannot receive: this ZmqTransport .* is closed"):
+        twin_end.receive(timeout=0.01)
+    for limit in (-1, 2.5):
+        with pytest.raises(ValueError, match=f"queue_limit={limit} must be a positive integer"):
+            ZmqTransport.bind(queue_limit=limit)
+    assert decode(encode("heartbeat", np.int64(7), 0.0, session="s", rate=0.0)).seq == 7
+
+
 def test_zmq_twin_end_refuses_to_queue_for_a_missing_robot():
     with ZmqTransport.bind() as twin_end:
         assert not twin_end.send(b"nobody is listening")
