@@ -213,6 +213,13 @@ def test_tracker_window_keeps_only_the_last_seconds():
     assert tracker.rmse(last_seconds=100.0) == pytest.approx(tracker.rmse())
     with pytest.raises(ValueError, match="last_seconds"):
         tracker.rmse(last_seconds=0.0)
+    with pytest.raises(ValueError, match="last_seconds=nan"):  # was: an RMSE of 0 over an empty window
+        tracker.rmse(last_seconds=math.nan)
+
+
+def test_a_tracker_given_one_name_as_a_str_says_so():
+    with pytest.raises(TypeError, match=r"joint_names must be a list of names, e.g. \['hinge'\]"):
+        PredictionErrorTracker("hinge")  # was: five joints named h, i, n, g, e
 
 
 def test_tracker_shapes_and_reset():
