@@ -8,10 +8,18 @@ import numpy as np
 import pytest
 
 from twin.sensors.allan import allan_deviation
-from twin.sensors.camera import BrownConrady, Camera, CameraIntrinsics, distort_image, undistort_image
+from twin.sensors.camera import (
+    BrownConrady,
+    Camera,
+    CameraIntrinsics,
+    CameraNoise,
+    distort_image,
+    undistort_image,
+)
+from twin.sensors.encoder import JointEncoders
 from twin.sensors.force_torque import ForceTorqueSensor, WrenchNoise, contact_forces
 from twin.sensors.imu import Imu, InertialNoise, simulate_still_sensor
-from twin.sensors.lidar import Lidar, scan_pattern_3d
+from twin.sensors.lidar import Lidar, scan_pattern_2d, scan_pattern_3d
 from twin.sim import World
 
 
@@ -165,3 +173,22 @@ def test_scan_patterns_and_images_of_the_wrong_shape_are_refused_by_name():
     for transform in (distort_image, undistort_image):
         with pytest.raises(ValueError, match=r"image has shape \(10, 10, 3\), but the intrinsics are 20x20"):
             transform(np.zeros((10, 10, 3), np.uint8), size, lens)
+
+
+def test_a_delay_in_milliseconds_or_an_angle_in_radians_warns_with_the_fix():
+    """latency=25 (meant: 25 ms) made the encoders deliver nothing for 25 s and a camera's frames arrive 30 s late;
+    fov_deg=np.pi / 3 made a 1-degree telescope; scan_pattern_2d(360, 2 * np.pi) a 6-degree fan; all silently."""
+    with pytest.warns(UserWarning, match=r"latency=30 s is longer than any sensor's delay.*latency=0.03"):
+        CameraNoise(latency=30)
+    with pytest.warns(UserWarning, match=r"fov_deg=1.0472 is in degrees.*1.0472 rad is 60 degrees"):
+        CameraIntrinsics(320, 240, np.pi / 3)
+    with pytest.warns(UserWarning, match=r"field_of_view_deg=6.28319 is in degrees.*is 360 degrees"):
+        scan_pattern_2d(360, 2 * np.pi)
+    with World() as world:
+        pendulum = world.load_robot("pendulum")
+        with pytest.warns(UserWarning, match=r"latency=25 s .*latency=0.025"):
+            JointEncoders(pendulum, latency=25)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # the course's own values stay silent
+            JointEncoders(pendulum, latency=0.025)
+            CameraNoise(latency=0.03), CameraIntrinsics(80, 60, 50.0), scan_pattern_2d(360, 270.0), scan_pattern_3d()

@@ -40,6 +40,8 @@ from twin.sensors._common import (
     check_positive,
     check_probability,
     check_vector3,
+    warn_if_milliseconds,
+    warn_if_radians,
 )
 
 if TYPE_CHECKING:
@@ -65,6 +67,7 @@ class CameraIntrinsics:
             raise TypeError(f"fov_deg must be a number of degrees, e.g. 60, got {type(fov).__name__} {fov!r}.")
         if not 1.0 <= fov <= 170.0:  # NaN fails this too
             raise ValueError(f"fov_deg={fov!r} must be a vertical field of view in 1..170 degrees, e.g. 60.")
+        warn_if_radians("fov_deg", float(fov), math.pi, "fov_deg=60", stacklevel=4)  # np.pi / 3: a 1-degree telescope
 
     @property
     def fy(self) -> float:
@@ -337,6 +340,7 @@ class CameraNoise:
         if self.max_range <= self.min_range:
             raise ValueError(f"max_range={self.max_range} m must exceed min_range={self.min_range} m.")
         check_probability("dropout_probability", self.dropout_probability)
+        warn_if_milliseconds("latency", self.latency, stacklevel=4)  # latency=30 (meant: 30 ms): frames 30 s late
 
     def with_changes(self, **changes: object) -> CameraNoise:
         return replace(self, **changes)  # type: ignore[arg-type]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from twin.sensors._common import SensorBase, check_non_negative
+from twin.sensors._common import SensorBase, check_non_negative, warn_if_milliseconds
 
 if TYPE_CHECKING:
     from twin.sim.robots import Robot
@@ -77,6 +77,7 @@ class JointEncoders(SensorBase):
         self.counts_per_revolution = int(counts_per_revolution)
         self.noise_std = check_non_negative("noise_std", noise_std, "rad")
         self.latency = check_non_negative("latency", latency, "s", "0 means no delay")
+        warn_if_milliseconds("latency", self.latency)  # latency=25 (meant: 25 ms): no reading for 25 s
         self._history: deque[EncoderReading] = deque()
         self._previous: EncoderReading | None = None
 

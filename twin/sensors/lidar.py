@@ -30,7 +30,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from twin.sensors._common import SensorBase, check_non_negative, check_positive, check_probability, check_vector3
+from twin.sensors._common import (
+    SensorBase,
+    check_non_negative,
+    check_positive,
+    check_probability,
+    check_vector3,
+    warn_if_radians,
+)
 
 if TYPE_CHECKING:
     from twin.sim.world import World
@@ -42,7 +49,9 @@ def scan_pattern_2d(beams: int = 360, field_of_view_deg: float = 360.0) -> np.nd
     """Unit directions (beams, 3) of a planar scanner in its own frame (x forward, z up), spread evenly."""
     if isinstance(beams, bool) or not isinstance(beams, int | np.integer) or beams < 1:
         raise ValueError(f"beams={beams!r} must be a positive whole number, e.g. 360.")
-    fov = np.radians(check_positive("field_of_view_deg", field_of_view_deg, "deg", "e.g. 270"))
+    fov_deg = check_positive("field_of_view_deg", field_of_view_deg, "deg", "e.g. 270")
+    warn_if_radians("field_of_view_deg", fov_deg, 2 * np.pi + 1e-9, "field_of_view_deg=360")  # 2 pi: 6.3 degrees
+    fov = np.radians(fov_deg)
     if fov > 2 * np.pi + 1e-9:
         raise ValueError(f"field_of_view_deg={field_of_view_deg} cannot exceed 360.")
     if np.isclose(fov, 2 * np.pi):
