@@ -93,6 +93,7 @@ def test_monitor_reads_the_running_twin_and_logs_alarms_per_joint():
         (lambda: CusumDetector(sigma=1.0, threshold=-1), "threshold"),
         (lambda: CusumDetector(sigma=1.0, drift=float("nan")), "drift"),
         (lambda: CusumDetector.calibrated(np.zeros(10)), "at least 30"),
+        (lambda: CusumDetector.calibrated(np.arange(40.0), min_samples=2.5), "min_samples=2.5"),  # was: 2 enough
         (lambda: CusumDetector.calibrated(np.zeros(50)), "never vary"),
         (lambda: CusumDetector(1.0).run(np.array([0.0, np.nan])), "NaN"),
         (lambda: CusumDetector(1.0).run(np.zeros((3, 2))), "1-D"),

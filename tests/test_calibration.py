@@ -113,6 +113,22 @@ def test_excitation_is_seeded_bounded_and_checked():
         excitation_torques("pendulum", 100, frequencies=(1.0, 200.0))
 
 
+def test_excitation_settings_of_the_wrong_kind_are_named_with_the_fix():
+    """components=np.int64(3) was refused; amplitude with the wrong count failed in numpy's broadcast, naming no
+    parameter; time_step=0 divided by zero; frequencies=3 failed to unpack; seed='a' failed inside numpy."""
+    assert excitation_torques("pendulum", 10, components=np.int64(3)).shape == (10, 1)
+    with pytest.raises(ValueError, match=r"amplitude=\[1, 2\] has 2 values; the arm has 7 joints"):
+        excitation_torques("arm", 10, amplitude=[1, 2])
+    with pytest.raises(ValueError, match=r"time_step=0 .*seconds per step"):
+        excitation_torques("pendulum", 10, time_step=0)
+    with pytest.raises(ValueError, match=r"Nyquist frequency 0.125 Hz of time_step=4 s \(seconds per step"):
+        excitation_torques("pendulum", 10, time_step=4)  # 4 ms written as 4
+    with pytest.raises(ValueError, match=r"frequencies=3 must be \(low, high\)"):
+        excitation_torques("pendulum", 10, frequencies=3)
+    with pytest.raises(ValueError, match="seed='a' must be a non-negative integer"):
+        excitation_torques("pendulum", 10, seed="a")
+
+
 # -- recording -----------------------------------------------------------------------------------
 def test_recording_a_simulation_gives_its_exact_states_and_commands():
     torques = excitation_torques("pendulum", 50, seed=0)
@@ -378,6 +394,11 @@ def test_calibration_errors_name_the_problem():
         calibrate(data, "humanoid")
     with pytest.raises(ValueError, match="horizon"):
         calibrate(data, "pendulum", horizon=0)
+    with pytest.raises(ValueError, match="max_evaluations=2.5 must be a positive integer"):  # was: a fit of
+        calibrate(data, "pendulum", max_evaluations=2.5)  # 2.5 evaluations, every parameter 'unidentifiable'
+    with pytest.raises(TypeError, match="trajectory must be a Trajectory"):  # was blamed on max_steps
+        estimate_command_delay(np.zeros((30, 3)), "pendulum")
+    assert estimate_command_delay(data, "pendulum", max_steps=np.int64(1)).steps in (0, 1)  # was refused
     with pytest.raises(TypeError, match="Trajectory"):
         calibrate(np.zeros((30, 3)), "pendulum")
     uneven = Trajectory(np.r_[np.arange(29) / 240, 1.3 / 240 + 28 / 240], *np.zeros((3, 30, 1)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 
@@ -123,6 +124,30 @@ def test_codecs_refuse_values_they_cannot_hold():
         Quantised(1e-4).encode(np.full((2, 2), 10.0))
     with pytest.raises(ValueError, match="float16"):
         Float16().encode(np.full((1, 1), 1e6))
+
+
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda: DeltaZstd(0.0), r"step=0.0 is outside the valid range \(> 0"),  # was: a division by zero
+        (lambda: DeltaZstd(math.nan), "step=nan"),  # was: garbage counts, encoded without a word
+        (lambda: DeltaZstd(-1e-4), "step=-0.0001"),  # was: a negative error bound in the report
+        (lambda: DeltaZstd(level=2.5), "level=2.5 must be a zstd compression level"),
+        (lambda: DeadBand(-1.0), "dead_band=-1.0"),  # was: every sample sent, and a bound of -1
+        (lambda: DeadBand(math.nan), "dead_band=nan"),
+        (lambda: Quantised(True), "step must be a number"),  # was: a step of 1
+    ],
+)
+def test_codec_settings_are_checked_when_the_codec_is_made(make, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        make()
+
+
+def test_an_empty_or_one_dimensional_trajectory_is_refused_with_the_shape_that_fits():
+    with pytest.raises(ValueError, match=r"got shape \(481,\) \(one signal: values.reshape\(-1, 1\)\)"):
+        compare(trajectory()[:, 0])
+    with pytest.raises(ValueError, match="at least one sample"):  # was: reports of NaN error, with warnings
+        compare(np.zeros((0, 3)))
 
 
 # -- recording --------------------------------------------------------------------------------------

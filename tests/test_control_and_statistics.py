@@ -71,6 +71,17 @@ def test_wilson_and_mean_intervals() -> None:
         mean_interval([])
 
 
+def test_wilson_counts_are_whole_numbers_of_any_integer_type() -> None:
+    """3.5 successes or True gave an interval without a word; np.float32(0.95) confidence was refused."""
+    assert wilson_interval(np.int64(5), np.int64(10)) == pytest.approx(wilson_interval(5, 10))
+    for successes in (3.5, True, math.nan):
+        with pytest.raises(ValueError, match=r"successes=.* must be a non-negative integer"):
+            wilson_interval(successes, 10)
+    with pytest.raises(ValueError, match="trials=0 must be a positive integer"):
+        wilson_interval(0, 0)
+    assert wilson_interval(5, 10, np.float32(0.8))[0] == pytest.approx(wilson_interval(5, 10, 0.8)[0], abs=1e-6)
+
+
 def test_gains_of_the_wrong_length_are_named_when_the_controller_is_made() -> None:
     from twin.control import JointPD
 

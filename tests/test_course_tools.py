@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import matplotlib
@@ -80,6 +81,16 @@ def test_linear_trend_needs_enough_matching_points():
         fit_linear_trend(np.arange(2.0), np.arange(2.0))
     with pytest.raises(ValueError, match="same length"):
         fit_linear_trend(np.arange(4.0), np.arange(3.0))
+
+
+def test_linear_trend_refuses_a_nan_point_or_a_single_x_instead_of_returning_a_nan_line():
+    """One failed day (NaN) gave slope=nan, intercept=nan and a crossing of nan, without a word."""
+    with pytest.raises(ValueError, match="point 2 is not"):
+        fit_linear_trend(np.arange(4.0), [0.1, 0.2, np.nan, 0.4])
+    with pytest.raises(ValueError, match="every x is 1"):
+        fit_linear_trend(np.ones(3), np.arange(3.0))
+    with pytest.raises(ValueError, match="threshold=nan"):
+        fit_linear_trend(np.arange(4.0), np.arange(4.0)).crossing(math.nan)
 
 
 def test_table_prints_as_text_and_html_and_rejects_ragged_rows():

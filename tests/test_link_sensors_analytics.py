@@ -69,6 +69,18 @@ def test_bad_noise_std(kwargs: dict, name: str):
         JointStateSensor(**kwargs)
 
 
+def test_noise_std_of_any_number_type_is_accepted_and_a_bool_or_a_bad_seed_is_refused_by_name():
+    """np.int64(0) from an array was refused as 'not a finite standard deviation'; True passed as 1 rad of noise;
+    seed=-1 or 1.5 failed inside numpy with a message that named no parameter."""
+    assert JointStateSensor(np.int64(0), np.float32(0.5)).velocity_noise_std == 0.5
+    with pytest.raises(TypeError, match="position_noise_std must be a number"):
+        JointStateSensor(position_noise_std=True)
+    for seed in (-1, 1.5, "0"):
+        with pytest.raises(ValueError, match=r"seed=.* must be a non-negative integer"):
+            JointStateSensor(seed=seed)
+    assert JointStateSensor(seed=np.int64(3)).seed == 3
+
+
 # -- messages --------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "kwargs",
@@ -144,12 +156,16 @@ def test_channel_holds_messages_until_due():
     assert channel.receive(6) == []
 
 
-@pytest.mark.parametrize("delay", [-1, 1.5])
+@pytest.mark.parametrize("delay", [-1, 1.5, True, "2"])
 def test_bad_delay(delay: object):
     with pytest.raises(ValueError, match="delay_steps"):
         Channel(delay)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="delay_steps"):
         InProcessLink(delay)  # type: ignore[arg-type]
+
+
+def test_a_numpy_integer_is_a_delay():
+    assert InProcessLink(np.int64(2)).uplink.delay_steps == 2  # was refused as 'not an integer'
 
 
 def test_in_process_link_has_two_independent_channels():
@@ -197,6 +213,13 @@ def test_tracker_window_keeps_only_the_last_seconds():
     assert tracker.rmse(last_seconds=100.0) == pytest.approx(tracker.rmse())
     with pytest.raises(ValueError, match="last_seconds"):
         tracker.rmse(last_seconds=0.0)
+    with pytest.raises(ValueError, match="last_seconds=nan"):  # was: an RMSE of 0 over an empty window
+        tracker.rmse(last_seconds=math.nan)
+
+
+def test_a_tracker_given_one_name_as_a_str_says_so():
+    with pytest.raises(TypeError, match=r"joint_names must be a list of names, e.g. \['hinge'\]"):
+        PredictionErrorTracker("hinge")  # was: five joints named h, i, n, g, e
 
 
 def test_tracker_shapes_and_reset():

@@ -278,6 +278,22 @@ def test_zmq_round_trip_on_loopback_only():
             assert robot_end.receive(timeout=0.0) is None
 
 
+def test_a_closed_zmq_transport_says_it_is_closed_and_numpy_ports_and_sequence_numbers_are_accepted():
+    """send/receive after close() failed with libzmq's 'Socket operation on non-socket'; queue_limit=-1 was
+    blamed on the endpoint; ZmqTransport.bind(port=np.int64(0)) and encode(..., seq=np.int64(1)) were refused."""
+    with ZmqTransport.bind(port=np.int64(0)) as twin_end:
+        pass
+    twin_end.close()  # twice: nothing happens
+    with pytest.raises(RuntimeError, match="cannot send: this ZmqTransport .* is closed"):
+        twin_end.send(b"x")
+    with pytest.raises(RuntimeError, match="cannot receive: this ZmqTransport .* is closed"):
+        twin_end.receive(timeout=0.01)
+    for limit in (-1, 2.5):
+        with pytest.raises(ValueError, match=f"queue_limit={limit} must be a positive integer"):
+            ZmqTransport.bind(queue_limit=limit)
+    assert decode(encode("heartbeat", np.int64(7), 0.0, session="s", rate=0.0)).seq == 7
+
+
 def test_zmq_twin_end_refuses_to_queue_for_a_missing_robot():
     with ZmqTransport.bind() as twin_end:
         assert not twin_end.send(b"nobody is listening")
@@ -330,6 +346,37 @@ def test_impairments_refuse_nonsense():
         Impairments(latency=-0.001)
     with pytest.raises(ValueError, match="bytes/s"):
         Impairments(bandwidth=0)
+
+
+def test_impairments_take_numpy_numbers_and_refuse_bools_percentages_and_warn_of_milliseconds():
+    """np.int64(0) and np.float32(0.1) were refused as 'not a finite number'; True passed as one second of latency,
+    a 100 % loss or 1 byte/s; latency=20 (meant: 20 ms) silently delayed every message by 20 s."""
+    assert Impairments(latency=np.int64(0), loss=np.float32(0.1)).loss == np.float32(0.1)
+    for field in ("latency", "loss", "bandwidth"):
+        with pytest.raises(TypeError, match=f"{field} must be a number"):
+            Impairments(**{field: True})
+    with pytest.raises(ValueError, match=r"loss=5 .*not a percentage: 5 % is 0.05"):
+        Impairments(loss=5)
+    with pytest.warns(UserWarning, match=r"latency=20 s is longer than any network's delay.*latency=0.02"):
+        Impairments(latency=20)
+    with pytest.raises(ValueError, match="seconds=nan"):
+        SimulatedClock().advance(math.nan)  # the clock stayed NaN, and nothing ever arrived
+    assert SimulatedClock(1.0).advance(np.float32(0.5)) == 1.5
+
+
+def test_an_impaired_link_refuses_settings_and_messages_of_the_wrong_kind_at_once():
+    """ImpairedLink(0.01) and ImpairedLink(time_step=0) were accepted: the first failed at the first send with an
+    AttributeError, the second delivered every message at t = 0; sending a str failed with 'no attribute time'."""
+    from twin.link.impaired_link import ImpairedLink
+
+    with pytest.raises(TypeError, match=r"uplink must be an Impairments.*got 0.01"):
+        ImpairedLink(0.01)
+    with pytest.raises(ValueError, match=r"time_step=0 .*seconds per twin step"):
+        ImpairedLink(time_step=0)
+    with pytest.raises(ValueError, match=r"seed=1.5 must be a non-negative integer"):
+        ImpairedLink(seed=1.5)
+    with pytest.raises(TypeError, match="measurement link sends a StateMeasurement or a JointCommand"):
+        ImpairedLink().uplink.send("q = 0.1", 0)
 
 
 def test_a_live_stand_in_survives_structured_fuzzing_and_reports_every_drop():

@@ -121,3 +121,16 @@ def test_healthy_day_residual_is_the_sensor_noise():
 def test_bad_inputs_are_clear_errors(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_a_fit_keeps_its_own_times_and_takes_numpy_thresholds():
+    """The fit held the caller's times array: changing it after fitting silently moved the RUL's 'now'."""
+    times = np.arange(6.0)
+    fit = fit_degradation(times, np.exp(0.2 * times), model="exponential")
+    before = fit.remaining_useful_life(10.0)
+    times[:] = 100.0
+    assert fit.remaining_useful_life(np.int64(10)) == before  # np.int64 was refused as 'not a finite number'
+    with pytest.raises(ValueError, match="read-only"):
+        fit.times[-1] = 50.0
+    with pytest.raises(ValueError, match="now=nan"):  # was: an RUL of 0 days
+        fit.remaining_useful_life(10.0, now=math.nan)

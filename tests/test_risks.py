@@ -113,6 +113,17 @@ def test_an_envelope_check_needs_the_same_channels() -> None:
         envelope.check([[0.0, 0.0, 0.0]])
 
 
+def test_an_envelope_keeps_its_own_read_only_box() -> None:
+    """OperatingEnvelope(names, low, high) held the caller's arrays: changing them afterwards silently moved the
+    validated box, and so did envelope.low[0] = ...; a sample outside then read as inside."""
+    low, high = np.array([0.0, -1.0]), np.array([1.0, 1.0])
+    envelope = OperatingEnvelope(("angle", "torque"), low, high)
+    low[0] = 0.9
+    assert envelope.check([[0.5, 0.0]]).inside
+    with pytest.raises(ValueError, match="read-only"):
+        envelope.high[1] = 10.0
+
+
 def test_a_small_torque_calibration_fails_beyond_its_envelope() -> None:
     """Inside: error at the noise floor (a few mrad); at twice the motor limit: many times larger, and flagged."""
     result = calibration_envelope(test_amplitudes=(0.5, 1.0, 5.0), test_seconds=1.0)

@@ -418,3 +418,36 @@ def test_camera_frames_arrive_after_their_latency():
     assert len(arrivals) == 28  # frames taken at k/30 s arrive by t = 1 s only if k/30 + 0.05 <= 1: k <= 28
     for now, taken in arrivals:
         assert 0.05 - 1e-9 <= now - taken < 0.05 + 1 / 240
+
+
+def test_a_lidar_keeps_its_own_copies_of_its_pattern_position_and_beams():
+    """The scanner held the caller's arrays and handed out its own: changing the pattern or position array after
+    making the LIDAR, or a scan's directions, silently moved or turned the next scans' rays."""
+    with World() as world:
+        _wall(world, x=3.0)
+        pattern, position = scan_pattern_2d(8), np.array([0.0, 0.0, 1.0])
+        lidar = Lidar(world, pattern, position=position, max_range=10.0, ideal=True)
+        first = lidar.scan()
+        pattern[:] = (0.0, 0.0, 1.0)  # the caller reuses its arrays
+        position[0] = 2.5
+        first.directions[:] = 0.0
+        lidar.move_to(lidar.position, 0.0)
+        second = lidar.scan()
+    np.testing.assert_array_equal(second.ranges, first.ranges)
+    np.testing.assert_array_equal(second.directions, scan_pattern_2d(8))
+    np.testing.assert_array_equal(second.origin, [0.0, 0.0, 1.0])
+
+
+def test_a_camera_keeps_its_own_copy_of_where_it_stands():
+    with World() as world:
+        eye = np.array([2.0, 0.0, 1.0])
+        camera = Camera(world, eye=eye, intrinsics=SMALL, ideal=True)
+        eye[0] = 5.0
+        np.testing.assert_array_equal(camera.eye, [2.0, 0.0, 1.0])  # the view matrix was made from this eye
+
+
+@pytest.mark.parametrize("pattern", [np.ones((5, 2)), np.ones((2, 3, 3)), "ring"])
+def test_a_lidar_pattern_of_the_wrong_shape_is_refused_by_name(pattern):
+    with World() as world:
+        with pytest.raises((ValueError, TypeError), match=r"pattern must be unit direction vectors"):
+            Lidar(world, pattern)

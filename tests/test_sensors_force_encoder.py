@@ -188,3 +188,32 @@ def test_insole_noise_needs_a_generator_and_keeps_forces_non_negative(standing):
         contact_forces(world, humanoid.body_id, FEET["right_ankle"], noise_std=5.0)
     noisy = contact_forces(world, humanoid.body_id, FEET["right_ankle"], noise_std=500.0, rng=np.random.default_rng(0))
     assert noisy.normal_force >= 0.0
+
+
+@pytest.mark.parametrize("ideal", [True, False])
+def test_an_encoder_reading_is_read_only_so_changing_it_cannot_change_the_next_velocity(ideal):
+    """A student zeroing a reading in place (reading.positions -= offset) changed the encoders' own record: the
+    next velocity came out as (next angle - changed angle) / dt, 240 rad/s for a pendulum swinging at 1 rad/s."""
+    with World() as world:
+        pendulum = world.load_robot("pendulum")
+        pendulum.set_state([1.0])
+        encoders = JointEncoders(pendulum, rate_hz=240, ideal=ideal)
+        world.step()
+        reading = encoders.poll()
+        for array in (reading.positions, reading.velocities, reading.true_positions):
+            with pytest.raises(ValueError, match="read-only"):
+                array -= 1.0
+        world.step()
+        assert abs(encoders.poll().velocities[0]) < 1.0
+
+
+def test_an_ideal_wrench_reading_has_its_own_array_apart_from_the_true_wrench():
+    """Ideal mode handed out one array as both wrench and true_wrench: subtracting a tare from the reading
+    silently changed the truth it is compared with."""
+    with World() as world:
+        pendulum = world.load_robot("pendulum")
+        world.step()
+        sample = ForceTorqueSensor(pendulum, "hinge", ideal=True).read()
+        true = sample.true_wrench.copy()
+        sample.wrench[:] -= 1.0
+        np.testing.assert_array_equal(sample.true_wrench, true)

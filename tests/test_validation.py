@@ -83,6 +83,16 @@ def test_bad_inputs_are_explained():
         validate(np.arange(10.0), np.arange(10.0), names=["a", "b"])
 
 
+def test_thresholds_refuse_a_percentage_and_take_numpy_numbers():
+    """max_nrmse=5 (meant: 5 %) accepted an error five times the motion's range: every model passed."""
+    with pytest.raises(ValueError, match=r"max_nrmse=5 .*not a percentage: e.g. 0.05 for 5 %"):
+        AcceptanceThresholds(max_nrmse=5)
+    assert AcceptanceThresholds(max_nrmse=np.float32(0.05), max_error=np.int64(1)).max_error == 1  # were refused
+    with pytest.raises(ValueError, match="min_whiteness_p='0.01'"):  # was: a TypeError from '<'
+        AcceptanceThresholds(min_whiteness_p="0.01")
+    assert autocorrelation(np.sin(np.arange(50.0)), np.int64(5)).shape == (5,)  # lags from an array: was refused
+
+
 def test_held_out_validation_accepts_the_calibrated_model_and_rejects_the_nominal_one():
     stand_in = PhysicalStandIn("pendulum", seed=3)
     try:

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from twin.core.checks import check_count
+
 SIEGMUND_CORRECTION = 1.166  # 2 x 0.583: overshoot of the boundary by a Gaussian random walk, in sigmas
 
 
@@ -117,6 +119,7 @@ class CusumDetector:
         cls, healthy_residuals: object, drift: float = 0.5, threshold: float = 5.0, min_samples: int = 30
     ) -> CusumDetector:
         """A detector whose mean and sigma are estimated from residuals recorded while the robot was healthy."""
+        min_samples = check_count("min_samples", min_samples, "healthy residuals", low=2)
         x = _series("healthy_residuals", healthy_residuals, minimum=min_samples)
         sigma = float(np.std(x, ddof=1))
         if sigma <= 0:

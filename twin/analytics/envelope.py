@@ -78,7 +78,7 @@ class OperatingEnvelope:
     high: np.ndarray
 
     def __post_init__(self) -> None:
-        low, high = np.asarray(self.low, dtype=float), np.asarray(self.high, dtype=float)
+        low, high = np.array(self.low, dtype=float), np.array(self.high, dtype=float)  # copies: its own box
         if low.shape != (len(self.names),) or high.shape != low.shape:
             raise ValueError(f"low and high need one value per channel {list(self.names)}.")
         if not np.all(high > low):
@@ -87,6 +87,8 @@ class OperatingEnvelope:
                 f"channel(s) {flat} never varied in the calibration data (high <= low): an envelope needs a range. "
                 "Record a richer excitation."
             )
+        for array in (low, high):  # read-only: envelope.low[0] = ... would silently widen what was validated
+            array.setflags(write=False)
         object.__setattr__(self, "low", low)
         object.__setattr__(self, "high", high)
 

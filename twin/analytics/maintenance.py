@@ -21,9 +21,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from numbers import Real
 
 import numpy as np
 from scipy import stats
+
+from twin.core.checks import check_number
 
 MODELS = ("linear", "exponential")
 EARLY_SCALE = 13.0  # C-MAPSS: early predictions are penalised by exp(-d/13) - 1
@@ -59,13 +62,13 @@ class DegradationFit:
     def remaining_useful_life(self, threshold: float, level: float = 0.9, now: float | None = None) -> RULEstimate:
         """RUL from ``now`` (default: the last inspection) to the crossing of ``threshold``, with a
         ``level`` interval (0.9 = 90 %). Times are in the unit of the fitted times (e.g. days)."""
-        if not 0 < level < 1:
+        if isinstance(level, bool) or not isinstance(level, Real) or not 0 < level < 1:
             raise ValueError(f"level={level!r} must lie in (0, 1), e.g. 0.9 for a 90 % interval.")
-        if not (isinstance(threshold, int | float | np.floating) and math.isfinite(threshold)):
+        if isinstance(threshold, bool) or not (isinstance(threshold, Real) and math.isfinite(threshold)):
             raise ValueError(f"threshold={threshold!r} must be a finite number in health-indicator units.")
         if self.model == "exponential" and threshold <= 0:
             raise ValueError(f"threshold={threshold} must be > 0 for the exponential model (it fits log HI).")
-        now = float(self.times[-1]) if now is None else float(now)
+        now = float(self.times[-1]) if now is None else check_number("now", now, "(time units of the fit)")
         c = float(self._to_line(threshold))
         n = self.times.size
         mean_t = float(np.mean(self.times))
@@ -128,6 +131,8 @@ def fit_degradation(times: object, health: object, model: str = "exponential", m
         )
     if not (np.all(np.isfinite(t)) and np.all(np.isfinite(h))):
         raise ValueError("times and health must be finite (a NaN usually means a failed inspection run).")
+    t = t.copy()  # the fit's own: changing the caller's array later must not move its RUL
+    t.setflags(write=False)
     if np.ptp(t) <= 0:
         raise ValueError("all inspections have the same time; spread them out to see a trend.")
     if model == "exponential" and np.any(h <= 0):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from twin.core.checks import check_number
+
 
 class PredictionErrorTracker:
     """Records, step by step, the model's predicted joint positions against the measured ones.
@@ -12,6 +14,10 @@ class PredictionErrorTracker:
     """
 
     def __init__(self, joint_names: tuple[str, ...] | list[str]) -> None:
+        if isinstance(joint_names, str):  # tuple("hinge") is five joints, h, i, n, g, e
+            raise TypeError(
+                f"joint_names must be a list of names, e.g. [{joint_names!r}], got the str {joint_names!r}."
+            )
         self.joint_names = tuple(joint_names)
         self._shape = (len(self.joint_names),)  # of each vector it records
         self._times: list[float] = []
@@ -72,6 +78,5 @@ class PredictionErrorTracker:
         errors = self.errors
         if last_seconds is None or not len(self):
             return errors
-        if last_seconds <= 0:
-            raise ValueError(f"last_seconds={last_seconds} must be > 0 (or None for the whole record).")
+        check_number("last_seconds", last_seconds, "s", low=0, low_open=True, hint="or None for the whole record")
         return errors[self.times >= self._times[-1] - last_seconds]

@@ -9,20 +9,25 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from numbers import Real
 
 import numpy as np
 from scipy import stats
 
+from twin.core.checks import check_count
+
 
 def _z(confidence: float) -> float:
-    if not isinstance(confidence, int | float) or not 0 < confidence < 1:
+    if isinstance(confidence, bool) or not isinstance(confidence, Real) or not 0 < confidence < 1:
         raise ValueError(f"confidence={confidence!r} must be a probability in (0, 1), e.g. 0.95.")
     return float(stats.norm.ppf(0.5 + confidence / 2))
 
 
 def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
     """(low, high): Wilson score interval of a success probability from ``successes`` out of ``trials``."""
-    if trials < 1 or not 0 <= successes <= trials:
+    trials = check_count("trials", trials, "trials", low=1)  # 3.5 successes, or True, is no count
+    successes = check_count("successes", successes, "successes")
+    if successes > trials:
         raise ValueError(f"need 0 <= successes ({successes}) <= trials ({trials}) and trials >= 1.")
     z = _z(confidence)
     p = successes / trials

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from twin.core.checks import check_number
+
 
 @dataclass(frozen=True)
 class LinearTrend:
@@ -24,6 +26,7 @@ class LinearTrend:
 
         The answer can lie before the data when the indicator is already past the threshold.
         """
+        threshold = check_number("threshold", threshold, "(units of y)")
         change_over_data = abs(self.slope) * self.x_span
         if change_over_data <= 1e-9 * max(1.0, abs(self.intercept)):
             return None
@@ -38,6 +41,11 @@ def fit_linear_trend(x: np.ndarray, y: np.ndarray) -> LinearTrend:
         raise ValueError(f"x {x.shape} and y {y.shape} must be 1-D arrays of the same length.")
     if x.size < 3:
         raise ValueError(f"a trend needs at least 3 points, got {x.size}: record more episodes first.")
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):  # polyfit returns a NaN line without a word
+        bad = int(np.argmax(~(np.isfinite(x) & np.isfinite(y))))
+        raise ValueError(f"x and y must be finite; point {bad} is not (a failed run?): drop or repair it first.")
+    if np.ptp(x) == 0:
+        raise ValueError(f"every x is {x[0]:g}: a trend needs points at different x (days, episodes).")
     slope, intercept = np.polyfit(x, y, 1)
     residual = y - (slope * x + intercept)
     return LinearTrend(float(slope), float(intercept), float(np.std(residual, ddof=2)), float(np.ptp(x)))

@@ -13,12 +13,14 @@ Four numbers per joint, each with an acceptance threshold decided before looking
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from numbers import Integral, Real
 
 import numpy as np
 from scipy import stats
+
+from twin.core.checks import check_number
 
 
 def _pair(measured: object, predicted: object) -> tuple[np.ndarray, np.ndarray]:
@@ -63,7 +65,7 @@ def autocorrelation(residuals: object, lags: int) -> np.ndarray:
     x = np.asarray(residuals, dtype=float)
     if x.ndim != 1:
         raise ValueError(f"residuals must be 1-D, got shape {x.shape}.")
-    if not isinstance(lags, int) or not 1 <= lags < x.size:
+    if isinstance(lags, bool) or not isinstance(lags, Integral) or not 1 <= lags < x.size:
         raise ValueError(f"lags={lags!r} must be an integer between 1 and the number of samples - 1 ({x.size - 1}).")
     x = x - x.mean()
     denominator = float(x @ x)
@@ -99,11 +101,12 @@ class AcceptanceThresholds:
     min_whiteness_p: float | None = 0.01
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.max_nrmse, int | float) and 0 < self.max_nrmse < math.inf):
-            raise ValueError(f"max_nrmse={self.max_nrmse!r} must be a positive fraction, e.g. 0.05 for 5 %.")
-        if self.max_error is not None and not (isinstance(self.max_error, int | float) and self.max_error > 0):
-            raise ValueError(f"max_error={self.max_error!r} must be positive (same unit as the data) or None.")
-        if self.min_whiteness_p is not None and not 0 < self.min_whiteness_p < 1:
+        hint = "a fraction of the measured range, not a percentage: e.g. 0.05 for 5 %"
+        check_number("max_nrmse", self.max_nrmse, "(fraction)", low=0, low_open=True, high=1, hint=hint)
+        if self.max_error is not None:
+            check_number("max_error", self.max_error, "(the data's unit)", low=0, low_open=True, hint="or None")
+        p = self.min_whiteness_p
+        if p is not None and (isinstance(p, bool) or not isinstance(p, Real) or not 0 < p < 1):
             raise ValueError(f"min_whiteness_p={self.min_whiteness_p!r} must lie in (0, 1), e.g. 0.01, or be None.")
 
 

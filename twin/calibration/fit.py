@@ -29,11 +29,13 @@ import html
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
+from numbers import Integral, Real
 
 import numpy as np
 from scipy.optimize import least_squares
 
 from twin.calibration.trajectory import Trajectory
+from twin.core.checks import check_count
 from twin.sim._bullet import pybullet
 from twin.sim.plant import DynamicsParameters, SimulatedRobot
 from twin.sim.robots import ROBOTS
@@ -84,7 +86,7 @@ def _check_names(parameters: Sequence[str]) -> tuple[str, ...]:
 
 
 def _check_positive(name: str, value: float, hint: str) -> float:
-    if not isinstance(value, int | float | np.floating) or isinstance(value, bool) or not (0 < value < math.inf):
+    if not isinstance(value, Real) or isinstance(value, bool) or not (0 < value < math.inf):
         raise ValueError(f"{name}={value!r} must be a positive finite number ({hint}).")
     return float(value)
 
@@ -485,6 +487,7 @@ def calibrate(
     _check_positive("velocity_noise_std", velocity_noise_std, "rad/s, e.g. 0.02")
     _check_positive("max_relative_error", max_relative_error, "e.g. 0.5 for +-50 %")
     _check_positive("strength", strength, "delivered / commanded torque, 1.0 = nominal")
+    max_evaluations = check_count("max_evaluations", max_evaluations, "re-simulations per fit, e.g. 200", low=1)
     if not trajectory.on_grid():
         raise ValueError(
             f"The trajectory's samples are not a whole number of time steps (dt={trajectory._step():.6g} s) apart; "
@@ -876,8 +879,15 @@ def estimate_command_delay(
     model leaves the smallest residuals. ``progress`` shows a progress bar (tqdm) over the delays tried;
     ``options`` go to ``calibrate``.
     """
-    if not isinstance(max_steps, int) or isinstance(max_steps, bool) or not 0 <= max_steps < len(trajectory) // 2:
-        raise ValueError(f"max_steps={max_steps!r} must be an integer from 0 to half the trajectory's samples.")
+    if not isinstance(trajectory, Trajectory):  # before len(trajectory), which would blame max_steps
+        raise TypeError(f"trajectory must be a Trajectory (see record_trajectory), got {type(trajectory).__name__}.")
+    valid = isinstance(max_steps, Integral) and not isinstance(max_steps, bool)  # np.int64 from an array too
+    if not valid or not 0 <= max_steps < len(trajectory) // 2:
+        raise ValueError(
+            f"max_steps={max_steps!r} must be an integer from 0 to half the trajectory's samples "
+            f"(below {len(trajectory) // 2})."
+        )
+    max_steps = int(max_steps)
     from tqdm.auto import tqdm
 
     results: dict[int, CalibrationResult] = {}

@@ -11,10 +11,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from numbers import Integral, Real
 from typing import Protocol
 
 import numpy as np
 
+from twin.core.checks import check_count, check_number
 from twin.core.messages import JointCommand, StateMeasurement
 from twin.core.types import DEFAULT_TIME_STEP
 from twin.link.impaired_link import ImpairedLink
@@ -73,7 +75,7 @@ class Trajectory:
         if np.any(steps <= 0):
             raise ValueError(f"time must strictly increase; sample {int(np.argmax(steps <= 0)) + 1} does not.")
         if self.dt is not None:
-            number = isinstance(self.dt, int | float | np.floating) and not isinstance(self.dt, bool)
+            number = isinstance(self.dt, Real) and not isinstance(self.dt, bool)
             if not number or not 0 < self.dt < math.inf:
                 raise ValueError(f"dt={self.dt!r} must be a finite number of seconds > 0 (e.g. 1/240), or None.")
             object.__setattr__(self, "dt", float(self.dt))
@@ -352,16 +354,30 @@ def excitation_torques(
         raise ValueError(f"robot={robot!r} is not a fixed-base catalogue robot; use one of {fixed}.")
     if not isinstance(steps, int | np.integer) or isinstance(steps, bool) or steps < MIN_SAMPLES:
         raise ValueError(f"steps={steps!r} must be an integer >= {MIN_SAMPLES}.")
-    if not isinstance(components, int) or components < 1:
-        raise ValueError(f"components={components!r} must be a positive integer.")
-    low, high = frequencies
+    components = check_count("components", components, "sines per joint", low=1)
+    time_step = check_number("time_step", time_step, "s", low=0, low_open=True, hint="seconds per step, e.g. 1/240")
+    try:
+        low, high = (float(f) for f in frequencies)  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        low = high = math.nan
     if not (0 < low < high and math.isfinite(high)):
-        raise ValueError(f"frequencies={frequencies!r} must be (low, high) in Hz with 0 < low < high.")
+        raise ValueError(f"frequencies={frequencies!r} must be (low, high) in Hz with 0 < low < high, e.g. (0.3, 3.0).")
     if high >= 0.5 / time_step:
-        raise ValueError(f"The highest frequency {high} Hz must be below the Nyquist frequency {0.5 / time_step} Hz.")
+        raise ValueError(
+            f"The highest frequency {high} Hz must be below the Nyquist frequency {0.5 / time_step:g} Hz of "
+            f"time_step={time_step:g} s (seconds per step, e.g. 1/240)."
+        )
+    if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:
+        raise ValueError(f"seed={seed!r} must be a non-negative integer, for example 0.")
     joints = {"pendulum": 1, "cartpole": 2, "arm": 7}[robot]
     default = {"pendulum": [2.0], "cartpole": [2.0, 0.5], "arm": [1.0] * 7}[robot]
-    peak = np.broadcast_to(np.asarray(default if amplitude is None else amplitude, dtype=float), (joints,))
+    peak = np.asarray(default if amplitude is None else amplitude, dtype=float)
+    if peak.size not in (1, joints) or peak.ndim > 1:
+        raise ValueError(
+            f"amplitude={amplitude!r} has {peak.size} values; the {robot} has {joints} joints: give one peak torque "
+            f"(N m, for every joint) or {joints}."
+        )
+    peak = np.broadcast_to(peak.reshape(-1), (joints,))
     if not np.all(np.isfinite(peak)) or np.any(peak < 0):
         raise ValueError(f"amplitude={amplitude!r} must be finite and >= 0 N m (one value or one per joint).")
     rng = np.random.default_rng(seed)

@@ -17,21 +17,31 @@ codec              idea                                        max error bound
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
+from numbers import Integral
 
 import numpy as np
 import zstandard
+
+from twin.core.checks import check_number
 
 FLOAT16_RELATIVE_ERROR = 2.0**-11  # half of float16's machine epsilon: round-to-nearest
 
 
 def _as_trajectory(values: np.ndarray) -> np.ndarray:
     array = np.asarray(values, dtype=float)
-    if array.ndim != 2 or not np.all(np.isfinite(array)):
-        raise ValueError(f"a trajectory is a finite (samples x values) array, got shape {array.shape}.")
+    if array.ndim != 2 or not np.all(np.isfinite(array)) or array.shape[0] == 0:
+        one = " (one signal: values.reshape(-1, 1))" if array.ndim == 1 else ""
+        raise ValueError(
+            f"a trajectory is a finite (samples x values) array with at least one sample, got shape {array.shape}{one}."
+        )
     return array
+
+
+def _check_step(name: str, value: object, example: str) -> None:
+    """A quantisation step or dead band: a finite number > 0 (0 divides by zero, NaN makes every count garbage)."""
+    check_number(name, value, "value units", low=0, low_open=True, hint=f"e.g. {example}")
 
 
 @dataclass(frozen=True)
@@ -74,8 +84,7 @@ class Quantised:
     name: str = "quantised"
 
     def __post_init__(self) -> None:
-        if not (math.isfinite(self.step) and self.step > 0):
-            raise ValueError(f"step={self.step} must be a positive number.")
+        _check_step("step", self.step, "1e-4 rad")
 
     def _integers(self, trajectory: np.ndarray) -> np.ndarray:
         counts = np.round(_as_trajectory(trajectory) / self.step)
@@ -104,6 +113,13 @@ class DeltaZstd:
     level: int = 3
     name: str = "delta_zstd"
 
+    def __post_init__(self) -> None:
+        _check_step("step", self.step, "1e-4 rad")
+        if isinstance(self.level, bool) or not isinstance(self.level, Integral) or self.level > 22:
+            raise ValueError(
+                f"level={self.level!r} must be a zstd compression level, a whole number up to 22 (e.g. 3)."
+            )
+
     def encode(self, trajectory: np.ndarray) -> bytes:
         counts = np.round(_as_trajectory(trajectory) / self.step).astype(np.int64)
         deltas = np.diff(counts, axis=0, prepend=np.zeros((1, counts.shape[1]), np.int64))
@@ -127,6 +143,9 @@ class DeadBand:
 
     dead_band: float = 1e-3
     name: str = "deadband"
+
+    def __post_init__(self) -> None:  # 0 is allowed: every change is sent
+        check_number("dead_band", self.dead_band, "value units", low=0, hint="e.g. 1e-3 rad")
 
     def encode(self, trajectory: np.ndarray) -> bytes:
         array = _as_trajectory(trajectory)

@@ -7,6 +7,9 @@ format: it is encoded (schema v2, msgpack), impaired per direction on the simula
 
 from __future__ import annotations
 
+from numbers import Integral
+
+from twin.core.checks import check_number
 from twin.core.messages import JointCommand, StateMeasurement
 from twin.core.types import DEFAULT_TIME_STEP
 from twin.link.impairments import PERFECT, ImpairedChannel, Impairments
@@ -37,8 +40,10 @@ class StepChannel:
     def send(self, message: StateMeasurement | JointCommand, now_step: int) -> None:
         if isinstance(message, StateMeasurement):
             payload = encode("state", self._seq, message.time, q=message.positions, qd=message.velocities)
-        else:
+        elif isinstance(message, JointCommand):
             payload = encode("command", self._seq, message.time, tau=message.torques, steps=0)
+        else:
+            raise TypeError(f"{self.kind} link sends a StateMeasurement or a JointCommand, got {message!r}.")
         self._seq += 1
         self.channel.send(payload, now_step * self.time_step)
 
@@ -72,6 +77,14 @@ class ImpairedLink:
         time_step: float = DEFAULT_TIME_STEP,
         seed: int = 0,
     ) -> None:
+        for name, value in (("uplink", uplink), ("downlink", downlink)):  # a float failed at the first send
+            if not isinstance(value, Impairments):
+                raise TypeError(f"{name} must be an Impairments, e.g. Impairments(latency=0.004), got {value!r}.")
+        time_step = check_number(
+            "time_step", time_step, "s", low=0, low_open=True, hint="seconds per twin step, e.g. 1/240"
+        )
+        if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:
+            raise ValueError(f"seed={seed!r} must be a non-negative integer, for example 0.")
         self.uplink = StepChannel("measurement", uplink, time_step, seed)
         self.downlink = StepChannel("command", downlink, time_step, seed + 1)
 

@@ -8,9 +8,15 @@ from __future__ import annotations
 
 import heapq
 import math
+import warnings
 from dataclasses import dataclass
+from numbers import Real
 
 import numpy as np
+
+from twin.core.checks import check_number
+
+SLOWEST_LINK = 1.0  # s: one way, more than a satellite hop; a larger delay is milliseconds written as seconds
 
 
 @dataclass(frozen=True)
@@ -35,15 +41,23 @@ class Impairments:
 
     def __post_init__(self) -> None:
         for name in ("latency", "jitter", "reorder_delay"):
-            value = getattr(self, name)
-            if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
-                raise ValueError(f"{name}={value!r} must be a finite number of seconds >= 0.")
+            value = check_number(name, getattr(self, name), "s", low=0, hint="a time in seconds, e.g. 0.02 for 20 ms")
+            if value > SLOWEST_LINK:  # a number of milliseconds, most likely: 20 for 20 ms is 20 s
+                warnings.warn(
+                    f"{name}={value:g} s is longer than any network's delay; Impairments takes seconds: for "
+                    f"{value:g} ms write {name}={value / 1000:g}.",
+                    stacklevel=3,
+                )
         for name in ("loss", "reorder"):
             value = getattr(self, name)
-            if not (isinstance(value, int | float) and 0.0 <= value <= 1.0):
-                raise ValueError(f"{name}={value!r} must be a probability in [0, 1].")
-        if not (isinstance(self.bandwidth, int | float) and self.bandwidth > 0):
-            raise ValueError(f"bandwidth={self.bandwidth!r} must be > 0 bytes/s (math.inf for unlimited).")
+            hint = f"a probability, not a percentage: {value:g} % is {value / 100:g}" if _above_one(value) else ""
+            check_number(name, value, "(probability)", low=0, high=1, hint=hint)
+        if not (isinstance(self.bandwidth, Real) and self.bandwidth == math.inf):  # inf: unlimited
+            check_number("bandwidth", self.bandwidth, "bytes/s", low=0, low_open=True, hint="math.inf for unlimited")
+
+
+def _above_one(value: object) -> bool:
+    return isinstance(value, Real) and not isinstance(value, bool) and 1 < value < math.inf
 
 
 PERFECT = Impairments()
@@ -59,9 +73,7 @@ class SimulatedClock:
         return self.now
 
     def advance(self, seconds: float) -> float:
-        if seconds < 0:
-            raise ValueError(f"a clock cannot go back: advance({seconds}).")
-        self.now += seconds
+        self.now += check_number("seconds", seconds, "s", low=0, hint="a clock cannot go back, nor go by NaN")
         return self.now
 
 

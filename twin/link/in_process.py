@@ -10,6 +10,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from twin.core.checks import check_count
 from twin.core.messages import JointCommand, StateMeasurement
 
 Message = TypeVar("Message")
@@ -24,9 +25,8 @@ class Channel(Generic[Message]):
     delivered: int = 0
     _queue: deque[tuple[int, Message]] = field(default_factory=deque, repr=False)
 
-    def __post_init__(self) -> None:
-        if not isinstance(self.delay_steps, int) or self.delay_steps < 0:
-            raise ValueError(f"delay_steps={self.delay_steps!r} must be an integer >= 0 (0 = no delay).")
+    def __post_init__(self) -> None:  # an int: np.int64(2) from an array is a delay too, True is not
+        self.delay_steps = check_count("delay_steps", self.delay_steps, "time steps (0 = no delay)")
 
     def send(self, message: Message, now_step: int) -> None:
         self._queue.append((now_step + self.delay_steps, message))

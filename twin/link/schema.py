@@ -38,6 +38,7 @@ import math
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from numbers import Integral
 
 import msgpack
 import numpy as np
@@ -125,8 +126,9 @@ def encode(type: str, seq: int, t: float, **fields: object) -> bytes:
     unknown = set(fields) - set(spec)
     if missing or unknown:
         raise ValueError(f"{type} message: missing fields {sorted(missing)}, unknown fields {sorted(unknown)}.")
-    if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq <= MAX_SEQ:
+    if isinstance(seq, bool) or not isinstance(seq, Integral) or not 0 <= seq <= MAX_SEQ:
         raise ValueError(f"seq={seq!r} must be an integer 0 .. {MAX_SEQ}.")
+    seq = int(seq)  # np.int64 from a counter array is a sequence number too; msgpack packs only int
     if not math.isfinite(t):
         raise ValueError(f"t={t!r} must be a finite number of seconds.")
     if type == "control" and fields.get("action") == "reset" and "q" not in fields:

@@ -27,12 +27,14 @@ import errno
 import re
 import time
 from collections.abc import Callable
+from numbers import Integral
 from types import TracebackType
 
 import zmq
 from zmq.auth.thread import ThreadAuthenticator
 from zmq.utils.monitor import recv_monitor_message
 
+from twin.core.checks import check_count
 from twin.link.impairments import PERFECT, ImpairedChannel, Impairments
 
 LOOPBACK = "127.0.0.1"
@@ -50,10 +52,10 @@ def check_port(port: object, *, allow_zero: bool = True) -> int:
     lowest = 0 if allow_zero else 1
     if isinstance(port, str) and port.strip().isdigit():
         port = int(port)
-    if isinstance(port, bool) or not isinstance(port, int) or not lowest <= port <= 65535:
+    if isinstance(port, bool) or not isinstance(port, Integral) or not lowest <= port <= 65535:
         pick = "0 (the OS picks a free one) or " if allow_zero else ""
         raise ValueError(f"port={port!r} is not a TCP port: give {pick}a whole number {max(lowest, 1)} .. 65535.")
-    return port
+    return int(port)  # np.int64 from an array is a port too
 
 
 def check_endpoint(endpoint: object, *, bind: bool) -> str:
@@ -122,6 +124,7 @@ class ZmqTransport(Transport):
 
     def __init__(self, endpoint: str, *, bind: bool, queue_limit: int = 1000, secret: str | None = None) -> None:
         endpoint = check_endpoint(endpoint, bind=bind)
+        queue_limit = check_count("queue_limit", queue_limit, "messages per direction, e.g. 1000", low=1)
         if secret is not None and (not isinstance(secret, str) or not secret or len(secret) > 255):
             raise ValueError("secret must be a non-empty string of at most 255 characters (or None: no check).")
         self._context = zmq.Context()
@@ -227,12 +230,30 @@ class ZmqTransport(Transport):
         except zmq.Again:  # no peer yet, or the queue is full: a real-time link drops, it does not wait
             self.send_failures += 1
             return False
+        except zmq.ZMQError:
+            self._refuse_if_closed("send")
+            raise
         self.sent += 1
         return True
+
+    def _refuse_if_closed(self, what: str) -> None:
+        """After close(), libzmq's own error ('Socket operation on non-socket') says nothing of why: say it here."""
+        if self.closed:
+            raise RuntimeError(
+                f"cannot {what}: this ZmqTransport ({self.endpoint}) is closed (close(), or the end of its `with` "
+                "block); make a new one with ZmqTransport.bind() or ZmqTransport.connect(endpoint)."
+            ) from None
 
     def receive(self, timeout: float | None = 0.0) -> bytes | None:
         """The next message, waiting up to ``timeout`` s (``None``: forever), or ``None``."""
         deadline = None if timeout is None else time.monotonic() + max(0.0, timeout)
+        try:
+            return self._receive(deadline)
+        except zmq.ZMQError:
+            self._refuse_if_closed("receive")
+            raise
+
+    def _receive(self, deadline: float | None) -> bytes | None:
         while True:
             self._watch()
             if self._socket.poll(0):

@@ -11,6 +11,7 @@ report. Each one has
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -33,6 +34,29 @@ def check_positive(name: str, value: object, unit: str, hint: str) -> float:
     return float(value)
 
 
+LONGEST_LATENCY = 1.0  # s: a sensor's or its bus's delay beyond this is milliseconds written as seconds
+
+
+def warn_if_milliseconds(name: str, seconds: float, stacklevel: int = 3) -> None:
+    """Warn when a delay in seconds is so long that it was most likely meant in milliseconds (25 for 25 ms)."""
+    if seconds > LONGEST_LATENCY:
+        warnings.warn(
+            f"{name}={seconds:g} s is longer than any sensor's delay; {name} is in seconds: for {seconds:g} ms write "
+            f"{name}={seconds / 1000:g}.",
+            stacklevel=stacklevel,
+        )
+
+
+def warn_if_radians(name: str, degrees: float, largest: float, example: str, stacklevel: int = 3) -> None:
+    """Warn when an angle asked for in degrees is at most ``largest``: radians, most likely (np.pi / 3 for 60)."""
+    if degrees <= largest:
+        warnings.warn(
+            f"{name}={degrees:g} is in degrees, and {degrees:g} degrees is very narrow: did you give radians? "
+            f"{degrees:g} rad is {math.degrees(degrees):.4g} degrees; write {name}=np.degrees(...) or e.g. {example}.",
+            stacklevel=stacklevel,
+        )
+
+
 def check_probability(name: str, value: object) -> float:
     """``value`` as a float in [0, 1]."""
     p = check_non_negative(name, value, "(probability)", "0 means never")
@@ -48,7 +72,8 @@ def check_seed(seed: object) -> int:
 
 
 def check_vector3(name: str, value: object, unit: str = "m") -> np.ndarray:
-    v = np.asarray(value, dtype=np.float64).reshape(-1)
+    """``value`` as a new float array (3,): the caller's array is copied, so changing it later moves nothing."""
+    v = np.array(value, dtype=np.float64).reshape(-1)
     if v.shape != (3,) or not np.all(np.isfinite(v)):
         raise ValueError(f"{name} must be 3 finite numbers (x, y, z in {unit}), got {value!r}.")
     return v

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from twin.core.checks import check_count
 from twin.sensors._common import check_positive
 
 
@@ -31,7 +32,16 @@ def allan_deviation(samples: np.ndarray, rate_hz: float, points_per_decade: int 
     import allantools
 
     rate_hz = check_positive("rate_hz", rate_hz, "Hz", "the sample rate of the recording, e.g. 200")
-    data = np.asarray(samples, dtype=np.float64).reshape(-1)
+    points_per_decade = check_count("points_per_decade", points_per_decade, "taus per decade", low=1)
+    data = np.asarray(samples, dtype=np.float64)
+    if data.ndim == 2 and data.shape[1] == 1:
+        data = data[:, 0]
+    if data.ndim != 1:  # flattening (n, 3) would interleave the three axes into one meaningless signal
+        raise ValueError(
+            f"samples must be one axis, a 1-D series; got shape {data.shape}. Pass one column, e.g. samples[:, 0]."
+        )
+    if not np.all(np.isfinite(data)):
+        raise ValueError("samples holds NaN or infinite values; an Allan deviation needs a clean still recording.")
     if data.size < 100:
         raise ValueError(f"an Allan deviation needs a long still recording; got {data.size} samples (use >= 1e4).")
     duration = data.size / rate_hz

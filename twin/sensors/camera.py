@@ -40,6 +40,8 @@ from twin.sensors._common import (
     check_positive,
     check_probability,
     check_vector3,
+    warn_if_milliseconds,
+    warn_if_radians,
 )
 
 if TYPE_CHECKING:
@@ -65,6 +67,7 @@ class CameraIntrinsics:
             raise TypeError(f"fov_deg must be a number of degrees, e.g. 60, got {type(fov).__name__} {fov!r}.")
         if not 1.0 <= fov <= 170.0:  # NaN fails this too
             raise ValueError(f"fov_deg={fov!r} must be a vertical field of view in 1..170 degrees, e.g. 60.")
+        warn_if_radians("fov_deg", float(fov), math.pi, "fov_deg=60", stacklevel=4)  # np.pi / 3: a 1-degree telescope
 
     @property
     def fy(self) -> float:
@@ -233,6 +236,18 @@ def _remap(image: np.ndarray, table: _RemapTable, bilinear: bool, fill: float, k
     return out.reshape(image.shape)
 
 
+def _image_of(name: str, image: object, intrinsics: CameraIntrinsics) -> np.ndarray:
+    """``image`` as an array of ``intrinsics``' size (H, W) or (H, W, channels), or an error naming both sizes."""
+    array = np.asarray(image)
+    size = (intrinsics.height, intrinsics.width)
+    if array.ndim not in (2, 3) or array.shape[:2] != size:
+        raise ValueError(
+            f"{name} has shape {array.shape}, but the intrinsics are {intrinsics.width}x{intrinsics.height}: give an "
+            f"image of shape {size} or {(*size, 3)}, or the intrinsics of the camera that took it."
+        )
+    return array
+
+
 def distort_image(
     image: np.ndarray, intrinsics: CameraIntrinsics, distortion: BrownConrady, *, bilinear: bool = True, fill: float = 0
 ) -> np.ndarray:
@@ -240,6 +255,7 @@ def distort_image(
 
     Use ``bilinear=False`` for depth and segmentation images (never blend two objects' ids or depths).
     """
+    image = _image_of("image", image, intrinsics)
     if distortion.is_identity:
         return image.copy()
     return _remap(image, _remap_table(intrinsics, distortion, "distort"), bilinear, fill)
@@ -249,6 +265,7 @@ def undistort_image(
     image: np.ndarray, intrinsics: CameraIntrinsics, distortion: BrownConrady, *, bilinear: bool = True, fill: float = 0
 ) -> np.ndarray:
     """Undo ``distortion``: the pinhole image a distorted ``image`` corresponds to (what calibration buys you)."""
+    image = _image_of("image", image, intrinsics)
     if distortion.is_identity:
         return image.copy()
     return _remap(image, _remap_table(intrinsics, distortion, "undistort"), bilinear, fill)
@@ -323,6 +340,7 @@ class CameraNoise:
         if self.max_range <= self.min_range:
             raise ValueError(f"max_range={self.max_range} m must exceed min_range={self.min_range} m.")
         check_probability("dropout_probability", self.dropout_probability)
+        warn_if_milliseconds("latency", self.latency, stacklevel=4)  # latency=30 (meant: 30 ms): frames 30 s late
 
     def with_changes(self, **changes: object) -> CameraNoise:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -486,6 +504,15 @@ class Camera(SensorBase):
     ) -> None:
         super().__init__(rate_hz=rate_hz, seed=seed, ideal=ideal, world=world)
         self.world = world
+        for name, value, kind, example in (
+            ("intrinsics", intrinsics, CameraIntrinsics, "CameraIntrinsics(320, 240, 60.0)"),
+            ("distortion", distortion, BrownConrady, "BrownConrady(k1=-0.2)"),
+            ("noise", noise, CameraNoise, "CameraNoise(read_noise=5.0), or ideal=True for none"),
+        ):  # noise=0 meant "no noise" and silently gave the default noise; a tuple failed later, unnamed
+            if value is not None and not isinstance(value, kind):
+                raise TypeError(
+                    f"{name} must be a {kind.__name__} (or None for the default), e.g. {example}; got {value!r}."
+                )
         self.intrinsics = intrinsics or CameraIntrinsics()
         self.distortion = distortion or BrownConrady()
         self.noise = noise or CameraNoise()

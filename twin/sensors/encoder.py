@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from twin.sensors._common import SensorBase, check_non_negative
+from twin.sensors._common import SensorBase, check_non_negative, warn_if_milliseconds
 
 if TYPE_CHECKING:
     from twin.sim.robots import Robot
@@ -29,7 +29,10 @@ def quantize_angle(angle: np.ndarray, counts_per_revolution: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class EncoderReading:
-    """Joint angles (rad, quantised), velocity estimate (rad/s) by finite difference, and when they were true (s)."""
+    """Joint angles (rad, quantised), velocity estimate (rad/s) by finite difference, and when they were true (s).
+
+    The arrays are read-only: the encoders keep each reading to difference the next one against (and may deliver
+    it again), so ``reading.positions -= offset`` would change the next velocity; work on a copy instead."""
 
     time: float
     positions: np.ndarray
@@ -74,6 +77,7 @@ class JointEncoders(SensorBase):
         self.counts_per_revolution = int(counts_per_revolution)
         self.noise_std = check_non_negative("noise_std", noise_std, "rad")
         self.latency = check_non_negative("latency", latency, "s", "0 means no delay")
+        warn_if_milliseconds("latency", self.latency)  # latency=25 (meant: 25 ms): no reading for 25 s
         self._history: deque[EncoderReading] = deque()
         self._previous: EncoderReading | None = None
 
@@ -101,6 +105,8 @@ class JointEncoders(SensorBase):
             velocities = np.zeros_like(positions)
         else:
             velocities = (positions - self._previous.positions) / (time - self._previous.time)
+        for array in (positions, velocities, true):  # kept for the next velocity and re-delivery: not to be changed
+            array.setflags(write=False)
         reading = EncoderReading(time, positions, velocities, true)
         self._previous = reading
         return reading

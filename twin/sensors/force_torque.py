@@ -15,10 +15,12 @@ all of which this module models. Contact forces under a foot come from ``getCont
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from numbers import Integral
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from twin.core.checks import check_count
 from twin.sensors._common import SensorBase, check_non_negative, check_positive
 
 if TYPE_CHECKING:
@@ -138,9 +140,21 @@ class ForceTorqueSensor(SensorBase):
     ) -> None:
         world = robot.world
         super().__init__(rate_hz=rate_hz, seed=seed, ideal=ideal, world=world)
+        if not isinstance(noise, WrenchNoise):
+            raise TypeError(f"noise must be a WrenchNoise, e.g. WrenchNoise(noise_std=0.05), got {noise!r}.")
         self.robot = robot
         self.world = world
-        info = robot.joint(joint) if isinstance(joint, str) else robot.joints[int(joint)]
+        if isinstance(joint, str):
+            info = robot.joint(joint)
+        else:  # an index: -1 would be Python's last joint, which is no joint anyone means
+            names = [j.name for j in robot.joints]
+            if isinstance(joint, bool) or not isinstance(joint, Integral) or not 0 <= joint < len(names):
+                raise ValueError(
+                    f"joint={joint!r} is not a joint of {robot.name}: give an index 0..{len(names) - 1} or a name "
+                    f"from {names}."
+                )
+            index = int(joint)
+            info = robot.joints[index]
         self.joint_index = info.index
         self.joint_name = info.name
         self.noise = noise
@@ -170,7 +184,7 @@ class ForceTorqueSensor(SensorBase):
         """One reading now (ignores the rate): offset + drift + noise, then the low-pass filter."""
         true = self.true_wrench()
         if self.ideal:
-            measured = true
+            measured = true.copy()  # its own array: subtracting a tare from it must leave true_wrench as it was
         else:
             dt = 1.0 / self.clock.effective_rate
             self.drift += _six("drift_density", self.noise.drift_density) * np.sqrt(dt) * self.rng.standard_normal(6)
@@ -189,7 +203,8 @@ class ForceTorqueSensor(SensorBase):
     def tare(self, samples: int = 1) -> np.ndarray:
         """What a technician does before use: measure the unloaded reading (averaging ``samples`` reads) and
         return it, to subtract from later readings. Only meaningful with no load on the sensor."""
-        readings = [self.read().wrench for _ in range(max(1, int(samples)))]
+        samples = check_count("samples", samples, "reads to average", low=1)
+        readings = [self.read().wrench for _ in range(samples)]
         return np.mean(readings, axis=0)
 
 
@@ -221,6 +236,8 @@ def contact_forces(
     adds white noise to each point's normal force, as a pressure-sensing insole would.
     """
     noise_std = check_non_negative("noise_std", noise_std, "N")
+    if noise_std > 0 and rng is None:  # checked here, not only once a contact shows up
+        raise ValueError("pass rng=np.random.default_rng(seed) together with noise_std.")
     points, forces, pressing, frictions = [], [], 0.0, []
     if other_body is None:
         contacts = world.client.getContactPoints(bodyA=body_id, linkIndexA=link_index)
@@ -230,8 +247,6 @@ def contact_forces(
         normal = np.asarray(cp[7], dtype=float)  # from B to A: the push on A
         fn = float(cp[9])
         if noise_std > 0:
-            if rng is None:
-                raise ValueError("pass rng=np.random.default_rng(seed) together with noise_std.")
             fn = max(0.0, fn + noise_std * rng.standard_normal())
         friction = float(cp[10]) * np.asarray(cp[11]) + float(cp[12]) * np.asarray(cp[13])
         pressing += fn

@@ -25,11 +25,13 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from numbers import Integral
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from twin.sensors._common import SensorBase, check_non_negative, check_positive
+from twin.core.checks import check_count
+from twin.sensors._common import SensorBase, check_non_negative, check_positive, check_seed
 
 if TYPE_CHECKING:
     from twin.sim.world import World
@@ -241,8 +243,9 @@ class InertialErrors:
 
 def simulate_still_sensor(noise: InertialNoise, rate_hz: float, samples: int, seed: int = 0) -> np.ndarray:
     """Readings (samples, 3) of a sensor that feels nothing: only its noise and bias (for Allan deviation)."""
-    errors = InertialErrors(noise, rate_hz, np.random.default_rng(seed))
-    return errors.corrupt(np.zeros((int(samples), 3)))[0]
+    samples = check_count("samples", samples, "readings", low=1)
+    errors = InertialErrors(noise, rate_hz, np.random.default_rng(check_seed(seed)))
+    return errors.corrupt(np.zeros((samples, 3)))[0]
 
 
 @dataclass
@@ -311,9 +314,18 @@ class Imu(SensorBase):
                 "the world's time step.",
                 stacklevel=2,
             )
+        for name, noise in (("accelerometer", accelerometer), ("gyroscope", gyroscope)):
+            if not isinstance(noise, InertialNoise):
+                raise TypeError(
+                    f"{name} must be an InertialNoise, e.g. InertialNoise(noise_density=0.01), got {noise!r}."
+                )
         n_links = world.client.getNumJoints(body_id)
-        if not -1 <= int(link_index) < n_links:
-            raise ValueError(f"link_index={link_index} must be -1 (base) .. {n_links - 1} for body {body_id}.")
+        valid = isinstance(link_index, Integral) and not isinstance(link_index, bool)
+        if not valid or not -1 <= link_index < n_links:  # 0.5 was taken as link 0
+            raise ValueError(
+                f"link_index={link_index!r} must be a whole number -1 (base) .. {n_links - 1} for body {body_id}, "
+                "e.g. robot.link('root').index."
+            )
         self.world = world
         self.body_id = int(body_id)
         self.link_index = int(link_index)
@@ -420,7 +432,7 @@ class Imu(SensorBase):
         """
         world, due, read = self.world, self.clock.due, self._raw_state
         times, quaternions, linear, angular, keep = [], [], [], [], []
-        for _ in range(int(steps)):
+        for _ in range(check_count("steps", steps, "physics steps")):
             if on_step is not None:
                 on_step(world)
             world.step()

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
+from twin.core.checks import check_number
 from twin.core.messages import StateMeasurement, _time
 from twin.core.types import JointState
+from twin.sensors._common import check_seed
 
 
 class JointStateSensor:
@@ -20,16 +20,16 @@ class JointStateSensor:
     """
 
     def __init__(self, position_noise_std: float = 0.002, velocity_noise_std: float = 0.02, seed: int = 0) -> None:
-        for name, value in (
-            ("position_noise_std", position_noise_std),
-            ("velocity_noise_std", velocity_noise_std),
-        ):
-            if not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
-                raise ValueError(f"{name}={value!r} must be a finite standard deviation >= 0 (0 = ideal sensor).")
-        self._noise_std = np.array([[float(position_noise_std)], [float(velocity_noise_std)]])  # rows: q, qd
+        position_noise_std = check_number(
+            "position_noise_std", position_noise_std, "rad", low=0, hint="a standard deviation: 0 = ideal sensor"
+        )
+        velocity_noise_std = check_number(
+            "velocity_noise_std", velocity_noise_std, "rad/s", low=0, hint="a standard deviation: 0 = ideal sensor"
+        )
+        self._noise_std = np.array([[position_noise_std], [velocity_noise_std]])  # rows: q, qd
         self._noise_std_rows = self._noise_std  # the same, one column per joint of the last reading
-        self.seed = seed
-        self.rng = np.random.default_rng(seed)
+        self.seed = check_seed(seed)
+        self.rng = np.random.default_rng(self.seed)
 
     @property
     def position_noise_std(self) -> float:

@@ -30,7 +30,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from twin.sensors._common import SensorBase, check_non_negative, check_positive, check_probability, check_vector3
+from twin.sensors._common import (
+    SensorBase,
+    check_non_negative,
+    check_positive,
+    check_probability,
+    check_vector3,
+    warn_if_radians,
+)
 
 if TYPE_CHECKING:
     from twin.sim.world import World
@@ -42,7 +49,9 @@ def scan_pattern_2d(beams: int = 360, field_of_view_deg: float = 360.0) -> np.nd
     """Unit directions (beams, 3) of a planar scanner in its own frame (x forward, z up), spread evenly."""
     if isinstance(beams, bool) or not isinstance(beams, int | np.integer) or beams < 1:
         raise ValueError(f"beams={beams!r} must be a positive whole number, e.g. 360.")
-    fov = np.radians(check_positive("field_of_view_deg", field_of_view_deg, "deg", "e.g. 270"))
+    fov_deg = check_positive("field_of_view_deg", field_of_view_deg, "deg", "e.g. 270")
+    warn_if_radians("field_of_view_deg", fov_deg, 2 * np.pi + 1e-9, "field_of_view_deg=360")  # 2 pi: 6.3 degrees
+    fov = np.radians(fov_deg)
     if fov > 2 * np.pi + 1e-9:
         raise ValueError(f"field_of_view_deg={field_of_view_deg} cannot exceed 360.")
     if np.isclose(fov, 2 * np.pi):
@@ -59,7 +68,14 @@ def scan_pattern_3d(
     16 rings from -15 to +15 degrees)."""
     if isinstance(rings, bool) or not isinstance(rings, int | np.integer) or rings < 1:
         raise ValueError(f"rings={rings!r} must be a positive whole number, e.g. 16.")
-    low, high = (float(a) for a in vertical_fov_deg)
+    if isinstance(beams_per_ring, bool) or not isinstance(beams_per_ring, int | np.integer) or beams_per_ring < 1:
+        raise ValueError(f"beams_per_ring={beams_per_ring!r} must be a positive whole number, e.g. 512.")
+    try:
+        low, high = (float(a) for a in vertical_fov_deg)  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"vertical_fov_deg={vertical_fov_deg!r} must be two angles (low, high) in degrees, e.g. (-15.0, 15.0)."
+        ) from None
     if not -90 <= low <= high <= 90:
         raise ValueError(f"vertical_fov_deg={vertical_fov_deg!r} must be (low, high) degrees in -90..90, low <= high.")
     flat = scan_pattern_2d(beams_per_ring, 360.0)
@@ -201,6 +217,20 @@ def cast_rays(world: World, origins: np.ndarray, ends: np.ndarray) -> tuple[np.n
     return fraction, body
 
 
+def _pattern(pattern: object) -> np.ndarray:
+    """A scan pattern as a new (n, 3) float array (the caller's array is copied: changing it later moves no beam)."""
+    try:
+        array = np.array(pattern, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"pattern must be unit direction vectors (n, 3), got {type(pattern).__name__}.") from None
+    if array.shape[-1:] != (3,) or array.ndim > 2:
+        raise ValueError(
+            f"pattern must be unit direction vectors of shape (n, 3), got shape {array.shape}; "
+            "use scan_pattern_2d(360) or scan_pattern_3d()."
+        )
+    return array.reshape(-1, 3)
+
+
 class Lidar(SensorBase):
     """A LIDAR standing in a ``World``: a scan pattern, a pose, a maximum range and a beam model.
 
@@ -228,7 +258,7 @@ class Lidar(SensorBase):
     ) -> None:
         super().__init__(rate_hz=rate_hz, seed=seed, ideal=ideal, world=world)
         self.world = world
-        self.pattern = scan_pattern_2d() if pattern is None else np.asarray(pattern, dtype=float).reshape(-1, 3)
+        self.pattern = scan_pattern_2d() if pattern is None else _pattern(pattern)
         norms = np.linalg.norm(self.pattern, axis=1)
         if self.pattern.size == 0 or not np.allclose(norms, 1.0, atol=1e-6):
             raise ValueError("pattern must be unit direction vectors (n, 3); use scan_pattern_2d or scan_pattern_3d.")
@@ -275,8 +305,15 @@ class Lidar(SensorBase):
             reported[reported < self.min_range] = -np.inf
         else:
             reported = self.beam_model.sample(true, self.max_range, self.rng, self.min_range)
-        return LidarScan(
-            self.world.time, self.position.copy(), self.directions, reported, true, body, self.max_range, self.min_range
+        return LidarScan(  # copies of the pose: changing a scan's directions must not turn the scanner's beams
+            self.world.time,
+            self.position.copy(),
+            self.directions.copy(),
+            reported,
+            true,
+            body,
+            self.max_range,
+            self.min_range,
         )
 
     def poll(self) -> LidarScan | None:
