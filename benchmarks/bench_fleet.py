@@ -1,10 +1,12 @@
 """Fleet speed-up against workers: the same fleet of twins serially, then on 1..W worker processes (and Dask).
 
 Every parallel run must give the serial run's numbers bit for bit (each robot is seeded); the script checks.
-It prints wall times, robots per second and the speed-up over serial for each worker count, the measured cost
-of one robot, and a sizing table: how many cores a fleet of a given size needs to finish one inspection round
-in a given time, extrapolated from that cost. Process start-up (about a second per 'spawn' worker) is part of
-the first parallel run; later runs reuse the pool, which is how a fleet service runs.
+It prints wall times, robots per second and the speed-up for each worker count, over the serial run and over one
+worker (how well the work splits; the two can differ, because building physics worlds, most of a robot's work,
+can be faster in a process that has built many already, such as a notebook's kernel after other work), the measured cost of one robot, and a sizing table: how many cores a fleet of a given
+size needs to finish one inspection round in a given time, extrapolated from the cost in a worker. Process
+start-up (about a second per 'spawn' worker) is part of the first parallel run; later runs reuse the pool, which
+is how a fleet service runs.
 
 Usage: python benchmarks/bench_fleet.py [--robots 16] [--workers 1 2 4 ...] [--dask] [--steps 240]
 """
@@ -42,9 +44,10 @@ def main() -> None:
 
     with Fleet(specs, "serial") as fleet:
         serial = fleet.run()
-    per_robot = serial.wall_seconds / args.robots
-    print(f"{'executor':>16} | {'wall [s]':>8} | {'robots/s':>8} | speed-up over serial")
+    print(f"{'executor':>16} | {'wall [s]':>8} | {'robots/s':>8} | speed-up over serial | over 1 worker")
     print(f"{'serial':>16} | {serial.wall_seconds:>8.2f} | {args.robots / serial.wall_seconds:>8.2f} | 1.00x")
+    one_worker: float | None = None  # wall time of the one-worker run, when --workers includes 1
+    in_worker = []  # seconds each robot's job took inside its worker, over every run
     kinds = [("processes", w) for w in workers] + ([("dask", max(workers))] if args.dask else [])
     for kind, w in kinds:
         with make_executor(kind, w) as executor:
@@ -54,11 +57,19 @@ def main() -> None:
         if run.failures or not same(serial.reports, run.reports):
             raise SystemExit(f"{kind} x {w} disagrees with the serial run: the fleet is not reproducible")
         label = f"{kind} x {w}"
+        if kind == "processes" and w == 1:
+            one_worker = run.wall_seconds
+        in_worker.append(run.job_seconds / args.robots)
+        over_one = f"{one_worker / run.wall_seconds:.2f}x (ideal {min(w, cores)}x)" if one_worker else "-"
         print(
             f"{label:>16} | {run.wall_seconds:>8.2f} | {args.robots / run.wall_seconds:>8.2f} | "
-            f"{serial.wall_seconds / run.wall_seconds:.2f}x (ideal {min(w, cores)}x)"
+            f"{serial.wall_seconds / run.wall_seconds:>19.2f}x | {over_one}"
         )
-    print(f"measured cost of one robot (6 inspections): {per_robot:.3f} s on one core")
+    per_robot = float(np.median(in_worker))
+    print(
+        f"measured cost of one robot (6 inspections) on one core: {serial.wall_seconds / args.robots:.3f} s in this "
+        f"process, {per_robot:.3f} s in a worker (median over the runs; the sizing uses it)"
+    )
     print("sizing: cores needed to inspect a fleet within a time budget (perfect scaling, measured per-robot cost)")
     print(f"{'fleet':>7} | {'budget 10 s':>11} | {'budget 60 s':>11} | {'budget 600 s':>12}")
     for size in (100, 1_000, 10_000):

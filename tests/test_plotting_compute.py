@@ -65,9 +65,14 @@ def test_log_tick_labels_are_plain_and_sparse():
     assert [_plain(v) for v in (0.5, 0.7, 1.0, 2.0, 3.0, 4.0, 20.0, 90.0)] == ["0.5", "", "1", "2", "3", "", "20", ""]
 
 
-def test_scaling_starts_at_zero_so_a_slow_down_below_serial_shows_as_one():
+def test_scaling_shows_the_speed_up_over_one_worker_and_over_serial_from_zero():
     from twin.plotting_compute import plot_scaling
 
-    ax = plot_scaling([1, 2], [4.5, 4.6], 2.3, 2).axes[0]
-    assert ax.get_ylim()[0] == 0
-    assert "1: as fast as serial" in [line.get_label() for line in ax.lines]
+    ax = plot_scaling([1, 2], [4.0, 2.5], 2.0, 2).axes[0]
+    assert ax.get_ylim()[0] == 0  # a slow-down below 1 shows as one
+    lines = {line.get_label(): line.get_ydata() for line in ax.lines}
+    np.testing.assert_allclose(lines["over one worker: how well the work splits"], [1.0, 1.6])
+    np.testing.assert_allclose(lines["over the serial run: what the workers gain here"], [0.5, 0.8])
+    assert "1: no faster" in lines
+    with pytest.raises(ValueError, match="must start at 1"):
+        plot_scaling([2, 4], [1.0, 0.6], 2.0, 4)

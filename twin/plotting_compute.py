@@ -92,15 +92,20 @@ def plot_pareto(points: Sequence[FidelityPoint], chosen: FidelityPoint | None = 
 
 
 def plot_scaling(workers: Sequence[int], seconds: Sequence[float], serial_seconds: float, cores: int):
-    """Speed-up over serial against worker count, with the ideal line and the core count."""
+    """Speed-up against worker count, two ways: over one worker (how well the work splits; the ideal line is the
+    worker count, up to the cores) and over the serial run in this process (what running in workers gains here).
+    ``workers`` must start at 1; ``seconds`` are the wall times of each count, ``serial_seconds`` the serial run's."""
+    if not len(workers) or workers[0] != 1:
+        raise ValueError(f"workers={list(workers)} must start at 1: the speed-up is measured over one worker.")
     fig, ax = plt.subplots(figsize=(6, 3.8))
-    speedups = serial_seconds / np.asarray(seconds, dtype=float)
-    ax.plot(workers, speedups, "o-", label="measured")
+    seconds = np.asarray(seconds, dtype=float)
+    ax.plot(workers, seconds[0] / seconds, "o-", label="over one worker: how well the work splits")
+    ax.plot(workers, serial_seconds / seconds, "s:", label="over the serial run: what the workers gain here")
     ax.plot(workers, np.minimum(workers, cores), "k--", lw=1, label=f"ideal (this machine: {cores} cores)")
-    ax.axhline(1.0, color="grey", lw=0.8, ls=":", label="1: as fast as serial")
+    ax.axhline(1.0, color="grey", lw=0.8, ls=":", label="1: no faster")
     ax.set_ylim(bottom=0)
     ax.set_xlabel("worker processes")
-    ax.set_ylabel("speed-up over serial")
+    ax.set_ylabel("speed-up")
     ax.set_xticks(list(workers))
     ax.legend(fontsize=8)
     fig.tight_layout()
