@@ -3,10 +3,10 @@
 Every parallel run must give the serial run's numbers bit for bit (each robot is seeded); the script checks.
 It prints wall times, robots per second and the speed-up for each worker count, over the serial run and over one
 worker (how well the work splits; the two can differ, because building physics worlds, most of a robot's work,
-can be faster in a process that has built many already, such as a notebook's kernel after other work), the measured cost of one robot, and a sizing table: how many cores a fleet of a given
-size needs to finish one inspection round in a given time, extrapolated from the cost in a worker. Process
-start-up (about a second per 'spawn' worker) is part of the first parallel run; later runs reuse the pool, which
-is how a fleet service runs.
+can be faster in a process that has built many already, such as a notebook's kernel after other work), the
+measured cost of one robot, and a sizing table: how many cores a fleet of a given size needs to finish one
+inspection round in a given time, extrapolated from the cost in a worker. Process start-up (about a second per
+'spawn' worker) is part of the first parallel run; later runs reuse the pool, which is how a fleet service runs.
 
 Usage: python benchmarks/bench_fleet.py [--robots 16] [--workers 1 2 4 ...] [--dask] [--steps 240]
 """
