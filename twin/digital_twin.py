@@ -390,7 +390,7 @@ class DigitalTwin:
         start = len(self._times)
         iterator = range(steps)
         if progress:
-            from tqdm.auto import tqdm
+            from twin.core.progress import tqdm
 
             iterator = tqdm(iterator, desc=f"{self.mode} run", unit="step")
         for _ in iterator:

@@ -888,7 +888,7 @@ def estimate_command_delay(
             f"(below {len(trajectory) // 2})."
         )
     max_steps = int(max_steps)
-    from tqdm.auto import tqdm
+    from twin.core.progress import tqdm
 
     results: dict[int, CalibrationResult] = {}
     guess = initial

@@ -165,7 +165,7 @@ def build_site(
         raise FileNotFoundError(f"no such notebook(s): {missing}")
     sections = chapter_map(readme) if readme else {}
     out.mkdir(parents=True, exist_ok=True)
-    from tqdm.auto import tqdm
+    from twin.core.progress import tqdm
 
     pages = []
     for source in tqdm(notebooks, desc="notebooks", unit="notebook", disable=not progress):

@@ -269,7 +269,7 @@ class _NoBar:
 def _progress(total: int, show: bool, what: str) -> Any:
     if not show:
         return _NoBar()
-    from tqdm.auto import tqdm
+    from twin.core.progress import tqdm
 
     return tqdm(total=total, desc=f"ARS on {what}", unit="iteration")
 

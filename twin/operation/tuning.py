@@ -153,7 +153,7 @@ def tune_on_model(
         raise ValueError("candidate stiffnesses must be positive finite numbers in N m/rad.")
     iterator = kps
     if progress:
-        from tqdm.auto import tqdm
+        from twin.core.progress import tqdm
 
         iterator = tqdm(kps, desc="tuning on the model", unit="design")
     return TuningResult(kps, np.array([cost_on_model(model, task, float(kp)) for kp in iterator]))

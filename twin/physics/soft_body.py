@@ -199,7 +199,7 @@ class SoftCubeDrop:
         times, frames = [self.world.time], [self.node_positions()]
         iterator = range(1, steps + 1)
         if progress:
-            from tqdm.auto import tqdm
+            from twin.core.progress import tqdm
 
             iterator = tqdm(iterator, desc="soft body", unit="step")
         for k in iterator:

@@ -188,7 +188,7 @@ def time_step_artefact(
         raise ValueError(f"substeps={substeps!r} must start with 1 (the twin as tuned), e.g. (1, 2, 4, 8).")
     iterator = grid
     if progress:
-        from tqdm.auto import tqdm
+        from twin.core.progress import tqdm
 
         iterator = tqdm(grid, desc="damping values", unit="kd")
     twin_errors = np.empty((grid.size, len(subs)))

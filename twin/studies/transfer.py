@@ -168,7 +168,7 @@ class _NoBar:
 def _progress_bar(total: int, show: bool) -> object:
     if not show:
         return _NoBar()
-    from tqdm.auto import tqdm
+    from twin.core.progress import tqdm
 
     return tqdm(total=total, desc="stand-ins", unit="stand-in")
 

@@ -79,7 +79,7 @@ def first_standins(result: TransferResult, count: int) -> TransferResult:
 
 
 def _bar(total: int, show: bool, description: str, unit: str):
-    from tqdm.auto import tqdm
+    from twin.core.progress import tqdm
 
     return tqdm(total=total, desc=description, unit=unit, disable=not show)
 

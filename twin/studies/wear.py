@@ -134,7 +134,7 @@ class WearScenario:
             raise ValueError(f"days={days!r}: give a positive number of days or a 1-D list of days.")
         iterator = day_list
         if progress:
-            from tqdm.auto import tqdm
+            from twin.core.progress import tqdm
 
             iterator = tqdm(day_list, desc="simulated days", unit="day")
         return day_list.astype(float), np.array([self.health_indicator(float(d)) for d in iterator])

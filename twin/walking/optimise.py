@@ -211,7 +211,7 @@ def optimise_gait(
     started = time.perf_counter()
     bar = None
     if progress:
-        from tqdm.auto import tqdm
+        from twin.core.progress import tqdm
 
         bar = tqdm(total=generations, desc="CMA-ES generations", leave=True)
     try:
