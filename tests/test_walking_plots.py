@@ -19,3 +19,11 @@ def test_sweep_plot_takes_all_and_none_successful():
     figure = plot_difficulty_sweep({"up": up, "down": down})
     success_axis = figure.axes[0]
     assert len(success_axis.containers) == 2  # one error-bar series per gait
+    # the x axis is the difficulty knob the printouts and tables use (each gait a little to the side), and the one
+    # legend sits above the panels, where it covers no interval
+    for container in success_axis.containers:
+        x = container.lines[0].get_xdata()
+        assert abs(x - [0.0, 0.5]).max() <= 0.01
+    assert list(success_axis.get_xticks()) == [0.0, 0.5]
+    assert "difficulty" in success_axis.get_xlabel()
+    assert len(figure.legends) == 1 and all(ax.get_legend() is None for ax in figure.axes)

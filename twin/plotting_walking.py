@@ -12,7 +12,7 @@ import numpy as np
 
 from twin.walking.evaluation import TerrainScore
 from twin.walking.optimise import OptimisationResult
-from twin.walking.terrain import HARDEST_ROUGHNESS_RMS, Terrain
+from twin.walking.terrain import HARDEST_ROUGHNESS_RMS, HARDEST_SLOPE_DEG, HARDEST_STEP_HEIGHT, Terrain
 
 
 def plot_terrain_profiles(terrains: Mapping[str, Terrain]) -> plt.Figure:
@@ -57,25 +57,38 @@ def plot_learning_curves(results: Mapping[str, OptimisationResult]) -> plt.Figur
 
 
 def plot_difficulty_sweep(sweeps: Mapping[str, Sequence[TerrainScore]]) -> plt.Figure:
-    """Success rate (Wilson 95 % interval) and mean distance (t 95 % interval) against terrain roughness."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.6))
+    """Success rate (Wilson 95 % interval) and mean distance (t 95 % interval) against terrain difficulty.
+
+    The x axis is the difficulty knob, as in the printouts and tables beside the figure; one legend above both
+    panels, so that it covers no interval.
+    """
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.9))
+    difficulties: set[float] = set()
     for k, (label, scores) in enumerate(sweeps.items()):
-        offset = (k - (len(sweeps) - 1) / 2) * 0.03  # side by side, so the intervals do not hide each other
-        rms = np.array([s.difficulty * HARDEST_ROUGHNESS_RMS * 100 for s in scores]) + offset
+        offset = (k - (len(sweeps) - 1) / 2) * 0.01  # side by side, so the intervals do not hide each other
+        difficulty = np.array([s.difficulty for s in scores])
+        difficulties.update(difficulty.tolist())
+        x = difficulty + offset
         rate = np.array([s.success_rate for s in scores])
         lo, hi = np.array([s.success_interval for s in scores]).T
         below, above = np.maximum(rate - lo, 0.0), np.maximum(hi - rate, 0.0)  # Wilson's ends round to 1e-16
-        left.errorbar(rms, rate * 100, yerr=[below * 100, above * 100], capsize=3, marker="o", label=label)
+        left.errorbar(x, rate * 100, yerr=[below * 100, above * 100], capsize=3, marker="o", label=label)
         d = np.array([s.distance for s in scores])
         spread = np.where(np.isfinite(d[:, 1]), d[:, 0] - d[:, 1], 0.0)
-        right.errorbar(rms, d[:, 0], yerr=spread, capsize=3, marker="o", label=label)
+        right.errorbar(x, d[:, 0], yerr=spread, capsize=3, marker="o")
     left.set_ylabel("walks without a fall [%]")
     left.set_ylim(-5, 105)
-    right.set_ylabel("distance walked [m]")
+    right.set_ylabel("mean distance walked [m]")
+    right.set_ylim(bottom=min(0.0, right.get_ylim()[0]))
+    rms = HARDEST_ROUGHNESS_RMS * 100
     for ax in (left, right):
-        ax.set_xlabel("roughness RMS [cm]  (slopes and steps grow with it)")
-        ax.legend(fontsize=8)
+        ax.set_xticks(sorted(difficulties))
+        ax.set_xlabel(
+            f"terrain difficulty  (1 = bumps of {rms:g} cm RMS, {HARDEST_SLOPE_DEG:g}° slopes, "
+            f"{HARDEST_STEP_HEIGHT * 100:g} cm steps)"
+        )
     left.set_title("success, 95 % Wilson intervals")
     right.set_title("distance, 95 % t intervals")
-    fig.tight_layout()
+    fig.legend(loc="upper center", ncol=len(sweeps), fontsize=9, frameon=False)
+    fig.tight_layout(rect=(0, 0, 1, 0.92))
     return fig

@@ -93,8 +93,12 @@ _BOOT = """
       anim.seek(parseFloat(slider.value));
       anim.time = parseFloat(slider.value);
     };
+    // the clock follows the longest clip: a path that never moved has a clip of length 0, whose looped time
+    // three.js reports as NaN
+    var longest = anim.actions.reduce(function (a, b) { return b._clip.duration > a._clip.duration ? b : a; },
+                                      anim.actions[0]);
     (function tick() {
-      var t = anim.playing ? (anim.actions.length ? anim.actions[0].time : 0) : anim.time;
+      var t = anim.playing ? (longest ? longest.time : 0) : anim.time;
       if (anim.playing) { slider.value = t; }
       button.textContent = anim.playing ? "\u275a\u275a" : "\u25b6";
       label.textContent = "t = " + Number(t).toFixed(2) + " s / " + anim.duration.toFixed(2) + " s";
