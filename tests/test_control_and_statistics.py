@@ -98,3 +98,12 @@ def test_a_moving_target_of_the_wrong_length_is_named_at_the_first_call() -> Non
     pd = JointPD(lambda t: np.zeros(3))
     with pytest.raises(ValueError, match=r"the robot has 7 joints, but target has shape \(3,\)"):
         pd(0.0, np.zeros(7), np.zeros(7), None)
+
+
+def test_a_one_joint_robot_takes_its_gains_as_a_number_or_a_list_of_one() -> None:
+    from twin.control import JointPD
+
+    for target in (0.5, [0.5]):
+        for kp in (50.0, [50.0]):
+            tau = JointPD(target, kp=kp, kd=[5.0], gravity_compensation=False)(0.0, np.zeros(1), np.zeros(1), None)
+            np.testing.assert_allclose(tau, [25.0])

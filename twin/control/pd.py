@@ -10,8 +10,9 @@ import numpy as np
 def check_gain_shapes(target_shape: tuple[int, ...], **gains: object) -> None:
     """Each gain must be one number for every joint or one per joint, like the target (shape ``target_shape``):
     otherwise a ValueError that names the gain, before numpy broadcasts it into something else or fails nameless."""
+    allowed = {(), tuple(target_shape)} | ({(1,)} if tuple(target_shape) in ((), (1,)) else set())  # one joint
     for name, gain in gains.items():
-        if np.shape(gain) not in ((), target_shape):
+        if np.shape(gain) not in allowed:
             raise ValueError(
                 f"{name} has shape {np.shape(gain)} but the target has {target_shape[0] if target_shape else 1} "
                 f"joints: give {name} as one number for every joint or one value per joint."

@@ -14,6 +14,7 @@ at the end (``100%|##########| 40/40 [00:03<00:00]``)::
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 
@@ -23,10 +24,11 @@ def tqdm(*args: Any, **kwargs: Any) -> Any:
     from tqdm.notebook import tqdm as notebook_bar
 
     if issubclass(auto_bar, notebook_bar):  # in a notebook, with ipywidgets: tqdm.auto chose the widget bar
-        return _SavedNotebookBar(*args, **kwargs)
+        return _saved_notebook_bar_class()(*args, **kwargs)
     return auto_bar(*args, **kwargs)
 
 
+@cache  # built on first use: importing this module imports neither tqdm nor IPython
 def _saved_notebook_bar_class() -> type:
     from IPython.display import display
     from tqdm.auto import tqdm as auto_bar  # the notebook bar, as tqdm.auto builds it there
@@ -51,18 +53,5 @@ def _saved_notebook_bar_class() -> type:
 
     return SavedNotebookBar
 
-
-class _LazyBarClass:
-    """Builds the notebook bar class on first use, so importing this module imports neither tqdm nor IPython."""
-
-    _class: type | None = None
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self._class is None:
-            type(self)._class = _saved_notebook_bar_class()
-        return self._class(*args, **kwargs)
-
-
-_SavedNotebookBar = _LazyBarClass()
 
 __all__ = ["tqdm"]
