@@ -137,3 +137,16 @@ def test_bad_fleet_and_executor_arguments_say_what_to_fix():
         Fleet([RobotSpec("a"), RobotSpec("a")], "serial")
     with pytest.raises(ValueError, match="threshold"):
         fleet_health({}, threshold=-1.0)
+
+
+def test_counts_from_numpy_are_counts():
+    import numpy as np
+
+    from twin.fleet.executors import executor_for
+    from twin.fleet.fleet import warehouse
+
+    with executor_for(np.int64(1)) as executor:
+        assert executor.workers == 1
+    assert len(warehouse(np.int64(2))) == 2
+    with pytest.raises(ValueError, match="workers"):
+        executor_for(1.5)

@@ -176,3 +176,14 @@ def test_the_humanoid_obeys_the_pendulum_law_as_a_rigid_body_not_a_point_mass():
     assert correlation > 0.99  # x'' = omega^2 (x - p) holds for the whole robot
     assert fitted == pytest.approx(rigid, rel=0.05)  # with the rigid body's omega^2 ...
     assert fitted < 0.9 * point_mass  # ... well below the LIPM's g / z_c
+
+
+@pytest.mark.parametrize("push_at", [-1.0, 3.0])
+def test_a_push_outside_the_run_is_refused_not_reported_as_given(push_at):
+    with pytest.raises(ValueError, match="push_at"):
+        track_estimation(seconds=0.5, push_at=push_at)
+
+
+def test_a_share_given_in_percent_is_refused():
+    with pytest.raises(ValueError, match="share"):
+        load_survival().largest_mostly_survived("pd", 50)

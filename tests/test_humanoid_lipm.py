@@ -125,3 +125,14 @@ def test_rigid_pendulum_of_a_point_mass_is_the_lipm_and_a_body_tips_slower():
         expected = 2.0 * 9.81 * 0.8 / inertia
         assert rigid_pendulum_omega_squared(c, box, np.array([0.1, 0.0, 0.0])) == pytest.approx(expected, rel=1e-3)
         assert expected < 9.81 / 0.8  # slower than a point mass at the same height
+
+
+def test_lipm_omega_takes_a_numpy_height_and_warns_of_millimetres():
+    assert lipm_omega(np.int64(1)) == pytest.approx(math.sqrt(9.81))
+    with pytest.warns(UserWarning, match="mm"):
+        lipm_omega(900.0)
+
+
+def test_lipm_state_refuses_a_zero_omega_instead_of_returning_nan():
+    with pytest.raises(ValueError, match="omega"):
+        lipm_state(0.1, 0.2, 0.0, 0.0, 1.0)

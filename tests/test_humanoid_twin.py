@@ -111,3 +111,31 @@ def test_push_and_foot_names_are_checked():
             robot.push(5.0, 0.0, link="left_wrist")
         with pytest.raises(KeyError, match="right_ankle"):
             robot.body.link_index("left_hand")  # not a link: the error lists the real ones, feet included
+
+
+@pytest.mark.parametrize(
+    ("options", "fragment"),
+    [
+        ({"after": -1.0}, "after"),  # the push trial ended before the push: 'survived' for any impulse
+        ({"settle": -1.0}, "settle"),  # the push step was never reached
+        ({"after": math.nan}, "after"),
+        ({"forecast_every": 2.5}, "forecast_every"),
+        ({"seed": -1}, "seed"),
+    ],
+)
+def test_a_push_trial_that_would_never_push_is_refused(options, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        run_push_trial("pd", 30.0, 180.0, **options)
+
+
+@pytest.mark.parametrize(("options", "fragment"), [({"iterations": 0.5}, "iterations"), ({"high": -5.0}, "high")])
+def test_the_bisection_names_its_bad_setting(options, fragment):
+    from twin.humanoid import largest_survived_impulse
+
+    with pytest.raises(ValueError, match=fragment):
+        largest_survived_impulse("pd", 180.0, **options)
+
+
+def test_a_forecast_horizon_in_milliseconds_is_refused_when_the_twin_is_made():
+    with pytest.raises(ValueError, match="horizon"):
+        HumanoidTwin(horizon=600)

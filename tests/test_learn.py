@@ -294,3 +294,55 @@ def test_a_process_keeps_only_a_few_environments_alive() -> None:
     policy_returns(LinearPolicy(np.zeros((1, 4))), "twin/CartPoleBalance-v0", {"plant": "standin"}, range(10))
     kept = [env for envs in ars._ENVIRONMENTS.values() for env in envs]
     assert len(kept) <= ars.LOCKSTEP * ars.CACHED_KINDS  # each holds a pybullet world of about 30 MB
+
+
+def test_a_policy_keeps_its_own_weights() -> None:
+    weights = np.zeros((1, 4))
+    policy = LinearPolicy(weights)
+    weights[0, 0] = 5.0  # the caller reuses its array: the policy must not change with it
+    assert policy.weights[0, 0] == 0.0
+    with pytest.raises(ValueError, match="read-only"):
+        policy.weights[0, 1] = 1.0
+    with pytest.raises(ValueError, match="takes 4 numbers"):
+        policy(np.zeros(3))
+
+
+def test_ars_settings_take_numpy_counts_and_numbers() -> None:
+    settings = ARSSettings(iterations=np.int64(3), step_size=np.float32(0.3))
+    assert settings.iterations == 3 and type(settings.iterations) is int
+    with pytest.raises(ValueError, match="iterations"):
+        ARSSettings(iterations=2.5)
+
+
+def test_the_environment_refuses_misuse_before_it_changes_anything() -> None:
+    with CartPoleBalanceEnv() as env:
+        with pytest.raises(RuntimeError, match="reset"):
+            env.step(np.array([0.5]))
+        env.reset(seed=np.int64(0))  # a numpy seed is a seed
+        with pytest.raises(ValueError, match="NaN"):
+            env.step(np.array([np.nan]))
+        with pytest.raises(ValueError, match="takes 1 number"):
+            env.step(np.array([0.5, 0.5]))
+        observation, *_ = env.step(np.array([0.5]))  # a refused action left the episode as it was
+        assert np.all(np.isfinite(observation))
+
+
+@pytest.mark.parametrize(
+    ("options", "fragment"),
+    [({"max_angle": 12.0}, "np.radians"), ({"control_hz": 1000.0}, "control_hz"), ({"control_hz": np.int64(30)}, None)],
+)
+def test_angles_in_degrees_and_rates_the_physics_cannot_follow_are_refused(options, fragment) -> None:
+    if fragment is None:
+        CartPoleBalanceEnv(**options).close()
+        return
+    with pytest.raises(ValueError, match=fragment):
+        CartPoleBalanceEnv(**options)
+
+
+def test_exploration_checks_its_settings() -> None:
+    from twin.learn.safety import exploration_run
+
+    with pytest.raises(ValueError, match="noise"):
+        exploration_run(np.zeros((1, 4)), float("nan"), 1, gated=False)
+    counts = exploration_run(LinearPolicy(np.zeros((1, 4))), 0.1, np.int64(1), gated=False)
+    assert counts["episodes"] == 1

@@ -83,3 +83,37 @@ def test_dmp_rejects_bad_demonstrations():
         DMP.fit(np.zeros(20), np.zeros((20, 3)))
     with pytest.raises(ValueError, match="at least 10"):
         DMP.fit(np.arange(5.0), np.zeros((5, 3)))
+
+
+def test_a_dmp_keeps_its_own_start_and_goal():
+    times = np.linspace(0.0, 2.0, 50)
+    positions = np.stack([times, np.sin(times), np.cos(times)], axis=1)
+    dmp = DMP.fit(times, positions)
+    goal = dmp.goal.copy()
+    positions[-1] = 99.0  # the caller reuses its array
+    np.testing.assert_array_equal(dmp.goal, goal)
+
+
+@pytest.mark.parametrize(
+    ("options", "fragment"),
+    [({"dt": 10.0}, "dt"), ({"duration": -1.0}, "duration"), ({"goal": np.array([np.nan, 0.0, 0.0])}, "finite")],
+)
+def test_a_dmp_rollout_refuses_what_would_be_one_point_or_nan(options, fragment):
+    times = np.linspace(0.0, 2.0, 50)
+    dmp = DMP.fit(times, np.stack([times, np.sin(times), np.cos(times)], axis=1))
+    with pytest.raises(ValueError, match=fragment):
+        dmp.rollout(**options)
+
+
+def test_a_dmp_refuses_nan_demonstrations_and_bad_parameters():
+    from twin.learn.dmp import DMPParameters
+
+    times = np.linspace(0.0, 2.0, 50)
+    positions = np.stack([times, np.sin(times), np.cos(times)], axis=1)
+    positions[5, 0] = np.nan
+    with pytest.raises(ValueError, match="finite"):
+        DMP.fit(times, positions)
+    with pytest.raises(ValueError, match="basis"):
+        DMPParameters(basis=1)
+    with pytest.raises(ValueError, match="stiffness"):
+        DMPParameters(stiffness=-1.0)

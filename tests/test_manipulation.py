@@ -162,3 +162,53 @@ def test_calibration_weighs_the_hidden_mass_and_measures_the_hidden_friction():
         calibration.mass, calibration.friction, safety_factor=1.2, acceleration=LIFT_ACCELERATION
     )
     assert robot.grasp_and_lift(spec.name, design).held
+
+
+@pytest.mark.parametrize(
+    ("options", "fragment"),
+    [
+        ({"acceleration": float("nan")}, "acceleration"),  # returned nan
+        ({"friction": 50.0}, "not a percentage"),  # 50 % read as a coefficient of 50: a force 100x too small
+        ({"fingers": 0}, "fingers"),  # divided by zero
+    ],
+)
+def test_required_grip_force_refuses_what_would_be_a_silent_wrong_force(options, fragment):
+    arguments = {"mass": 0.3, "friction": 0.5, **options}
+    with pytest.raises(ValueError, match=fragment):
+        required_grip_force(**arguments)
+
+
+def test_required_grip_force_takes_numpy_numbers():
+    assert required_grip_force(np.float32(0.3), np.float64(0.5)) == pytest.approx(required_grip_force(0.3, 0.5))
+
+
+def test_peak_acceleration_refuses_a_zero_duration():
+    with pytest.raises(ValueError, match="duration"):
+        peak_acceleration(0.12, 0)
+
+
+def test_a_refused_grasp_leaves_the_arm_where_it_was(cell):
+    before = cell.joint_positions()
+    with pytest.raises(ValueError, match="grip_force"):
+        grasp_and_lift(cell, "small_cube", 100.0)
+    with pytest.raises(ValueError, match="lift_time"):
+        grasp_and_lift(cell, "small_cube", 20.0, lift_time=800)
+    np.testing.assert_array_equal(cell.joint_positions(), before)
+
+
+def test_the_wall_task_refuses_a_nan_action_without_poisoning_the_episode():
+    from twin.manipulation.wall_task import WallTask
+
+    with WallTask() as task:
+        with pytest.raises(RuntimeError, match="begin"):
+            task.act(np.zeros(3))
+        task.begin(0)
+        with pytest.raises(ValueError, match="3 finite numbers"):
+            task.act(np.array([np.nan, 0.0, 0.0]))
+        with pytest.raises(ValueError, match="noise"):
+            task.act(np.zeros(3), noise=-1.0)
+        assert np.all(np.isfinite(task.act(np.zeros(3))))  # the refused action changed nothing
+
+
+def test_the_physical_cell_takes_a_numpy_seed():
+    assert PhysicalCell(np.int64(0)).seed == 0

@@ -189,3 +189,38 @@ def test_curriculum_promotes_and_demotes():
 
 def test_flat_terrain_is_flat():
     assert np.all(flat_terrain().heights == 0.0)
+
+
+def test_held_out_seeds_take_numpy_counts_and_refuse_a_negative_offset():
+    from twin.walking.evaluation import held_out_seeds
+
+    assert held_out_seeds(np.int64(2)) == held_out_seeds(2)
+    with pytest.raises(ValueError, match="offset"):
+        held_out_seeds(2, offset=-1_000_000)  # gave seeds 0 and 1: training terrains, called held out
+
+
+@pytest.mark.parametrize(
+    ("difficulties", "seeds", "options", "fragment"),
+    [
+        ([0.0], np.array([1, 2]), {"duration": 6000.0}, "duration"),  # an array of seeds: numpy's 'ambiguous' before
+        ([0.0], [1.5], {}, "terrain seed"),  # walked on terrain 1 and called it 1.5
+        (0.3, [1], {}, "list of difficulties"),
+        ([30.0], [1], {}, "difficulty"),
+    ],
+)
+def test_evaluate_gait_checks_its_terrains_before_walking(difficulties, seeds, options, fragment):
+    from twin.walking.evaluation import evaluate_gait
+    from twin.walking.walker import HAND_TUNED
+
+    with pytest.raises(ValueError, match=fragment):
+        evaluate_gait(HAND_TUNED, difficulties, seeds, **options)
+
+
+def test_training_settings_take_numpy_counts_and_refuse_milliseconds():
+    from twin.walking.optimise import Training
+    from twin.walking.standin import PhysicalBiped
+
+    assert Training(episodes=np.int64(3)).episodes == 3
+    with pytest.raises(ValueError, match="duration"):
+        Training(duration=5000)
+    assert PhysicalBiped(np.int64(0)).seed == 0

@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
+from twin.core.checks import check_count
+
 LOOPBACK = "127.0.0.1"
 EXECUTOR_KINDS = ("serial", "processes", "dask")
 
@@ -130,9 +132,7 @@ def default_workers() -> int:
 
 
 def _check_workers(workers: int) -> int:
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"workers={workers!r} must be a whole number >= 1 (e.g. os.cpu_count()).")
-    return workers
+    return check_count("workers", workers, "worker processes (e.g. os.cpu_count())", low=1)
 
 
 def _shutdown_pool(pool: ProcessPoolExecutor) -> None:
@@ -319,8 +319,7 @@ def make_executor(kind: str = "processes", workers: int | None = None, address: 
 def executor_for(workers: int) -> Executor:
     """A plain loop in this process for ``workers=1``, else a pool of ``workers`` processes. Close it
     (``with executor_for(2) as executor: ...``); the pool then stops its worker processes."""
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"workers={workers!r} must be a positive integer (1 runs everything in this process).")
+    workers = check_count("workers", workers, "worker processes (1 runs everything in this process)", low=1)
     return SerialExecutor() if workers == 1 else ProcessExecutor(workers)
 
 

@@ -22,6 +22,7 @@ from types import TracebackType
 
 import numpy as np
 
+from twin.core.checks import check_count
 from twin.fleet.executors import Executor, JobOutcome, make_executor
 from twin.tables import Table
 
@@ -155,8 +156,7 @@ def warehouse(
 ) -> list[RobotSpec]:
     """``robots`` specs named ``axis-00``...: a seeded ``worn_fraction`` of them wear fast (0.3 N m per
     inspection), the others slowly (0 to 0.02 N m)."""
-    if not isinstance(robots, int) or robots < 1:
-        raise ValueError(f"robots={robots!r} must be an integer >= 1.")
+    robots = check_count("robots", robots, "robots", low=1)
     if not 0.0 <= worn_fraction <= 1.0:
         raise ValueError(f"worn_fraction={worn_fraction} must lie in [0, 1].")
     rng = np.random.default_rng(seed)
@@ -336,8 +336,7 @@ def memory_per_twin(robot: str = "pendulum", count: int = 8) -> float:
 
     from twin.digital_twin import DigitalTwin
 
-    if not isinstance(count, int) or count < 1:
-        raise ValueError(f"count={count!r} must be an integer >= 1.")
+    count = check_count("count", count, "twins", low=1)
     me = psutil.Process()
     with DigitalTwin(robot, "twin"):  # the first twin loads shared libraries and caches: not counted
         before = me.memory_info().rss

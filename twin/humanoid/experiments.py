@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from twin.analytics.statistics import wilson_interval
+from twin.core.checks import check_number
 from twin.humanoid.body import UP_AXIS_LINK, rotation_matrix
 from twin.humanoid.estimation import EstimatorGains, FloatingBaseEstimator, HumanoidModel
 from twin.humanoid.standin import HumanoidStandIn, HumanoidTruth
@@ -88,7 +89,11 @@ def track_estimation(
     if not (math.isfinite(seconds) and 0 < seconds <= 60):
         raise ValueError(f"seconds={seconds!r} must lie in (0, 60] s.")
     if push is not None:
+        if len(push) != 2:
+            raise ValueError(f"push={push!r} must be (impulse in N s, direction in deg), e.g. (6.0, 30.0), or None.")
         check_push(*push)
+        if check_number("push_at", push_at, "s", low=0.0) >= seconds:
+            raise ValueError(f"push_at={push_at!r} s is not inside the {seconds:g} s run: the push would never come.")
     truth = truth if truth is not None else HumanoidTruth()
     rows: list[tuple[float, ...]] = []
     costs = []
@@ -162,6 +167,8 @@ class PushSurvival:
     def largest_mostly_survived(self, kind: str, share: float = 0.5) -> np.ndarray:
         """Per direction, the largest impulse (N s) up to which at least ``share`` of the robots survive every
         impulse of the grid (0 if even the smallest topples them)."""
+        check_number("share", share, "(a fraction of the robots)", low=0.0, high=1.0, low_open=True,
+                     hint="0.5 is half of them, not 50")  # fmt: skip
         out = np.zeros(len(self.directions))
         for i, row in enumerate(self.rate(kind)):
             for impulse, rate in zip(self.impulses, row, strict=True):

@@ -14,18 +14,30 @@ rest over it; if it lies outside, no ankle torque can stop the fall: the robot m
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
+
+from twin.core.checks import check_number
 
 STANDARD_GRAVITY = 9.81
 
 
 def lipm_omega(com_height: float, gravity: float = STANDARD_GRAVITY) -> float:
     """omega = sqrt(g / z_c) in 1/s, for a CoM height z_c (m) > 0."""
-    if not (isinstance(com_height, int | float | np.floating) and math.isfinite(com_height) and com_height > 0):
-        raise ValueError(f"com_height={com_height!r} m must be a finite height > 0 (a standing adult: about 0.9 m).")
-    if not (math.isfinite(gravity) and gravity > 0):
-        raise ValueError(f"gravity={gravity!r} m/s^2 must be > 0.")
+    try:
+        com_height = check_number("com_height", com_height, "m", low=0.0, low_open=True)
+    except TypeError as error:
+        raise ValueError(f"{error} A standing adult's CoM is about 0.9 m high.") from None
+    except ValueError as error:
+        raise ValueError(f"{str(error)[:-1]}: a finite height > 0 (a standing adult: about 0.9 m).") from None
+    if com_height > 10.0:
+        warnings.warn(
+            f"com_height={com_height:g} m: no walking robot's centre of mass is that high; heights are in m "
+            f"({com_height:g} mm is {com_height / 1000:g} m).",
+            stacklevel=2,
+        )
+    gravity = check_number("gravity", gravity, "m/s^2", low=0.0, low_open=True, hint="9.81 on Earth")
     return math.sqrt(gravity / com_height)
 
 
@@ -33,6 +45,7 @@ def lipm_state(
     x0: float | np.ndarray, v0: float | np.ndarray, cop: float | np.ndarray, omega: float, t: float | np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Closed-form LIPM position (m) and velocity (m/s) at time ``t`` (s) from x0, v0 with a fixed CoP."""
+    check_number("omega", omega, "1/s", low=0.0, low_open=True, hint="omega = sqrt(g / z_c), lipm_omega(z_c)")
     t = np.asarray(t, dtype=float)
     d0 = np.asarray(x0, dtype=float) - np.asarray(cop, dtype=float)
     v0 = np.asarray(v0, dtype=float)

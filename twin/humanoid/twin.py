@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from twin.core.checks import check_number
+from twin.core.checks import check_count, check_number
 from twin.humanoid.balance import CapturePointBalance, JointPDOnly
 from twin.humanoid.body import ServoGains
 from twin.humanoid.estimation import BaseEstimate, EstimatorGains, FloatingBaseEstimator, HumanoidModel
@@ -45,6 +45,7 @@ class HumanoidTwin:
         time_step: float = 1.0 / 240.0,
         horizon: float = 0.6,
     ) -> None:
+        check_number("horizon", horizon, "s", low=0.05, high=5.0, hint="how far ahead a forecast runs, e.g. 0.6")
         self.controller = controller if controller is not None else CapturePointBalance(time_step=time_step)
         self.gains = gains or ServoGains()
         self.model = HumanoidModel(time_step)
@@ -145,6 +146,12 @@ def run_push_trial(
     it must not change the experiment.
     """
     check_push(impulse, direction_deg)
+    seed = check_count("seed", seed, "(a robot's seed, e.g. 0)")
+    check_number("settle", settle, "s", low=0.0, high=60.0, hint="seconds of standing before the push, e.g. 0.5")
+    check_number(
+        "after", after, "s", low=0.0, high=60.0, low_open=True, hint="seconds watched after the push, e.g. 2.0"
+    )
+    forecast_every = check_count("forecast_every", forecast_every, "steps between forecasts (0: none)")
     truth = truth if truth is not None else HumanoidTruth.random(seed)
     controller = make_controller(kind, balance_gains)
     link = InProcessLink(delay_steps)
@@ -198,8 +205,12 @@ def largest_survived_impulse(
     kind: str, direction_deg: float, seed: int = 0, *, high: float = 32.0, iterations: int = 5, **options: object
 ) -> float:
     """Bisection on the impulse (N s) in 0..``high``: the largest one survived, to ``high / 2**iterations``."""
-    low, up = 0.0, float(high)
-    for _ in range(int(iterations)):
+    up = check_number(
+        "high", high, "N s", low=0.0, high=500.0, low_open=True, hint="the largest impulse tried, e.g. 32"
+    )
+    iterations = check_count("iterations", iterations, "bisection steps", low=1)
+    low = 0.0
+    for _ in range(iterations):
         middle = 0.5 * (low + up)
         if run_push_trial(kind, middle, direction_deg, seed, **options).survived:  # type: ignore[arg-type]
             low = middle

@@ -15,7 +15,6 @@ function of its policy and its seed alone.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +22,7 @@ from typing import Any
 import gymnasium
 import numpy as np
 
+from twin.core.checks import check_count, check_number
 from twin.fleet.executors import Executor
 from twin.learn import ENVIRONMENT_IDS
 
@@ -41,9 +41,10 @@ class LinearPolicy:
     weights: np.ndarray
 
     def __post_init__(self) -> None:
-        w = np.asarray(self.weights, dtype=float)
+        w = np.array(self.weights, dtype=float)  # a copy: changing the caller's array later leaves the policy alone
         if w.ndim != 2 or not np.all(np.isfinite(w)):
             raise ValueError(f"weights must be a finite 2-D array (actions x observations), got shape {w.shape}.")
+        w.flags.writeable = False  # the policy is frozen: LinearPolicy(new_weights) makes a changed one
         object.__setattr__(self, "weights", w)
 
     @classmethod
@@ -52,7 +53,13 @@ class LinearPolicy:
         return cls(np.zeros((env.action_space.shape[0], env.observation_space.shape[0])))
 
     def __call__(self, observation: np.ndarray) -> np.ndarray:
-        return np.clip(self.weights @ np.asarray(observation, dtype=float), -1.0, 1.0)
+        observation = np.asarray(observation, dtype=float)
+        if observation.shape[-1:] != self.weights.shape[1:]:
+            raise ValueError(
+                f"observation of shape {observation.shape}: this policy takes {self.weights.shape[1]} numbers "
+                f"(its weights are {self.weights.shape}, actions x observations)."
+            )
+        return np.clip(self.weights @ observation, -1.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -164,16 +171,17 @@ class ARSSettings:
     evaluation_episodes: int = 4
 
     def __post_init__(self) -> None:
-        for name in ("iterations", "directions", "top", "evaluation_episodes"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name}={value!r} must be a whole number >= 1.")
+        for name, what in (
+            ("iterations", "updates"),
+            ("directions", "perturbations"),
+            ("top", "best directions"),
+            ("evaluation_episodes", "episodes"),
+        ):
+            object.__setattr__(self, name, check_count(name, getattr(self, name), what, low=1))
         if self.top > self.directions:
             raise ValueError(f"top={self.top} cannot exceed directions={self.directions}: it picks the best of them.")
         for name in ("step_size", "noise"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
-                raise ValueError(f"{name}={value!r} must be a positive number.")
+            check_number(name, getattr(self, name), "(weight units)", low=0.0, low_open=True, hint="e.g. 0.3")
 
 
 @dataclass(frozen=True)

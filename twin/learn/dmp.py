@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from twin.core.checks import check_count, check_number
+
 
 @dataclass(frozen=True)
 class DMPParameters:
@@ -26,6 +28,11 @@ class DMPParameters:
     damping: float = 2.0 * np.sqrt(150.0)
     alpha: float = 4.0
     basis: int = 30
+
+    def __post_init__(self) -> None:
+        for name in ("stiffness", "damping", "alpha"):
+            check_number(name, getattr(self, name), "(DMP gain)", low=0.0, low_open=True, hint="the defaults work")
+        check_count("basis", self.basis, "Gaussian bumps of the forcing term (e.g. 30)", low=2)
 
 
 class DMP:
@@ -64,12 +71,14 @@ class DMP:
             raise ValueError(f"need at least 10 samples: times (n,) and positions (n, d), got {t.shape}, {y.shape}.")
         if np.any(np.diff(t) <= 0):
             raise ValueError("times must increase strictly.")
+        if not (np.all(np.isfinite(t)) and np.all(np.isfinite(y))):
+            raise ValueError("times and positions must be finite numbers: the demonstration has a NaN or inf in it.")
         tau = float(t[-1] - t[0])
         phase_time = (t - t[0]) / tau  # 0..1
         dy = np.gradient(y, t, axis=0) * tau
         ddy = np.gradient(dy, t, axis=0) * tau
         s = np.exp(-params.alpha * phase_time)
-        start, goal = y[0], y[-1]
+        start, goal = y[0].copy(), y[-1].copy()  # not views of the caller's array, which may change later
         k, d = params.stiffness, params.damping
         # what f must be for the demonstration to satisfy the equation above
         target = (ddy + d * dy) / k - (goal - y) + (goal - start) * s[:, None]
@@ -90,9 +99,11 @@ class DMP:
         y0 = self.start if start is None else np.asarray(start, dtype=float)
         if g.shape != self.goal.shape or y0.shape != self.start.shape:
             raise ValueError(f"goal and start must have {self.goal.shape[0]} coordinates like the demonstration.")
-        if not (dt > 0):
-            raise ValueError(f"dt={dt!r} s must be > 0.")
+        if not (np.all(np.isfinite(g)) and np.all(np.isfinite(y0))):
+            raise ValueError(f"goal={g.tolist()} and start={y0.tolist()} must be finite numbers (m).")
+        check_number("duration", duration, "s", low=0.0, hint="0 means 1.5 tau, the demonstration's length and more")
         total = duration if duration > 0 else 1.5 * self.tau
+        check_number("dt", dt, "s", low=0.0, high=total / 2, low_open=True, hint="a step in s, e.g. 0.01 (not ms)")
         k, d, alpha, tau = self.params.stiffness, self.params.damping, self.params.alpha, self.tau
         y, v, s = y0.copy(), np.zeros_like(y0), 1.0
         times, path = [0.0], [y.copy()]

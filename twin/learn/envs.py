@@ -31,6 +31,7 @@ import numpy as np
 from gymnasium import spaces
 
 from twin.actuators import ActuatorParameters
+from twin.core.checks import check_count, check_number
 from twin.core.messages import JointCommand
 from twin.gap.randomization import Randomization
 from twin.gap.reality import Reality
@@ -92,9 +93,12 @@ class TwinEnv(gymnasium.Env):
             raise ValueError(f"render_mode={render_mode!r}: use None or one of {self.metadata['render_modes']}.")
         if randomization is not None and not isinstance(randomization, Randomization):
             raise TypeError(f"randomization must be a twin.gap.Randomization, got {type(randomization).__name__}.")
-        for name, value in (("control_hz", control_hz), ("episode_seconds", episode_seconds)):
-            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
-                raise ValueError(f"{name}={value!r} must be a positive number.")
+        physics_hz = 1.0 / SIM_TIME_STEP
+        control_hz = check_number(
+            "control_hz", control_hz, "Hz", low=0.0, high=physics_hz, low_open=True,
+            hint=f"the physics steps at {physics_hz:g} Hz, so the policy can act at most that often; e.g. 30",
+        )  # fmt: skip
+        episode_seconds = check_number("episode_seconds", episode_seconds, "s", low=0.0, low_open=True, hint="e.g. 5")
         self.render_mode = render_mode
         self.randomization = randomization
         self.base_reality = _reality(plant, self.default_standin)
@@ -107,6 +111,7 @@ class TwinEnv(gymnasium.Env):
         self._hold = self.base_reality.hold_steps(SIM_TIME_STEP)
         self.steps = 0
         self.time = 0.0  # s since reset
+        self._started = False  # step() refuses to run before the first reset
 
     # -- the reality the environment runs on ---------------------------------------------------------
     def set_reality(self, reality: Reality) -> None:
@@ -127,6 +132,8 @@ class TwinEnv(gymnasium.Env):
 
     # -- gymnasium API -------------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict]:
+        if seed is not None:
+            seed = check_count("seed", seed, "(a non-negative integer seed, e.g. 0)")  # numpy's integers too
         super().reset(seed=seed)
         if self.randomization is not None:
             draw = int(self.np_random.integers(2**31 - 1))
@@ -139,11 +146,22 @@ class TwinEnv(gymnasium.Env):
         self.time = 0.0
         self._held_command = np.zeros(self.standin.robot.dof)
         self._hold_left = 0
+        self._started = True
         observation = self._observe()
         return observation, self._info()
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict]:
-        action = np.clip(np.asarray(action, dtype=float).reshape(self.action_space.shape), -1.0, 1.0)
+        if not self._started:
+            raise RuntimeError("call reset() before step(): the episode has not started.")
+        raw = np.asarray(action, dtype=float)
+        if raw.size != self.action_space.shape[0]:
+            raise ValueError(
+                f"action of shape {raw.shape}: this environment takes {self.action_space.shape[0]} number(s) in "
+                f"[-1, 1], e.g. np.zeros({self.action_space.shape[0]})."
+            )
+        if not np.all(np.isfinite(raw)):
+            raise ValueError(f"action={raw.tolist()} must be finite numbers in [-1, 1] (a policy gave NaN or inf).")
+        action = np.clip(raw.reshape(self.action_space.shape), -1.0, 1.0)
         self._act(action)
         for _ in range(self.steps_per_action):
             if self._hold_left == 0:  # the robot's own controller period: it may hold a command for longer
@@ -218,6 +236,12 @@ class CartPoleBalanceEnv(TwinEnv):
         for name, value in (("max_force", max_force), ("max_angle", max_angle), ("max_position", max_position)):
             if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
                 raise ValueError(f"{name}={value!r} must be a positive number.")
+        if max_angle > math.pi:
+            raise ValueError(
+                f"max_angle={max_angle!r} rad is beyond pi: the pole's angle is measured within +-pi, so no episode "
+                f"would ever end. Angles are in rad ({max_angle:g} degrees is np.radians({max_angle:g}) = "
+                f"{math.radians(max_angle):.3f}); up to pi lets the pole fall freely."
+            )
         if not 0 <= start_spread < max_angle:
             raise ValueError(f"start_spread={start_spread!r} rad must be >= 0 and below max_angle={max_angle}.")
         self.max_force = float(max_force)  # N

@@ -15,7 +15,9 @@ from typing import Any
 import gymnasium
 import numpy as np
 
+from twin.core.checks import check_count, check_number
 from twin.core.types import JointState
+from twin.learn.ars import LinearPolicy
 from twin.learn.envs import SIM_TIME_STEP, CartPoleBalanceEnv
 from twin.operation.safety_gate import SafetyGate
 from twin.virtual_model.virtual import VirtualModel
@@ -89,8 +91,10 @@ def exploration_run(
     fell) and ``"off the rail"`` (the cart ran off the end of its rail). The same seed gives the same
     perturbations and starts.
     """
-    if isinstance(episodes, bool) or not isinstance(episodes, int) or episodes < 1:
-        raise ValueError(f"episodes={episodes!r} must be a whole number >= 1.")
+    episodes = check_count("episodes", episodes, "perturbed policies to try", low=1)
+    check_number("noise", noise, "(weight units)", low=0.0, hint="the perturbations' size, e.g. 1.0")
+    if isinstance(policy_weights, LinearPolicy):
+        policy_weights = policy_weights.weights
     rng = np.random.default_rng(seed)
     base = gymnasium.make("twin/CartPoleBalance-v0", plant=plant, disable_env_checker=True)
     env = GatedEnv(base) if gated else base

@@ -13,13 +13,13 @@ nothing.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from twin.manipulation.cell import MAX_OPENING, ManipulationCell, ObjectSpec, check_on_table
+from twin.core.checks import check_count, check_number
+from twin.manipulation.cell import MAX_GRIP_FORCE, MAX_OPENING, ManipulationCell, ObjectSpec, check_on_table
 from twin.manipulation.kinematics import solve_ik, track
 from twin.manipulation.trajectory import cartesian_line
 
@@ -34,6 +34,8 @@ LIFT_TIME = 0.8  # s: ... in this time; its peak acceleration is 1.08 m/s^2
 def peak_acceleration(distance: float, duration: float) -> float:
     """The largest acceleration (m/s^2) of a minimum-jerk move over ``distance`` m in ``duration`` s:
     10 / sqrt(3) x distance / duration^2 (about 5.77 d / T^2). A lift adds this to g for the held object."""
+    distance = check_number("distance", distance, "m", hint="e.g. LIFT_HEIGHT = 0.12")
+    duration = check_number("duration", duration, "s", low=0.0, low_open=True, hint="e.g. LIFT_TIME = 0.8 (not ms)")
     return float(10.0 / np.sqrt(3.0) * distance / duration**2)
 
 
@@ -55,9 +57,16 @@ def required_grip_force(
 ) -> float:
     """The normal force per finger (N) that holds ``mass`` (kg) with friction coefficient ``friction`` while
     lifting with ``acceleration`` (m/s^2, up), times ``safety_factor``: s m (g + a) / (fingers mu)."""
-    for name, value in (("mass", mass), ("friction", friction), ("safety_factor", safety_factor)):
-        if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
-            raise ValueError(f"{name}={value!r} must be a positive number.")
+    mass = check_number("mass", mass, "kg", low=0.0, low_open=True, hint="e.g. 0.3 (300 g)")
+    friction = check_number(
+        "friction", friction, "(friction coefficient)", low=0.0, high=2.0, low_open=True,
+        hint="a coefficient such as 0.5, not a percentage",
+    )  # fmt: skip
+    safety_factor = check_number("safety_factor", safety_factor, "(times the need)", low=0.0, low_open=True)
+    acceleration = check_number(
+        "acceleration", acceleration, "m/s^2", low=-GRAVITY, low_open=True, hint="upwards; -g would be free fall"
+    )
+    fingers = check_count("fingers", fingers, "fingers pressing on the object", low=1)
     return float(safety_factor * mass * (GRAVITY + acceleration) / (fingers * friction))
 
 
@@ -218,6 +227,10 @@ def grasp_and_lift(
     ``lift_time`` s and hold it 0.5 s. The arm starts teleported to the grasp pose (the approach is not what
     this trial tests). ``expected_mass`` (kg, default the cell's own value) sets the weight slip is judged by."""
     spec = cell.objects[name] if name in cell.objects else cell.object_id(name)
+    # checked before the arm moves: a refused trial leaves the cell as it was
+    check_number("grip_force", grip_force, "N per finger", low=0.0, high=MAX_GRIP_FORCE, low_open=True)
+    check_number("lift_height", lift_height, "m", low=0.0, high=0.5, low_open=True, hint="e.g. 0.12 (12 cm)")
+    check_number("lift_time", lift_time, "s", low=0.0, high=60.0, low_open=True, hint="e.g. 0.8 (not ms)")
     start = cell.object_position(name)
     grasp = grasp_point(spec, start)
     cell.reset_arm(solve_ik(cell, grasp).joint_positions, opening=MAX_OPENING)

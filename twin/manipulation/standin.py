@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from twin.core.checks import check_count
 from twin.manipulation.cell import DEFAULT_OBJECTS, MAX_GRIP_FORCE, NOMINAL_ARM_GAIN, ManipulationCell, ObjectSpec
 from twin.manipulation.grasp import (
     GRAVITY,
@@ -73,8 +74,7 @@ class PhysicalCell:
     """
 
     def __init__(self, seed: int = 0, objects: Sequence[ObjectSpec] = DEFAULT_OBJECTS) -> None:
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise ValueError(f"seed={seed!r} must be a non-negative integer.")
+        seed = check_count("seed", seed, "(a robot's seed, e.g. 0)")
         rng = np.random.default_rng(20_000 + seed)
         self._objects = tuple(HIDDEN_REALITY.sample(spec, rng) for spec in objects)
         self._arm_gain = float(rng.uniform(*HIDDEN_ARM_GAIN))
@@ -151,8 +151,7 @@ def randomised_grip_study(
     """Grasp-and-lift ``samples`` randomised copies of ``spec`` at each force in ``forces`` (increasing; it
     stops at the first force that holds every copy) in the twin. ``progress(done, total)`` is called after each
     trial (a progress bar)."""
-    if samples < 1:
-        raise ValueError(f"samples={samples!r} must be >= 1.")
+    samples = check_count("samples", samples, "randomised objects per force", low=1)
     forces = np.asarray(sorted(float(f) for f in forces))
     if forces.size == 0 or forces[0] <= 0 or forces[-1] > MAX_GRIP_FORCE:
         raise ValueError(f"forces must be a non-empty list in (0, {MAX_GRIP_FORCE:g}] N per finger.")

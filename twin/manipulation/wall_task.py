@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from twin.core.checks import check_number
 from twin.manipulation.cell import HOME_POSTURE, NOMINAL_ARM_GAIN, ManipulationCell
 from twin.manipulation.kinematics import track
 
@@ -179,7 +180,13 @@ class WallTask:
         """One control period with hand velocity ``action`` (m/s, capped at 0.3; ``noise`` m/s added); returns
         the next observation."""
         cell = self.cell
-        action = np.asarray(action, dtype=float).reshape(3)
+        if not self._hands:
+            raise RuntimeError("call begin(seed) before act(): no episode has started.")
+        action = np.asarray(action, dtype=float)
+        if action.size != 3 or not np.all(np.isfinite(action)):
+            raise ValueError(f"action={action.tolist()} must be a hand velocity of 3 finite numbers (x, y, z in m/s).")
+        action = action.reshape(3)
+        check_number("noise", noise, "m/s", low=0.0, hint="0 for none, e.g. 0.03")
         if noise > 0:
             action = action + self._rng.normal(0.0, noise, 3)
         speed = float(np.linalg.norm(action))

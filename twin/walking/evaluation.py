@@ -10,16 +10,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from twin.analytics.statistics import mean_interval, wilson_interval
+from twin.core.checks import check_count, check_number
 from twin.fleet.executors import Executor, borrowed_or_new, map_or_raise
 from twin.walking.optimise import HELD_OUT_START, Episode, run_episode
+from twin.walking.terrain import difficulty_spec
 from twin.walking.walker import NOMINAL, Gait, WalkerDynamics, WalkResult
 
 
 def held_out_seeds(count: int, offset: int = 0) -> list[int]:
     """``count`` terrain seeds no training run draws (>= ``HELD_OUT_START``)."""
-    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise ValueError(f"count={count!r} must be a positive integer number of terrains, e.g. 10.")
+    count = check_count("count", count, "terrains, e.g. 10", low=1)
+    offset = check_count("offset", offset, "seeds past HELD_OUT_START (a negative one reaches training seeds)")
     return [HELD_OUT_START + offset + k for k in range(count)]
 
 
@@ -65,9 +69,13 @@ def evaluate_gait(
     (or on an open ``twin.fleet`` executor, kept open for the next call)."""
     if not isinstance(gait, Gait):
         raise ValueError(f"gait must be a Gait, got {type(gait).__name__}.")
-    if not seeds or not difficulties:
-        raise ValueError("give at least one difficulty and one terrain seed.")
-    tasks = [(gait.as_vector(), Episode(float(d), int(s), dynamics, duration)) for d in difficulties for s in seeds]
+    if np.ndim(difficulties) != 1 or np.ndim(seeds) != 1 or len(difficulties) == 0 or len(seeds) == 0:
+        raise ValueError("give a list of difficulties and a list of terrain seeds, e.g. [0.0, 0.3] and [1, 2].")
+    seeds = [check_count("terrain seed", s, "(e.g. held_out_seeds(10))") for s in seeds]
+    for d in difficulties:
+        difficulty_spec(d)  # checks the range here, not in a worker
+    check_number("duration", duration, "s", low=0.0, high=120.0, low_open=True, hint="e.g. 8")
+    tasks = [(gait.as_vector(), Episode(float(d), s, dynamics, float(duration))) for d in difficulties for s in seeds]
     with borrowed_or_new(workers) as executor:
         walks = map_or_raise(run_episode, tasks, executor)
     n = len(seeds)

@@ -15,12 +15,12 @@ Training options: flat ground; terrain randomisation (a new terrain per episode,
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from twin.core.checks import check_count, check_number
 from twin.fleet.executors import Executor, borrowed_or_new, map_or_raise
 from twin.walking.terrain import difficulty_spec, generate_terrain
 from twin.walking.walker import (
@@ -125,8 +125,10 @@ class Training:
 
     def __post_init__(self) -> None:
         difficulty_spec(self.difficulty)  # checks the range
-        if not isinstance(self.episodes, int) or self.episodes < 1:
-            raise ValueError(f"episodes={self.episodes!r} must be a positive integer, e.g. 3.")
+        object.__setattr__(self, "episodes", check_count("episodes", self.episodes, "walks per candidate", low=1))
+        check_number(
+            "duration", self.duration, "s", low=0.0, high=120.0, low_open=True, hint="seconds per walk, e.g. 5"
+        )
         unknown = [n for n in self.search if n not in Gait.names()]
         if unknown or not self.search:
             raise ValueError(f"search={self.search!r}: name some of {', '.join(Gait.names())}.")
@@ -188,11 +190,10 @@ def optimise_gait(
 
     if not isinstance(initial, Gait):
         raise ValueError(f"initial must be a Gait, got {type(initial).__name__}.")
-    for name, value, low in (("generations", generations, 1), ("population", population, 4)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise ValueError(f"{name}={value!r} must be an integer >= {low}.")
-    if not (isinstance(sigma, int | float) and math.isfinite(sigma) and sigma > 0):
-        raise ValueError(f"sigma={sigma!r} must be a positive number (step size in search units), e.g. 0.5.")
+    generations = check_count("generations", generations, "CMA-ES generations", low=1)
+    population = check_count("population", population, "candidates per generation", low=4)
+    seed = check_count("seed", seed, "(e.g. 0)")
+    sigma = check_number("sigma", sigma, "(search units)", low=0.0, low_open=True, hint="a step size such as 0.5")
     names = Gait.names()
     index = np.array([names.index(n) for n in training.search])
     scale = np.array([SEARCH_SCALE[names[i]] for i in index])

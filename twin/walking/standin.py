@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from twin.core.checks import check_count
 from twin.fleet.executors import Executor
 from twin.walking.evaluation import TerrainScore, evaluate_gait
 from twin.walking.walker import NOMINAL, DynamicsRanges, Gait, WalkerDynamics
@@ -27,8 +28,7 @@ class PhysicalBiped:
     """A biped whose masses, sole friction, motor strength and latency are hidden (drawn from ``seed``)."""
 
     def __init__(self, seed: int = 0) -> None:
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise ValueError(f"seed={seed!r} must be a non-negative integer.")
+        seed = check_count("seed", seed, "(a robot's seed, e.g. 0)")
         self._dynamics = HIDDEN_REALITY.sample(np.random.default_rng(10_000 + seed))
         self.seed = seed
 

@@ -31,6 +31,7 @@ from types import TracebackType
 
 import numpy as np
 
+from twin.core.checks import check_number
 from twin.sim._quiet import quiet_c_output
 from twin.sim.world import World
 from twin.walking.terrain import Terrain, flat_terrain
@@ -292,8 +293,7 @@ class BipedWalker:
         """
         if not isinstance(gait, Gait):
             raise ValueError(f"gait must be a Gait (Gait.from_vector(numbers) makes one), got {type(gait).__name__}.")
-        if not (isinstance(duration, int | float) and math.isfinite(duration) and 0 < duration <= 120):
-            raise ValueError(f"duration={duration!r} must be a number of seconds in (0, 120], e.g. 8.")
+        duration = check_number("duration", duration, "s", low=0.0, high=120.0, low_open=True, hint="e.g. 8")
         c, body, dt = self.world.client, self.body, self.world.time_step
         first = np.zeros(len(LEG_JOINTS))  # it starts standing straight; commands before the first act keep it so
         pending: deque[np.ndarray] = deque([first] * (self.delay_steps + 1), maxlen=self.delay_steps + 1)
