@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from twin.core.checks import check_count, check_number
+from twin.core.checks import check_count, check_number, check_seed
 
 
 @pytest.mark.parametrize("value", [0, 3, np.int64(3), np.int32(3)])
@@ -40,3 +40,10 @@ def test_a_number_outside_its_range_names_the_range_and_the_unit() -> None:
         check_number("gain", math.nan, "1", low=0.0, high=1.0)
     with pytest.raises(TypeError, match="gain must be a number in N m/rad, got bool"):
         check_number("gain", True, "N m/rad")
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, True, "0"])
+def test_a_seed_is_a_non_negative_integer_and_the_message_says_so(seed: object) -> None:
+    with pytest.raises(ValueError, match=r"terrain seed=.* must be a non-negative integer, for example 0\.$"):
+        check_seed(seed, "terrain seed")
+    assert check_seed(np.int64(7)) == 7

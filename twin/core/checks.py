@@ -48,3 +48,10 @@ def check_count(name: str, value: object, what: str, *, low: int = 0) -> int:
         kind = {0: "non-negative", 1: "positive"}.get(low, f">= {low}")
         raise ValueError(f"{name}={value!r} must be a {kind} integer number of {what}.")
     return int(value)
+
+
+def check_seed(seed: object, name: str = "seed") -> int:
+    """A random seed as an ``int``: any non-negative integer, numpy's included; never a bool, a float or a string."""
+    if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:
+        raise ValueError(f"{name}={seed!r} must be a non-negative integer, for example 0.")
+    return int(seed)

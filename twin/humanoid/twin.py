@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from twin.core.checks import check_count, check_number
+from twin.core.checks import check_count, check_number, check_seed
 from twin.humanoid.balance import CapturePointBalance, JointPDOnly
 from twin.humanoid.body import ServoGains
 from twin.humanoid.estimation import BaseEstimate, EstimatorGains, FloatingBaseEstimator, HumanoidModel
@@ -146,7 +146,7 @@ def run_push_trial(
     it must not change the experiment.
     """
     check_push(impulse, direction_deg)
-    seed = check_count("seed", seed, "(a robot's seed, e.g. 0)")
+    seed = check_seed(seed)
     check_number("settle", settle, "s", low=0.0, high=60.0, hint="seconds of standing before the push, e.g. 0.5")
     check_number(
         "after", after, "s", low=0.0, high=60.0, low_open=True, hint="seconds watched after the push, e.g. 2.0"

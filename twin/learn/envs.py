@@ -31,7 +31,7 @@ import numpy as np
 from gymnasium import spaces
 
 from twin.actuators import ActuatorParameters
-from twin.core.checks import check_count, check_number
+from twin.core.checks import check_number, check_seed
 from twin.core.messages import JointCommand
 from twin.gap.randomization import Randomization
 from twin.gap.reality import Reality
@@ -133,7 +133,7 @@ class TwinEnv(gymnasium.Env):
     # -- gymnasium API -------------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict]:
         if seed is not None:
-            seed = check_count("seed", seed, "(a non-negative integer seed, e.g. 0)")  # numpy's integers too
+            seed = check_seed(seed)  # numpy's integers too
         super().reset(seed=seed)
         if self.randomization is not None:
             draw = int(self.np_random.integers(2**31 - 1))

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twin.core.checks import check_count
+from twin.core.checks import check_count, check_seed
 from twin.manipulation.cell import DEFAULT_OBJECTS, MAX_GRIP_FORCE, NOMINAL_ARM_GAIN, ManipulationCell, ObjectSpec
 from twin.manipulation.grasp import (
     GRAVITY,
@@ -74,7 +74,7 @@ class PhysicalCell:
     """
 
     def __init__(self, seed: int = 0, objects: Sequence[ObjectSpec] = DEFAULT_OBJECTS) -> None:
-        seed = check_count("seed", seed, "(a robot's seed, e.g. 0)")
+        seed = check_seed(seed)
         rng = np.random.default_rng(20_000 + seed)
         self._objects = tuple(HIDDEN_REALITY.sample(spec, rng) for spec in objects)
         self._arm_gain = float(rng.uniform(*HIDDEN_ARM_GAIN))

@@ -15,6 +15,8 @@ import warnings
 
 import numpy as np
 
+from twin.core.checks import check_seed  # the one seed check; sensors import it from here too
+
 
 def check_non_negative(name: str, value: object, unit: str, hint: str = "0 switches it off") -> float:
     """``value`` as a float >= 0, or a ValueError that names the parameter, its unit and a fix."""
@@ -63,12 +65,6 @@ def check_probability(name: str, value: object) -> float:
     if p > 1:
         raise ValueError(f"{name}={value!r} is a probability and must lie in 0..1 (0.05 means 5 %).")
     return p
-
-
-def check_seed(seed: object) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"seed={seed!r} must be a non-negative integer, for example 0.")
-    return int(seed)
 
 
 def check_vector3(name: str, value: object, unit: str = "m") -> np.ndarray:

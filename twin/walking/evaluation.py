@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from twin.analytics.statistics import mean_interval, wilson_interval
-from twin.core.checks import check_count, check_number
+from twin.core.checks import check_count, check_number, check_seed
 from twin.fleet.executors import Executor, borrowed_or_new, map_or_raise
 from twin.walking.optimise import HELD_OUT_START, Episode, run_episode
 from twin.walking.terrain import difficulty_spec
@@ -71,7 +71,7 @@ def evaluate_gait(
         raise ValueError(f"gait must be a Gait, got {type(gait).__name__}.")
     if np.ndim(difficulties) != 1 or np.ndim(seeds) != 1 or len(difficulties) == 0 or len(seeds) == 0:
         raise ValueError("give a list of difficulties and a list of terrain seeds, e.g. [0.0, 0.3] and [1, 2].")
-    seeds = [check_count("terrain seed", s, "(e.g. held_out_seeds(10))") for s in seeds]
+    seeds = [check_seed(s, "terrain seed") for s in seeds]
     for d in difficulties:
         difficulty_spec(d)  # checks the range here, not in a worker
     check_number("duration", duration, "s", low=0.0, high=120.0, low_open=True, hint="e.g. 8")

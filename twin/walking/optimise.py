@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from twin.core.checks import check_count, check_number
+from twin.core.checks import check_count, check_number, check_seed
 from twin.fleet.executors import Executor, borrowed_or_new, map_or_raise
 from twin.walking.terrain import difficulty_spec, generate_terrain
 from twin.walking.walker import (
@@ -192,7 +192,7 @@ def optimise_gait(
         raise ValueError(f"initial must be a Gait, got {type(initial).__name__}.")
     generations = check_count("generations", generations, "CMA-ES generations", low=1)
     population = check_count("population", population, "candidates per generation", low=4)
-    seed = check_count("seed", seed, "(e.g. 0)")
+    seed = check_seed(seed)
     sigma = check_number("sigma", sigma, "(search units)", low=0.0, low_open=True, hint="a step size such as 0.5")
     names = Gait.names()
     index = np.array([names.index(n) for n in training.search])

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twin.core.checks import check_count
+from twin.core.checks import check_seed
 from twin.fleet.executors import Executor
 from twin.walking.evaluation import TerrainScore, evaluate_gait
 from twin.walking.walker import NOMINAL, DynamicsRanges, Gait, WalkerDynamics
@@ -28,7 +28,7 @@ class PhysicalBiped:
     """A biped whose masses, sole friction, motor strength and latency are hidden (drawn from ``seed``)."""
 
     def __init__(self, seed: int = 0) -> None:
-        seed = check_count("seed", seed, "(a robot's seed, e.g. 0)")
+        seed = check_seed(seed)
         self._dynamics = HIDDEN_REALITY.sample(np.random.default_rng(10_000 + seed))
         self.seed = seed
 
