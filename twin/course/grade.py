@@ -43,6 +43,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from twin.course.output import prepare_output_folder, write_atomically
+
 DEFAULT_CELL_TIMEOUT_S = 120.0
 DEFAULT_NOTEBOOK_TIMEOUT_S = 600.0
 
@@ -207,7 +209,7 @@ def _run_in_worker(notebook_path: Path, checks_path: Path, result_path: Path, ce
         notebook = nbformat.read(notebook_path, as_version=4)
     except Exception as error:  # a broken file is the student's, reported
         result["reason"] = f"the notebook could not be read: {type(error).__name__}: {error}"
-        _write_atomically(result_path, json.dumps(result))
+        write_atomically(result_path, json.dumps(result))
         return
     # Each check runs right after the student's own cell that calls it (the exercise notebook has one), so an
     # exercise finished before a later crash keeps its points; a check whose cell was deleted runs at the end.
@@ -249,7 +251,7 @@ def _run_in_worker(notebook_path: Path, checks_path: Path, result_path: Path, ce
         ]
         if slow_cells and not result["reason"]:
             result["reason"] = f"cell(s) {slow_cells} ran past {cell_timeout_s:g} s and were interrupted"
-        _write_atomically(result_path, json.dumps(result))
+        write_atomically(result_path, json.dumps(result))
 
     try:
         with client.setup_kernel():
@@ -518,9 +520,9 @@ def grade_folder(
     out.mkdir(parents=True, exist_ok=True)
     for student, grades in by_student.items():
         (out / student).mkdir(exist_ok=True)
-        _write_atomically(out / student / "results.json", json.dumps(gradescope_results(grades), indent=2))
+        write_atomically(out / student / "results.json", json.dumps(gradescope_results(grades), indent=2))
         if any(grade.written for grade in grades):
-            _write_atomically(out / student / "written_answers.md", written_report(student, grades))
+            write_atomically(out / student / "written_answers.md", written_report(student, grades))
     everything = [grade for grades in by_student.values() for grade in grades]
     rows = [["student", "notebook", "score", "max_score", "written_points_to_grade", "seconds", "reason"]]
     rows += [
@@ -529,7 +531,7 @@ def grade_folder(
     ]
     table = io.StringIO(newline="")
     csv.writer(table).writerows(rows)
-    _write_atomically(out / "gradebook.csv", table.getvalue())
+    write_atomically(out / "gradebook.csv", table.getvalue())
     return everything
 
 
@@ -545,36 +547,12 @@ def _read_submission(path: Path) -> bytes | str:
 
 def _prepare_output_folder(out: Path, overwrite: bool) -> None:
     """Make ``out`` and make sure results can be written there, before hours of grading rather than after."""
-    if out.exists() and not out.is_dir():
-        raise NotADirectoryError(f"{out} is a file, not a folder: pass --out with a folder for the grades.")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=out, prefix=".twin-grade-probe-"):
-            pass
-    except (NotADirectoryError, FileExistsError) as error:
-        raise NotADirectoryError(
-            f"cannot make the folder {out}: {error.filename} is a file. Pass --out with a folder for the grades."
-        ) from error
-    except OSError as error:
-        raise PermissionError(
-            f"cannot write grades into {out} ({error.strerror or error}): pass --out with a folder you can write to."
-        ) from error
+    prepare_output_folder(out, "the grades")
     if (out / "gradebook.csv").exists() and not overwrite:
         raise FileExistsError(
             f"{out} already holds a gradebook from an earlier run (any marks added to it by hand would be lost): "
             "pass --overwrite to replace it, or choose another --out folder."
         )
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` under a temporary name, then rename it: a stopped run leaves the old file or the
-    new one, never half of one."""
-    temporary = path.with_suffix(path.suffix + ".partial")
-    try:
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 _EXAMPLES = """examples:
