@@ -293,3 +293,23 @@ def test_exercise_2_made_up_runs_tell_the_wrong_answers_apart():
     t, p, m = bounded
     error = np.abs(p - m)
     assert error.max() == bounded_threshold and np.sum(error == bounded_threshold) == 1
+
+
+def test_a_broken_solution_is_named_and_no_exercise_is_half_regenerated(tmp_path, capsys):
+    from twin.course.exercises import main
+
+    (tmp_path / "solutions").mkdir()
+    first = ROOT / "solutions" / "01_what_is_a_digital_twin_exercises.ipynb"
+    (tmp_path / "solutions" / first.name).write_bytes(first.read_bytes())
+    for name, text, problem in [
+        ("02_bad.ipynb", "{not json", "not valid JSON"),
+        ("02_bad.ipynb", "[1, 2]", "not a Jupyter notebook"),
+        ("02_bad.ipynb", '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}', "BEGIN SOLUTION"),
+    ]:
+        (tmp_path / "solutions" / name).write_text(text)
+        assert main(["--root", str(tmp_path)]) == 2
+        err = capsys.readouterr().err
+        assert name in err and problem in err and "no exercise was written" in err and "Traceback" not in err
+        assert not (tmp_path / "exercises").exists()
+    assert main(["--root", str(tmp_path / "elsewhere")]) == 2
+    assert "run from the course's root folder" in capsys.readouterr().err

@@ -7,8 +7,10 @@ import csv
 import importlib
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import psutil
@@ -266,3 +268,89 @@ def test_the_written_questions_of_chapter_13_are_found_in_the_exercise_as_handed
     assert all(a.question.startswith(("**", "## Exercise")) for a in handed_out)  # the question, not the answer
     solved = grade.written_answers(solution, (ROOT / "solutions" / name).read_bytes())
     assert all(a.answered and "Model answer" in a.answer for a in solved)
+
+
+def test_an_output_folder_that_cannot_be_written_is_refused_before_any_notebook_runs(tmp_path):
+    solutions, submissions = tmp_path / "solutions", tmp_path / "submissions"
+    _write(solutions, TINY, _tiny_solution())
+    _write(submissions / "ada", TINY, _tiny_solution())
+    blocker = tmp_path / "grades.txt"
+    blocker.write_text("the instructor's notes")
+    for out in (blocker, blocker / "grades"):
+        with pytest.raises(NotADirectoryError, match="--out"):
+            grade.grade_folder(submissions, out, solutions, progress=False)
+    assert grade.main([str(submissions), "--out", str(blocker), "--solutions", str(solutions)]) == 2
+    assert blocker.read_text() == "the instructor's notes"
+
+
+def test_a_second_run_into_the_same_folder_keeps_the_first_unless_told_to_overwrite(tmp_path):
+    solutions, submissions, out = tmp_path / "solutions", tmp_path / "submissions", tmp_path / "grades"
+    _write(solutions, TINY, _tiny_solution())
+    (submissions / "ada").mkdir(parents=True)
+    (submissions / "ada" / "notes.ipynb").write_text("{}")  # not an exercise: graded without a kernel
+    grade.grade_folder(submissions, out, solutions, progress=False)
+    (out / "gradebook.csv").write_text("student,notebook,score\nada,notes.ipynb,10 (marked by hand)\n")
+    with pytest.raises(FileExistsError, match="--overwrite"):
+        grade.grade_folder(submissions, out, solutions, progress=False)
+    assert "marked by hand" in (out / "gradebook.csv").read_text()
+    grade.grade_folder(submissions, out, solutions, progress=False, overwrite=True)
+    assert "marked by hand" not in (out / "gradebook.csv").read_text()
+    assert sorted(p.name for p in out.iterdir()) == ["ada", "gradebook.csv"]  # nothing half-written left
+    assert (out / "gradebook.csv").stat().st_mode & 0o044 == (out / "ada" / "results.json").stat().st_mode & 0o044
+
+
+def test_a_folder_or_a_file_that_is_not_a_notebook_is_reported_for_its_student_without_a_kernel(tmp_path):
+    solutions, submissions, out = tmp_path / "solutions", tmp_path / "submissions", tmp_path / "grades"
+    _write(solutions, TINY, _tiny_solution())
+    (submissions / "ada" / TINY).mkdir(parents=True)  # unzipped into a folder of the notebook's name
+    for student, text in [("bob", "[1, 2]"), ("cy", '{"hello": 1}'), ("dee", ""), ("eve", "{not json")]:
+        (submissions / student).mkdir()
+        (submissions / student / TINY).write_text(text)
+
+    grades = grade.grade_folder(submissions, out, solutions, progress=False)
+
+    by = {g.student: g for g in grades}
+    assert "is a folder, not a notebook file" in by["ada"].reason
+    for student in ("bob", "cy", "dee", "eve"):
+        assert "is not a Jupyter notebook" in by[student].reason, by[student].reason
+        assert "resubmit" in by[student].reason and by[student].max_score == 2 and by[student].score == 0
+        assert by[student].seconds < 1  # no kernel was started for it
+
+
+def _descendants(pid: int) -> list[psutil.Process]:
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "terminate"])
+def test_stopping_the_grader_stops_the_students_kernel_and_leaves_no_temporary_files(tmp_path, stop):
+    solutions, submissions, out, scratch = (tmp_path / n for n in ("solutions", "submissions", "grades", "tmp"))
+    scratch.mkdir()
+    tiny = _tiny_solution()
+    _write(solutions, TINY, tiny)
+    _write(
+        submissions / "ada", TINY, _insert_before_check(tiny, "check_integration_level(again)", "while True:\n    pass")
+    )
+    command = [sys.executable, "-m", "twin.course.grade", str(submissions), "--out", str(out)]
+    command += ["--solutions", str(solutions), "--cell-timeout", "120"]
+    process = subprocess.Popen(command, env={**os.environ, "TMPDIR": str(scratch)}, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(300):  # the student's kernel is up once a kernel process runs below the grader
+            started = [p for p in _descendants(process.pid) if "ipykernel" in " ".join(p.cmdline())]
+            if started:
+                break
+            time.sleep(0.1)
+        assert started, "the student's kernel never started"
+        running = _descendants(process.pid)
+        process.send_signal(stop)
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 130, stderr
+    assert "stopped" in stderr and "Traceback" not in stderr
+    _, alive = psutil.wait_procs(running, timeout=10)
+    assert not alive, f"left running: {[p.cmdline() for p in alive]}"
+    assert not list(scratch.iterdir()), "temporary files left behind"
+    assert not out.exists() or not (out / "gradebook.csv").exists()

@@ -146,3 +146,58 @@ def test_the_3d_view_draws_with_the_network_cut(built):
                 assert frame.evaluate("!!window.viewer")
         finally:
             browser.close()
+
+
+def _tiny_notebook(path: Path, code: str) -> Path:
+    import nbformat
+
+    cells = [nbformat.v4.new_markdown_cell(f"# {path.stem}"), nbformat.v4.new_code_cell(code)]
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+    return path
+
+
+def test_a_wrong_out_or_a_folder_for_a_notebook_gets_an_error_that_says_what_to_pass(tmp_path, capsys):
+    quick = _tiny_notebook(tmp_path / "quick.ipynb", "print(1)")
+    blocker = tmp_path / "site.txt"
+    blocker.write_text("notes")
+    for out in (blocker, blocker / "site"):
+        assert site.main([str(quick), "--out", str(out)]) == 2
+        assert "pass --out with a folder" in capsys.readouterr().err
+    assert site.main([str(tmp_path), "--out", str(tmp_path / "site")]) == 2
+    assert f"pass its notebooks (e.g. {tmp_path}/*.ipynb)" in capsys.readouterr().err
+    assert blocker.read_text() == "notes"
+
+
+@pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM"], ids=["ctrl-c", "terminate"])
+def test_stopping_the_build_stops_it_all_and_leaves_no_kernel_and_no_half_page(tmp_path, stop):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    slow = _tiny_notebook(tmp_path / "slow.ipynb", "import time\nfor _ in range(600):\n    time.sleep(0.1)")
+    quick = _tiny_notebook(tmp_path / "quick.ipynb", "print(1)")
+    out = tmp_path / "site"
+    command = [sys.executable, "-m", "twin.course.site", str(slow), str(quick), "--out", str(out), "--quick"]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    try:
+        kernels: list[psutil.Process] = []
+        for _ in range(300):  # wait until the slow notebook's kernel runs
+            kernels = [p for p in psutil.Process(process.pid).children(recursive=True) if "ipykernel" in p.cmdline()[2]]
+            if kernels:
+                break
+            time.sleep(0.1)
+        assert kernels, "the kernel never started"
+        time.sleep(1.5)  # into the slow cell
+        process.send_signal(getattr(signal, stop))
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 130, stderr
+    # (the kernel's own complaint about its closed sockets may show above: it shares the terminal)
+    assert "twin-build-site: stopped" in stderr and "KeyboardInterrupt" not in stderr
+    _, alive = psutil.wait_procs(kernels, timeout=10)
+    assert not alive, "the kernel outlived the build"
+    assert not out.exists() or not list(out.iterdir()), "the next notebook was built, or something half-written left"

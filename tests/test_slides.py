@@ -62,3 +62,23 @@ def test_the_projected_notebooks_carry_up_to_date_slide_marks(name):
     if not path.is_file():
         pytest.skip(f"{name} is not in the course yet")
     assert slides.main(["--check", str(path)]) == 0, f"run `twin-lecture-mode {name}` after editing its headings"
+
+
+def test_mistakes_get_one_line_errors_and_leave_every_notebook_as_it_was(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # not the course folder: none of the lecture notebooks is here
+    assert slides.main([]) == 2
+    assert "run it from the course folder" in capsys.readouterr().err
+    good = tmp_path / "good.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Title")]), good)
+    before = good.read_text()
+    for text, problem in [("{not json", "not a readable Jupyter notebook"), ('{"x": 1}', "not a readable Jupyter")]:
+        (tmp_path / "bad.ipynb").write_text(text)
+        assert slides.main([str(good), "bad.ipynb"]) == 2
+        err = capsys.readouterr().err
+        assert problem in err and "bad.ipynb" in err and "Traceback" not in err
+        assert good.read_text() == before, "a notebook was changed although the run stopped"
+    assert slides.main([str(tmp_path)]) == 2
+    assert "is a folder" in capsys.readouterr().err
+    assert slides.main([str(good)]) == 0
+    assert nbformat.read(good, as_version=4).cells[0].metadata.slideshow.slide_type == "slide"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.ipynb", "good.ipynb"]  # no temporary file left

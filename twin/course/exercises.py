@@ -16,6 +16,8 @@ import re
 import sys
 from pathlib import Path
 
+from twin.course.output import write_atomically
+
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 STUB = 'raise NotImplementedError("Your turn: replace this line with your answer.")'
@@ -74,24 +76,39 @@ def sync(root: Path, check: bool) -> list[Path]:
     solutions = sorted((root / "solutions").glob("*.ipynb"))
     if not solutions:
         raise FileNotFoundError(f"no solution notebooks in {root / 'solutions'}; run from the course's root folder.")
-    changed = []
+    # every exercise is made before any is written: a broken solution stops the run with exercises/ untouched
+    made = {}
     for path in solutions:
-        target = root / "exercises" / path.name
-        text = render(make_exercise(json.loads(path.read_text())))
-        if not target.exists() or target.read_text() != text:
-            changed.append(target)
-            if not check:
-                target.parent.mkdir(exist_ok=True)
-                target.write_text(text)
+        try:
+            made[root / "exercises" / path.name] = render(make_exercise(json.loads(path.read_text())))
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            problem = f"not valid JSON ({error})" if isinstance(error, json.JSONDecodeError) else str(error)
+            if isinstance(error, KeyError | TypeError | AttributeError):
+                problem = f"not a Jupyter notebook ({type(error).__name__}: {error})"
+            raise ValueError(f"{path}: {problem}\nFix that solution notebook; no exercise was written.") from error
+    changed = [target for target, text in made.items() if not target.exists() or target.read_text() != text]
+    if not check:
+        for target in changed:
+            target.parent.mkdir(exist_ok=True)
+            write_atomically(target, made[target])
     return changed
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog="examples:\n  twin-make-exercises           regenerate exercises/ from solutions/ (in the course folder)"
+        "\n  twin-make-exercises --check   only say which exercises are out of date",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="the course's root folder (default: here)")
     parser.add_argument("--check", action="store_true", help="only report drift; exit 1 if any")
     args = parser.parse_args(argv)
-    changed = sync(args.root, args.check)
+    try:
+        changed = sync(args.root, args.check)
+    except (OSError, ValueError) as error:
+        print(f"twin-make-exercises: {error}", file=sys.stderr)
+        return 2
     verb = "out of date" if args.check else "written"
     for path in changed:
         print(f"{verb}: {path.relative_to(args.root)}")

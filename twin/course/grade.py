@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import ast
 import csv
+import io
 import json
 import os
 import secrets
@@ -41,6 +42,8 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from twin.course.output import prepare_output_folder, write_atomically
 
 DEFAULT_CELL_TIMEOUT_S = 120.0
 DEFAULT_NOTEBOOK_TIMEOUT_S = 600.0
@@ -174,6 +177,22 @@ def _grading_cell(check: CheckCall, index: int, marker: str) -> str:
     )
 
 
+def not_a_notebook(content: bytes) -> str:
+    """Why a submitted file is not a Jupyter notebook the grader can run ("" when it is one), in words for the
+    gradebook."""
+    try:
+        notebook = json.loads(content)
+    except (ValueError, UnicodeDecodeError):
+        what = "an empty file" if not content.strip() else "not JSON"
+        return f"the file is not a Jupyter notebook ({what}): ask the student to resubmit the .ipynb saved by Jupyter"
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
+        return (
+            "the file is not a Jupyter notebook (JSON without a list of cells): "
+            "ask the student to resubmit the .ipynb saved by Jupyter"
+        )
+    return ""
+
+
 # -- running one notebook (in a worker process) --------------------------------------------------------------------
 def _run_in_worker(notebook_path: Path, checks_path: Path, result_path: Path, cell_timeout_s: float) -> None:
     """Execute the student's notebook, then the grading cells; write the verdicts to ``result_path``."""
@@ -190,7 +209,7 @@ def _run_in_worker(notebook_path: Path, checks_path: Path, result_path: Path, ce
         notebook = nbformat.read(notebook_path, as_version=4)
     except Exception as error:  # a broken file is the student's, reported
         result["reason"] = f"the notebook could not be read: {type(error).__name__}: {error}"
-        _write_atomically(result_path, json.dumps(result))
+        write_atomically(result_path, json.dumps(result))
         return
     # Each check runs right after the student's own cell that calls it (the exercise notebook has one), so an
     # exercise finished before a later crash keeps its points; a check whose cell was deleted runs at the end.
@@ -232,7 +251,7 @@ def _run_in_worker(notebook_path: Path, checks_path: Path, result_path: Path, ce
         ]
         if slow_cells and not result["reason"]:
             result["reason"] = f"cell(s) {slow_cells} ran past {cell_timeout_s:g} s and were interrupted"
-        _write_atomically(result_path, json.dumps(result))
+        write_atomically(result_path, json.dumps(result))
 
     try:
         with client.setup_kernel():
@@ -291,6 +310,10 @@ def grade_notebook(
     """Run one submitted notebook (its file ``name`` and ``content``) in its own temporary folder and kernel, and
     grade it with ``checks``."""
     grade = NotebookGrade(student, name, max_score=len(checks))
+    grade.reason = not_a_notebook(content)
+    if grade.reason:  # nothing to run: no kernel is started for it
+        grade.checks = [CheckOutcome(check.function, False, grade.reason) for check in checks]
+        return grade
     isolation = _isolation_prefix() if isolation is None else isolation
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="twin-grade-") as scratch:
@@ -304,7 +327,9 @@ def grade_notebook(
         command = [sys.executable, "-m", "twin.course.grade", "--worker", str(notebook), str(job), str(result)]
         command += ["--cell-timeout", str(cell_timeout_s)]
         shell = [*isolation, "sh", "-c", 'ip link set lo up && exec "$@"', "sh"] if isolation else []
-        environment = {**os.environ, "HOME": scratch, "PYTHONDONTWRITEBYTECODE": "1"}
+        # TMPDIR too: the kernel's connection file and whatever the notebook writes to /tmp go with the scratch folder,
+        # also when the kernel has to be killed
+        environment = {**os.environ, "HOME": scratch, "TMPDIR": scratch, "PYTHONDONTWRITEBYTECODE": "1"}
         environment.pop("TWIN_TEST_MODE", None)  # graded as the student ran it
         process = subprocess.Popen(
             [*shell, *command],
@@ -321,6 +346,9 @@ def grade_notebook(
             _stop(process, result.with_name("kernel.pid"))
             grade.reason = f"the notebook ran past the {notebook_timeout_s:g} s limit and was stopped"
             stderr = b""
+        except BaseException:  # Ctrl-C, or SIGTERM turned into KeyboardInterrupt by main: the kernel goes too
+            _stop(process, result.with_name("kernel.pid"))
+            raise
         grade.seconds = time.monotonic() - started
         verdicts, reason = _read_result(result, len(checks), stderr.decode(errors="replace"))
         grade.reason = grade.reason or reason
@@ -436,9 +464,13 @@ def grade_folder(
     cell_timeout_s: float = DEFAULT_CELL_TIMEOUT_S,
     notebook_timeout_s: float = DEFAULT_NOTEBOOK_TIMEOUT_S,
     progress: bool = True,
+    overwrite: bool = False,
 ) -> list[NotebookGrade]:
     """Grade every ``submissions/<student>/*.ipynb``; write ``out/<student>/results.json`` and
-    ``out/gradebook.csv``. Returns every notebook's grade."""
+    ``out/gradebook.csv``. Returns every notebook's grade.
+
+    ``out`` is checked before any notebook runs: it must be a folder this process can write, and one that already
+    holds a gradebook (an earlier run's, perhaps with marks added by hand) is refused unless ``overwrite``."""
     if not submissions.is_dir():
         raise FileNotFoundError(f"{submissions} is not a folder: give the folder that holds one folder per student.")
     students = sorted(path for path in submissions.iterdir() if path.is_dir())
@@ -449,13 +481,16 @@ def grade_folder(
     known = {path.name: path for path in sorted(solutions.glob("*.ipynb"))}
     if not known:
         raise FileNotFoundError(f"no solution notebooks in {solutions}: pass --solutions <course>/solutions.")
+    _prepare_output_folder(out, overwrite)
+    for loose in sorted(submissions.glob("*.ipynb")):
+        print(f"note: {loose} is not in a student's folder, so it is not graded: move it to {submissions}/<student>/")
     isolation = _isolation_prefix()
     if not isolation and progress:
         print("note: no user namespaces here, so notebooks run with network access and without a process namespace")
     # Every submission is read before any runs, and every result written after the last has run: no notebook can
     # touch another student's notebook or result on disk.
     submitted = {
-        student.name: [(path.name, path.read_bytes()) for path in sorted(student.glob("*.ipynb"))]
+        student.name: [(path.name, _read_submission(path)) for path in sorted(student.glob("*.ipynb"))]
         for student in students
     }
     checks_for: dict[str, list[CheckCall]] = {}
@@ -470,9 +505,14 @@ def grade_folder(
             if name not in checks_for:
                 checks_for[name] = graded_checks(known[name])
                 solution_for[name] = json.loads(known[name].read_text())
-            grade = grade_notebook(
-                student, name, content, checks_for[name], cell_timeout_s, notebook_timeout_s, isolation
-            )
+            if isinstance(content, str):  # the file could not be read; content says why
+                grade = NotebookGrade(student, name, max_score=len(checks_for[name]), reason=content)
+                grade.checks = [CheckOutcome(check.function, False, content) for check in checks_for[name]]
+                content = b""
+            else:
+                grade = grade_notebook(
+                    student, name, content, checks_for[name], cell_timeout_s, notebook_timeout_s, isolation
+                )
             grade.written = written_answers(solution_for[name], content)
             grades.append(grade)
             if progress:
@@ -480,34 +520,62 @@ def grade_folder(
     out.mkdir(parents=True, exist_ok=True)
     for student, grades in by_student.items():
         (out / student).mkdir(exist_ok=True)
-        _write_atomically(out / student / "results.json", json.dumps(gradescope_results(grades), indent=2))
+        write_atomically(out / student / "results.json", json.dumps(gradescope_results(grades), indent=2))
         if any(grade.written for grade in grades):
-            _write_atomically(out / student / "written_answers.md", written_report(student, grades))
+            write_atomically(out / student / "written_answers.md", written_report(student, grades))
     everything = [grade for grades in by_student.values() for grade in grades]
     rows = [["student", "notebook", "score", "max_score", "written_points_to_grade", "seconds", "reason"]]
     rows += [
         [g.student, g.notebook, g.score, g.max_score, f"{g.written_points:g}", f"{g.seconds:.1f}", g.reason]
         for g in everything
     ]
-    with tempfile.NamedTemporaryFile("w", newline="", dir=out, delete=False, suffix=".csv") as handle:
-        csv.writer(handle).writerows(rows)
-    os.replace(handle.name, out / "gradebook.csv")
+    table = io.StringIO(newline="")
+    csv.writer(table).writerows(rows)
+    write_atomically(out / "gradebook.csv", table.getvalue())
     return everything
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    temporary = path.with_suffix(path.suffix + ".partial")
-    temporary.write_text(text)
-    os.replace(temporary, path)
+def _read_submission(path: Path) -> bytes | str:
+    """A submitted file's bytes, or why it could not be read (a str, for the gradebook)."""
+    if path.is_dir():
+        return f"{path.name} is a folder, not a notebook file: ask the student to resubmit the .ipynb file itself"
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        return f"the file could not be read ({error.strerror or error}): check its permissions, or ask for it again"
+
+
+def _prepare_output_folder(out: Path, overwrite: bool) -> None:
+    """Make ``out`` and make sure results can be written there, before hours of grading rather than after."""
+    prepare_output_folder(out, "the grades")
+    if (out / "gradebook.csv").exists() and not overwrite:
+        raise FileExistsError(
+            f"{out} already holds a gradebook from an earlier run (any marks added to it by hand would be lost): "
+            "pass --overwrite to replace it, or choose another --out folder."
+        )
+
+
+_EXAMPLES = """examples:
+  twin-grade submissions/ --out grades/          one folder per student: submissions/ada/05_..._exercises.ipynb
+  twin-grade submissions/ --out grades/ --overwrite --cell-timeout 300    grade again, with a longer limit per cell
+
+Ctrl-C stops the run and every kernel it started; nothing is written until every notebook has run."""
+
+
+def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], epilog=_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("submissions", type=Path, nargs="?", help="folder with one folder of notebooks per student")
     parser.add_argument("--out", type=Path, default=Path("grades"), help="where results go (default: ./grades)")
     parser.add_argument("--solutions", type=Path, default=Path("solutions"), help="the course's solutions/ folder")
     parser.add_argument("--cell-timeout", type=float, default=DEFAULT_CELL_TIMEOUT_S, help="seconds per cell")
     parser.add_argument("--timeout", type=float, default=DEFAULT_NOTEBOOK_TIMEOUT_S, help="seconds per notebook")
+    parser.add_argument("--overwrite", action="store_true", help="replace the grades of an earlier run in --out")
     parser.add_argument("--worker", nargs=3, type=Path, metavar=("NOTEBOOK", "JOB", "RESULT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -515,11 +583,20 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.submissions is None:
         parser.error("give the submissions folder: twin-grade submissions/ --out grades/")
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)  # `kill` stops the kernels as Ctrl-C does
     try:
-        grade_folder(args.submissions, args.out, args.solutions, args.cell_timeout, args.timeout)
-    except (FileNotFoundError, ValueError) as error:
+        grade_folder(
+            args.submissions, args.out, args.solutions, args.cell_timeout, args.timeout, overwrite=args.overwrite
+        )
+    except (OSError, ValueError) as error:
         print(f"twin-grade: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(
+            f"twin-grade: stopped; every kernel it started is stopped, and nothing was written to {args.out}/.",
+            file=sys.stderr,
+        )
+        return 130
     print(f"wrote {args.out / 'gradebook.csv'} and one results.json per student under {args.out}/")
     return 0
 

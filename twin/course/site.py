@@ -16,9 +16,15 @@ import html
 import math
 import os
 import re
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from twin.course.output import prepare_output_folder, write_atomically
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"  # where a run stores its widgets' last state
@@ -105,26 +111,58 @@ def build_page(source: Path, target: Path, quick: bool, cell_timeout_s: float) -
     notebook = nbformat.read(source, as_version=4)
     previous = os.environ.get("TWIN_TEST_MODE")
     os.environ["TWIN_TEST_MODE"] = "1" if quick else "0"
+    client = notebook_client(
+        notebook,
+        timeout=int(cell_timeout_s),
+        kernel_name="python3",
+        resources={"metadata": {"path": str(source.parent)}},
+        store_widget_state=True,  # the progress bars' last state, for without_widgets
+    )
     try:
-        notebook_client(
-            notebook,
-            timeout=int(cell_timeout_s),
-            kernel_name="python3",
-            resources={"metadata": {"path": str(source.parent)}},
-            store_widget_state=True,  # the progress bars' last state, for without_widgets
-        ).execute()
+        client.execute()
+    except Exception:
+        _raise_if_interrupted(client)
+        raise
     finally:
         if previous is None:
             os.environ.pop("TWIN_TEST_MODE")
         else:
             os.environ["TWIN_TEST_MODE"] = previous
+    _raise_if_interrupted(client)
     without_widgets(notebook)
     page, _ = HTMLExporter(template_name="lab").from_notebook_node(notebook)
     page = _REQUIRE_JS.sub("", page)  # only live widgets need require.js, and they are not on a static page
-    partial = target.with_suffix(".html.partial")
-    partial.write_text(page, encoding="utf-8")
-    os.replace(partial, target)
+    write_atomically(target, page)
     return _title(notebook)
+
+
+def _raise_if_interrupted(client) -> None:
+    """KeyboardInterrupt when Ctrl-C or SIGTERM came while nbclient ran the notebook. nbclient takes both signals
+    while it runs, shuts the kernel down and lets the cell fail with an ordinary error (an ``AssertionError``),
+    which alone would only skip this notebook and go on with the next; its handler leaves this mark."""
+    if getattr(client, "_async_cleanup_kernel_future", None) is not None:
+        raise KeyboardInterrupt
+
+
+@contextmanager
+def _interrupts_stop_everything() -> Iterator[list[int]]:
+    """Ctrl-C (SIGINT) and SIGTERM raise KeyboardInterrupt (between notebooks, where nbclient does not take them)
+    and are remembered in the list yielded."""
+    received: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield received
+        return
+
+    def on_signal(signum: int, frame: object) -> None:
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    previous = {number: signal.signal(number, on_signal) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield received
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def index_page(pages: list[SitePage]) -> str:
@@ -160,31 +198,48 @@ def build_site(
     and the others are still built."""
     if not notebooks:
         raise ValueError("no notebooks to build: pass notebook files, or run from the course folder.")
+    folders = [str(path) for path in notebooks if path.is_dir()]
+    if folders:
+        raise IsADirectoryError(
+            f"{', '.join(folders)}: a folder, not a notebook; pass its notebooks (e.g. {folders[0]}/*.ipynb)."
+        )
     missing = [str(path) for path in notebooks if not path.is_file()]
     if missing:
-        raise FileNotFoundError(f"no such notebook(s): {missing}")
+        raise FileNotFoundError(f"no such notebook(s): {', '.join(missing)}")
     sections = chapter_map(readme) if readme else {}
-    out.mkdir(parents=True, exist_ok=True)
+    prepare_output_folder(out, "the site")
     from twin.core.progress import tqdm
 
     pages = []
     for source in tqdm(notebooks, desc="notebooks", unit="notebook", disable=not progress):
         section, outcome = sections.get(source.name, ("", ""))
         page_name = source.with_suffix(".html").name
-        try:
-            title = build_page(source, out / page_name, quick, cell_timeout_s)
-            pages.append(SitePage(source.name, page_name, title, section, outcome))
-        except Exception as error:  # one notebook's failure is reported, the site still builds
-            reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
-            pages.append(SitePage(source.name, page_name, source.stem, section, outcome, error=reason[:300]))
-    partial = out / "index.html.partial"
-    partial.write_text(index_page(pages), encoding="utf-8")
-    os.replace(partial, out / "index.html")
+        # per notebook: nbclient puts back Python's default handlers when it finishes one
+        with _interrupts_stop_everything() as interrupted:
+            try:
+                title = build_page(source, out / page_name, quick, cell_timeout_s)
+                pages.append(SitePage(source.name, page_name, title, section, outcome))
+            except Exception as error:  # one notebook's failure is reported, the site still builds
+                if interrupted:
+                    raise KeyboardInterrupt from error
+                reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
+                pages.append(SitePage(source.name, page_name, source.stem, section, outcome, error=reason[:300]))
+    write_atomically(out / "index.html", index_page(pages))
     return pages
 
 
+_EXAMPLES = """examples:
+  twin-build-site --out site/                     every notebook in notebooks/, in full (a long coffee break)
+  twin-build-site --quick --out preview/          short runs, for a look at the pages
+  twin-build-site notebooks/07_reality_gap.ipynb --out one/    one notebook
+
+Ctrl-C stops the build and its kernel; pages already built stay, each complete."""
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], epilog=_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to build (default: notebooks/*.ipynb)")
     parser.add_argument("--out", type=Path, default=Path("site"), help="output folder (default: ./site)")
     parser.add_argument("--quick", action="store_true", help="short runs (the test suite's setting), for a preview")
@@ -192,9 +247,16 @@ def main(argv: list[str] | None = None) -> int:
     notebooks = args.notebooks or sorted(Path("notebooks").glob("*.ipynb"))
     try:
         pages = build_site(notebooks, args.out, readme=Path("README.md"), quick=args.quick)
-    except (FileNotFoundError, ValueError) as error:
+    except (OSError, ValueError) as error:
         print(f"twin-build-site: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(
+            f"twin-build-site: stopped, and its kernel with it; {args.out / 'index.html'} was not updated "
+            "(pages built before stay, each complete).",
+            file=sys.stderr,
+        )
+        return 130
     failed = [page for page in pages if page.error]
     for page in failed:
         print(f"{page.notebook} did not build: {page.error}", file=sys.stderr)

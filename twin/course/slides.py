@@ -16,6 +16,8 @@ from pathlib import Path
 
 import nbformat
 
+from twin.course.output import write_atomically
+
 LECTURE_NOTEBOOKS = (
     "notebooks/01_what_is_a_digital_twin.ipynb",
     "notebooks/07_reality_gap.ipynb",
@@ -48,21 +50,46 @@ def mark_slides(notebook: dict) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog="examples:\n  twin-lecture-mode                   renew the marks of notebooks 01, 07 and 09 (run in "
+        "the course folder)\n  twin-lecture-mode notebooks/05_operating_the_twin.ipynb   mark another notebook",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("notebooks", nargs="*", type=Path, help=f"default: {', '.join(LECTURE_NOTEBOOKS)}")
     parser.add_argument("--check", action="store_true", help="only report notebooks whose marks drifted; exit 1")
     args = parser.parse_args(argv)
     paths = args.notebooks or [Path(name) for name in LECTURE_NOTEBOOKS if Path(name).is_file()]
-    drifted = []
-    for path in paths:
+    if not paths:
+        print(
+            "twin-lecture-mode: none of the lecture notebooks is here: run it from the course folder, or name the "
+            "notebooks to mark.",
+            file=sys.stderr,
+        )
+        return 2
+    notebooks = {}
+    for path in paths:  # every notebook is read before any is written
+        if path.is_dir():
+            print(f"twin-lecture-mode: {path} is a folder: name its notebooks (e.g. {path}/*.ipynb)", file=sys.stderr)
+            return 2
         if not path.is_file():
             print(f"twin-lecture-mode: no such notebook {path}", file=sys.stderr)
             return 2
-        notebook = nbformat.read(path, as_version=4)
+        try:
+            notebooks[path] = nbformat.read(path, as_version=4)
+        except Exception as error:  # nbformat raises its own kinds for non-JSON and non-notebook files
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            print(
+                f"twin-lecture-mode: {path} is not a readable Jupyter notebook ({reason}); nothing was changed",
+                file=sys.stderr,
+            )
+            return 2
+    drifted = []
+    for path, notebook in notebooks.items():
         if mark_slides(notebook):
             drifted.append(path)
             if not args.check:
-                nbformat.write(notebook, path)
+                write_atomically(path, nbformat.writes(notebook).rstrip("\n") + "\n")
     for path in drifted:
         print(f"{'slide marks out of date' if args.check else 'marked'}: {path}")
     return 1 if args.check and drifted else 0
